@@ -1,0 +1,285 @@
+//! `skillmark`: the offline command-line tool.
+
+mod bench;
+mod input;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use skillmark::assets::{Manifest, ENCODER, INDEX, MANIFEST, TAXONOMY, TOKENIZER};
+use skillmark::gold::parse_gold;
+use skillmark::{build_index, rank_metrics, Ranker, SkillText};
+use skillmark_model::sentence::WeightBytes;
+use skillmark_model::{Precision, SentenceEncoder};
+
+#[derive(Parser)]
+#[command(name = "skillmark", version, about = "Find ESCO skills in job-post text, offline")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Args, Clone)]
+struct ModelArgs {
+    /// Asset bundle (manifest.json, encoder.gguf, tokenizer.json, skills.index, esco.bin).
+    #[arg(long, default_value_os_t = default_model_dir())]
+    model: PathBuf,
+    /// Compute precision: int8 (fast, shipped) or f32 (the same weights, f32 math).
+    #[arg(long, default_value = "int8")]
+    precision: String,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Rank ESCO skills for each line of input: JSONL out, one object per non-empty line, in input order.
+    Rank {
+        /// Input file, one sentence a line; `-` or nothing for stdin.
+        file: Option<PathBuf>,
+        /// Skills per sentence.
+        #[arg(long, default_value_t = 10)]
+        top_k: usize,
+        /// Skip lines that are not valid UTF-8 (with a warning) instead of stopping.
+        #[arg(long)]
+        skip_invalid: bool,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+    /// Evaluate against gold files.
+    Eval {
+        #[command(subcommand)]
+        what: EvalCmd,
+    },
+    /// Manage the skill index of a bundle.
+    Index {
+        #[command(subcommand)]
+        what: IndexCmd,
+    },
+    /// Speed benchmarks (not tests): encoder latency and throughput.
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum EvalCmd {
+    /// RP@5, RP@10 and MRR of the skill ranking on a gold CSV (sentence,span,sub_span,label / sentence,label / sentence,skills).
+    Rank {
+        #[arg(long, required = true)]
+        gold: Vec<PathBuf>,
+        /// Also score with f32 search over the same index and report the difference.
+        #[arg(long)]
+        compare_f32_search: bool,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum IndexCmd {
+    /// (Re)build the skill index of a bundle from its encoder and taxonomy, and update its manifest.
+    Build {
+        /// What text stands for a skill.
+        #[arg(long, default_value = "label")]
+        skill_text: String,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+}
+
+/// `assets/` of the source tree this binary was built from, else `./assets`.
+fn default_model_dir() -> PathBuf {
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets");
+    if built.join(MANIFEST).is_file() {
+        built
+    } else {
+        PathBuf::from("assets")
+    }
+}
+
+impl ModelArgs {
+    fn setup(&self) -> Result<Precision> {
+        let threads = self.threads.unwrap_or(0);
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global()
+            .ok();
+        match self.precision.as_str() {
+            "int8" => Ok(Precision::Int8),
+            "f32" => Ok(Precision::F32),
+            p => bail!("unknown --precision {p} (int8, f32)"),
+        }
+    }
+
+    fn ranker(&self) -> Result<Ranker> {
+        let precision = self.setup()?;
+        Ranker::load_dir(&self.model, precision)
+            .with_context(|| format!("loading the model bundle {}", self.model.display()))
+    }
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("skillmark: error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
+    match Cli::parse().cmd {
+        Cmd::Rank {
+            file,
+            top_k,
+            skip_invalid,
+            model,
+        } => rank(file, top_k, skip_invalid, &model),
+        Cmd::Eval {
+            what:
+                EvalCmd::Rank {
+                    gold,
+                    compare_f32_search,
+                    json,
+                    model,
+                },
+        } => eval_rank(&gold, compare_f32_search, json, &model),
+        Cmd::Index {
+            what: IndexCmd::Build { skill_text, model },
+        } => index_build(&skill_text, &model),
+        Cmd::Bench(args) => bench::run(args),
+    }
+}
+
+/// Lines per encoder call: big enough to batch well, small enough to stream.
+const RANK_CHUNK: usize = 256;
+
+fn rank(file: Option<PathBuf>, top_k: usize, skip_invalid: bool, model: &ModelArgs) -> Result<()> {
+    let ranker = model.ranker()?;
+    let reader = input::open(file.as_deref())?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut chunk: Vec<String> = Vec::with_capacity(RANK_CHUNK);
+    let flush = |chunk: &mut Vec<String>, out: &mut dyn Write| -> Result<()> {
+        let texts: Vec<&str> = chunk.iter().map(|s| s.as_str()).collect();
+        for (text, skills) in texts.iter().zip(ranker.rank(&texts, top_k)?) {
+            serde_json::to_writer(&mut *out, &serde_json::json!({ "text": text, "skills": skills }))?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()?;
+        chunk.clear();
+        Ok(())
+    };
+    for line in input::lines(reader) {
+        let line = match line {
+            Ok(l) => l,
+            Err(e @ input::LineError::Utf8 { .. }) if skip_invalid => {
+                eprintln!("skillmark: warning: {e}; skipped");
+                continue;
+            }
+            Err(e) => {
+                flush(&mut chunk, &mut out)?;
+                return Err(e.into());
+            }
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        chunk.push(line);
+        if chunk.len() == RANK_CHUNK {
+            flush(&mut chunk, &mut out)?;
+        }
+    }
+    flush(&mut chunk, &mut out)
+}
+
+fn eval_rank(gold_files: &[PathBuf], compare: bool, json: bool, model: &ModelArgs) -> Result<()> {
+    let ranker = model.ranker()?;
+    let mut results = Vec::new();
+    for path in gold_files {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let gold = parse_gold(&bytes, &path.display().to_string(), &ranker.taxonomy)?;
+        for (label, n) in &gold.unknown_labels {
+            eprintln!("skillmark: warning: {}: label {label:?} ({n}×) is not an ESCO preferred label", path.display());
+        }
+        let texts: Vec<&str> = gold.sentences.iter().map(|s| s.text.as_str()).collect();
+        let skills: Vec<Vec<usize>> = gold.sentences.iter().map(|s| s.skills.clone()).collect();
+        let bar = progress(texts.len() as u64, "embedding");
+        let vectors = ranker
+            .encoder
+            .embed_with_progress(&texts, |d| bar.set_position(d as u64))?;
+        bar.finish_and_clear();
+        let m = rank_metrics(&ranker.index.score_all(&vectors), &skills);
+        let f32m = compare.then(|| rank_metrics(&ranker.index.score_all_f32(&vectors), &skills));
+        results.push((path.display().to_string(), m, f32m));
+    }
+    if json {
+        let v: Vec<_> = results
+            .iter()
+            .map(|(f, m, c)| serde_json::json!({ "gold": f, "metrics": m, "f32_search": c }))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!("| gold | sentences | RP@5 | RP@10 | MRR |");
+    println!("|---|---|---|---|---|");
+    for (f, m, c) in &results {
+        println!("| {f} | {} | {:.2} | {:.2} | {:.2} |", m.sentences, m.rp5, m.rp10, m.mrr);
+        if let Some(c) = c {
+            println!(
+                "| {f} (f32 search) | {} | {:.2} | {:.2} | {:.2} |",
+                c.sentences, c.rp5, c.rp10, c.mrr
+            );
+        }
+    }
+    Ok(())
+}
+
+fn progress(len: u64, what: &str) -> ProgressBar {
+    ProgressBar::new(len).with_style(
+        ProgressStyle::with_template(&format!(
+            "{what} {{bar:40}} {{pos}}/{{len}} [{{elapsed_precise}}<{{eta_precise}}] {{per_sec}}"
+        ))
+        .expect("template"),
+    )
+}
+
+fn index_build(skill_text: &str, model: &ModelArgs) -> Result<()> {
+    let precision = model.setup()?;
+    let st = SkillText::parse(skill_text).with_context(|| {
+        format!(
+            "unknown --skill-text {skill_text} ({})",
+            SkillText::ALL.map(|t| t.name()).join(", ")
+        )
+    })?;
+    let dir = &model.model;
+    let read = |n: &str| std::fs::read(dir.join(n)).with_context(|| format!("reading {}", dir.join(n).display()));
+    let mut manifest = Manifest::from_json(&read(MANIFEST)?)?;
+    let (enc_bytes, tok, tax) = (read(ENCODER)?, read(TOKENIZER)?, read(TAXONOMY)?);
+    manifest.verify(ENCODER, &enc_bytes)?;
+    manifest.verify(TOKENIZER, &tok)?;
+    manifest.verify(TAXONOMY, &tax)?;
+    let encoder = SentenceEncoder::from_bytes(&tok, WeightBytes::Gguf(&enc_bytes), precision)?;
+    let taxonomy = esco::Taxonomy::from_bytes(&tax)?;
+    let bar = progress(0, "embedding skills");
+    let index = build_index(&encoder, &taxonomy, st, &enc_bytes, |d, t| {
+        bar.set_length(t as u64);
+        bar.set_position(d as u64);
+    })?;
+    bar.finish();
+    let bytes = index.to_bytes();
+    std::fs::write(dir.join(INDEX), &bytes)?;
+    manifest.set_file(INDEX, &bytes, "skill index: int8 skill vectors, one scale per row");
+    manifest.rest.insert(
+        "index".into(),
+        serde_json::json!({ "skill_text": st.name(), "rows": index.rows(), "skills": taxonomy.skills.len(), "vectors": "int8, one f32 scale per row" }),
+    );
+    manifest.rest.remove("metrics");
+    std::fs::write(dir.join(MANIFEST), manifest.to_json())?;
+    eprintln!("wrote {} ({} rows, {:.1} MB)", dir.join(INDEX).display(), index.rows(), bytes.len() as f64 / 1e6);
+    Ok(())
+}

@@ -1,0 +1,500 @@
+//! The runtime encoder: a BERT forward pass over plain buffers with int8 or
+//! f32 matrices (see [`crate::kernels`]).
+//!
+//! Sequences of a batch are never padded: their tokens are stacked into one
+//! `T × hidden` matrix for every dense layer, and attention runs per sequence
+//! over its own tokens. So batching costs no wasted work and a sentence's
+//! vector does not depend on what it is batched with.
+
+use crate::kernels::{matmul_f32, matmul_q8, Kernel, QActs, QMatrix};
+use crate::weights::{StoredTensor, TensorData, TensorStore};
+use crate::{BertConfig, ModelError};
+
+/// How the dense layers compute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Precision {
+    /// f32 weights, f32 math.
+    F32,
+    /// int8 weights (one scale per row), activations quantized per row on the fly.
+    Int8,
+}
+
+enum Matrix {
+    F32 { w: Vec<f32>, rows: usize, cols: usize },
+    Q8(QMatrix),
+}
+
+impl Matrix {
+    fn rows(&self) -> usize {
+        match self {
+            Matrix::F32 { rows, .. } => *rows,
+            Matrix::Q8(m) => m.rows,
+        }
+    }
+    fn cols(&self) -> usize {
+        match self {
+            Matrix::F32 { cols, .. } => *cols,
+            Matrix::Q8(m) => m.cols,
+        }
+    }
+    fn size_bytes(&self) -> usize {
+        match self {
+            Matrix::F32 { w, .. } => w.len() * 4,
+            Matrix::Q8(m) => m.size_bytes(),
+        }
+    }
+}
+
+struct Linear {
+    w: Matrix,
+    b: Vec<f32>,
+}
+
+impl Linear {
+    fn forward(&self, x: &[f32], m: usize, out: &mut Vec<f32>, scratch: &mut QActs, kernel: Kernel) {
+        let n = self.w.rows();
+        let k = self.w.cols();
+        out.clear();
+        out.resize(m * n, 0.0);
+        match &self.w {
+            Matrix::F32 { w, .. } => matmul_f32(x, m, w, n, k, Some(&self.b), out),
+            Matrix::Q8(q) => {
+                scratch.quantize(x, m, k, kernel);
+                matmul_q8(scratch, q, Some(&self.b), out, kernel);
+            }
+        }
+    }
+}
+
+struct LayerNorm {
+    gamma: Vec<f32>,
+    beta: Vec<f32>,
+    eps: f32,
+}
+
+impl LayerNorm {
+    fn apply(&self, x: &mut [f32]) {
+        let h = self.gamma.len();
+        for row in x.chunks_exact_mut(h) {
+            let mean = row.iter().sum::<f32>() / h as f32;
+            let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / h as f32;
+            let inv = 1.0 / (var + self.eps).sqrt();
+            for ((v, g), b) in row.iter_mut().zip(&self.gamma).zip(&self.beta) {
+                *v = (*v - mean) * inv * g + b;
+            }
+        }
+    }
+}
+
+struct Layer {
+    qkv: Linear,
+    attn_out: Linear,
+    ln_attn: LayerNorm,
+    ffn_in: Linear,
+    ffn_out: Linear,
+    ln_ffn: LayerNorm,
+}
+
+enum Table {
+    F32(Vec<f32>),
+    Q8(QMatrix),
+}
+
+/// Token states of a batch: row `t` of `states` (`hidden` wide) is token `t`;
+/// sequence `i` owns rows `ranges[i]`.
+pub struct TokenStates {
+    pub hidden: usize,
+    pub states: Vec<f32>,
+    pub ranges: Vec<std::ops::Range<usize>>,
+}
+
+impl TokenStates {
+    /// Mean over each sequence's tokens, L2-normalised.
+    pub fn mean_pooled(&self) -> Vec<Vec<f32>> {
+        self.ranges
+            .iter()
+            .map(|r| mean_pool(&self.states[r.start * self.hidden..r.end * self.hidden], self.hidden))
+            .collect()
+    }
+}
+
+/// Mean of the rows of `rows` (`hidden` wide), L2-normalised.
+pub fn mean_pool(rows: &[f32], hidden: usize) -> Vec<f32> {
+    let mut v = vec![0f32; hidden];
+    let n = rows.len() / hidden.max(1);
+    for row in rows.chunks_exact(hidden) {
+        for (a, b) in v.iter_mut().zip(row) {
+            *a += b;
+        }
+    }
+    if n > 0 {
+        v.iter_mut().for_each(|a| *a /= n as f32);
+    }
+    l2_normalize(&mut v);
+    v
+}
+
+pub fn l2_normalize(v: &mut [f32]) {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        v.iter_mut().for_each(|x| *x /= norm);
+    }
+}
+
+pub struct Encoder {
+    cfg: BertConfig,
+    precision: Precision,
+    kernel: Kernel,
+    word: Table,
+    position: Vec<f32>,
+    token_type0: Vec<f32>,
+    ln_emb: LayerNorm,
+    layers: Vec<Layer>,
+}
+
+fn matrix(t: StoredTensor, precision: Precision, name: &str) -> Result<Matrix, ModelError> {
+    if t.shape.len() != 2 {
+        return Err(ModelError::Format(format!("{name}: expected a matrix")));
+    }
+    let (rows, cols) = (t.shape[0], t.shape[1]);
+    Ok(match (t.data, precision) {
+        (TensorData::Q8(q), Precision::Int8) => Matrix::Q8(q),
+        (TensorData::F32(w), Precision::Int8) => Matrix::Q8(QMatrix::quantize(&w, rows, cols)),
+        (data, Precision::F32) => Matrix::F32 {
+            w: StoredTensor { shape: vec![rows, cols], data }.to_f32(),
+            rows,
+            cols,
+        },
+    })
+}
+
+fn vector(store: &mut TensorStore, name: &str, len: usize) -> Result<Vec<f32>, ModelError> {
+    let v = store.take(name)?.to_f32();
+    if v.len() != len {
+        return Err(ModelError::Format(format!("{name}: expected {len} values, found {}", v.len())));
+    }
+    Ok(v)
+}
+
+impl Encoder {
+    /// Builds the encoder from loaded weights. `Int8` quantizes f32 weights per
+    /// row; q8_0 weights stay int8. `F32` dequantizes q8_0 weights.
+    pub fn new(cfg: BertConfig, mut store: TensorStore, precision: Precision) -> Result<Self, ModelError> {
+        cfg.validate()?;
+        let h = cfg.hidden_size;
+        let eps = cfg.layer_norm_eps as f32;
+        let ln = |store: &mut TensorStore, prefix: &str| -> Result<LayerNorm, ModelError> {
+            Ok(LayerNorm {
+                gamma: vector(store, &format!("{prefix}.weight"), h)?,
+                beta: vector(store, &format!("{prefix}.bias"), h)?,
+                eps,
+            })
+        };
+        let linear = |store: &mut TensorStore, prefix: &str, rows: usize, cols: usize| -> Result<Linear, ModelError> {
+            let name = format!("{prefix}.weight");
+            let t = store.take(&name)?;
+            if t.shape != [rows, cols] {
+                return Err(ModelError::Format(format!("{name}: shape {:?}, expected [{rows}, {cols}]", t.shape)));
+            }
+            Ok(Linear {
+                w: matrix(t, precision, &name)?,
+                b: vector(store, &format!("{prefix}.bias"), rows)?,
+            })
+        };
+        let word_t = store.take("embeddings.word_embeddings.weight")?;
+        if word_t.shape != [cfg.vocab_size, h] {
+            return Err(ModelError::Format(format!(
+                "word embeddings: shape {:?}, expected [{}, {h}]",
+                word_t.shape, cfg.vocab_size
+            )));
+        }
+        let word = match (word_t.data, precision) {
+            (TensorData::Q8(q), Precision::Int8) => Table::Q8(q),
+            (TensorData::F32(w), Precision::Int8) => Table::Q8(QMatrix::quantize(&w, cfg.vocab_size, h)),
+            (data, Precision::F32) => Table::F32(StoredTensor { shape: vec![cfg.vocab_size, h], data }.to_f32()),
+        };
+        let position = store.take("embeddings.position_embeddings.weight")?.to_f32();
+        if position.len() != cfg.max_position_embeddings * h {
+            return Err(ModelError::Format("position embeddings: wrong size".into()));
+        }
+        let token_type = store.take("embeddings.token_type_embeddings.weight")?.to_f32();
+        if token_type.len() < h {
+            return Err(ModelError::Format("token type embeddings: wrong size".into()));
+        }
+        let ln_emb = ln(&mut store, "embeddings.LayerNorm")?;
+        let mut layers = Vec::with_capacity(cfg.num_hidden_layers);
+        for l in 0..cfg.num_hidden_layers {
+            let p = format!("encoder.layer.{l}");
+            let q = linear(&mut store, &format!("{p}.attention.self.query"), h, h)?;
+            let k = linear(&mut store, &format!("{p}.attention.self.key"), h, h)?;
+            let v = linear(&mut store, &format!("{p}.attention.self.value"), h, h)?;
+            layers.push(Layer {
+                qkv: fuse_qkv(q, k, v, precision),
+                attn_out: linear(&mut store, &format!("{p}.attention.output.dense"), h, h)?,
+                ln_attn: ln(&mut store, &format!("{p}.attention.output.LayerNorm"))?,
+                ffn_in: linear(&mut store, &format!("{p}.intermediate.dense"), cfg.intermediate_size, h)?,
+                ffn_out: linear(&mut store, &format!("{p}.output.dense"), h, cfg.intermediate_size)?,
+                ln_ffn: ln(&mut store, &format!("{p}.output.LayerNorm"))?,
+            });
+        }
+        Ok(Encoder {
+            token_type0: token_type[..h].to_vec(),
+            cfg,
+            precision,
+            kernel: Kernel::detect(),
+            word,
+            position,
+            ln_emb,
+            layers,
+        })
+    }
+
+    pub fn config(&self) -> &BertConfig {
+        &self.cfg
+    }
+
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    pub fn kernel(&self) -> Kernel {
+        self.kernel
+    }
+
+    /// Chooses the int8 kernel (tests compare kernels; unsupported ones are refused).
+    pub fn set_kernel(&mut self, kernel: Kernel) -> Result<(), ModelError> {
+        if !kernel.supported() {
+            return Err(ModelError::Format(format!("kernel {} not supported here", kernel.name())));
+        }
+        self.kernel = kernel;
+        Ok(())
+    }
+
+    pub fn hidden_size(&self) -> usize {
+        self.cfg.hidden_size
+    }
+
+    /// Bytes held by the weights.
+    pub fn weight_bytes(&self) -> usize {
+        let table = match &self.word {
+            Table::F32(v) => v.len() * 4,
+            Table::Q8(q) => q.size_bytes(),
+        };
+        let layers: usize = self
+            .layers
+            .iter()
+            .map(|l| {
+                [&l.qkv, &l.attn_out, &l.ffn_in, &l.ffn_out]
+                    .iter()
+                    .map(|lin| lin.w.size_bytes() + lin.b.len() * 4)
+                    .sum::<usize>()
+            })
+            .sum();
+        table + layers + self.position.len() * 4
+    }
+
+    /// Sentence vectors (masked mean pooling, L2-normalised), one per sequence of token ids.
+    pub fn embed(&self, batch: &[&[u32]]) -> Result<Vec<Vec<f32>>, ModelError> {
+        Ok(self.token_states(batch)?.mean_pooled())
+    }
+
+    /// The last layer's token states for a batch of token-id sequences.
+    pub fn token_states(&self, batch: &[&[u32]]) -> Result<TokenStates, ModelError> {
+        let h = self.cfg.hidden_size;
+        let mut ranges = Vec::with_capacity(batch.len());
+        let mut t = 0;
+        for ids in batch {
+            if ids.len() > self.cfg.max_position_embeddings {
+                return Err(ModelError::Input(format!(
+                    "sequence of {} tokens is longer than the model's {} positions",
+                    ids.len(),
+                    self.cfg.max_position_embeddings
+                )));
+            }
+            if let Some(&bad) = ids.iter().find(|&&id| id as usize >= self.cfg.vocab_size) {
+                return Err(ModelError::Input(format!("token id {bad} is outside the vocabulary")));
+            }
+            ranges.push(t..t + ids.len());
+            t += ids.len();
+        }
+        let mut x = vec![0f32; t * h];
+        for (ids, r) in batch.iter().zip(&ranges) {
+            for (pos, &id) in ids.iter().enumerate() {
+                let row = &mut x[(r.start + pos) * h..(r.start + pos + 1) * h];
+                match &self.word {
+                    Table::F32(w) => row.copy_from_slice(&w[id as usize * h..(id as usize + 1) * h]),
+                    Table::Q8(q) => q.dequantize_row(id as usize, row),
+                }
+                let p = &self.position[pos * h..(pos + 1) * h];
+                for ((v, a), b) in row.iter_mut().zip(p).zip(&self.token_type0) {
+                    *v += a + b;
+                }
+            }
+        }
+        self.ln_emb.apply(&mut x);
+        let mut bufs = Buffers::default();
+        for layer in &self.layers {
+            self.layer_forward(layer, &mut x, t, &ranges, &mut bufs);
+        }
+        Ok(TokenStates { hidden: h, states: x, ranges })
+    }
+
+    fn layer_forward(&self, layer: &Layer, x: &mut Vec<f32>, t: usize, ranges: &[std::ops::Range<usize>], b: &mut Buffers) {
+        let h = self.cfg.hidden_size;
+        layer.qkv.forward(x, t, &mut b.qkv, &mut b.acts, self.kernel);
+        b.ctx.clear();
+        b.ctx.resize(t * h, 0.0);
+        attention(&b.qkv, &mut b.ctx, ranges, self.cfg.num_attention_heads, h);
+        layer.attn_out.forward(&b.ctx, t, &mut b.tmp, &mut b.acts, self.kernel);
+        for (o, r) in b.tmp.iter_mut().zip(x.iter()) {
+            *o += r;
+        }
+        layer.ln_attn.apply(&mut b.tmp);
+        layer.ffn_in.forward(&b.tmp, t, &mut b.ffn, &mut b.acts, self.kernel);
+        b.ffn.iter_mut().for_each(|v| *v = gelu(*v));
+        layer.ffn_out.forward(&b.ffn, t, x, &mut b.acts, self.kernel);
+        for (o, r) in x.iter_mut().zip(&b.tmp) {
+            *o += r;
+        }
+        layer.ln_ffn.apply(x);
+    }
+}
+
+#[derive(Default)]
+struct Buffers {
+    qkv: Vec<f32>,
+    ctx: Vec<f32>,
+    tmp: Vec<f32>,
+    ffn: Vec<f32>,
+    acts: QActs,
+}
+
+/// Stacks the query, key and value projections into one `3h × h` layer.
+fn fuse_qkv(q: Linear, k: Linear, v: Linear, precision: Precision) -> Linear {
+    let b: Vec<f32> = [q.b, k.b, v.b].concat();
+    let w = match (q.w, k.w, v.w, precision) {
+        (Matrix::F32 { w: qw, rows, cols }, Matrix::F32 { w: kw, .. }, Matrix::F32 { w: vw, .. }, _) => Matrix::F32 {
+            w: [qw, kw, vw].concat(),
+            rows: rows * 3,
+            cols,
+        },
+        (Matrix::Q8(qm), Matrix::Q8(km), Matrix::Q8(vm), _) => {
+            let (rows, cols) = (qm.rows, qm.cols);
+            let mut qs = Vec::with_capacity(3 * rows * cols);
+            let mut scales = Vec::with_capacity(3 * rows);
+            for m in [&qm, &km, &vm] {
+                for r in 0..rows {
+                    let (row, s) = m.row(r);
+                    qs.extend_from_slice(row);
+                    scales.push(s);
+                }
+            }
+            Matrix::Q8(QMatrix::from_parts(&qs, scales, 3 * rows, cols))
+        }
+        _ => unreachable!("q, k and v share one precision"),
+    };
+    Linear { w, b }
+}
+
+/// Multi-head self-attention per sequence. `qkv` rows are `[q | k | v]`
+/// (`3h` wide); writes the context vectors into `ctx` (`h` wide).
+fn attention(qkv: &[f32], ctx: &mut [f32], ranges: &[std::ops::Range<usize>], heads: usize, h: usize) {
+    let d = h / heads;
+    let scale = 1.0 / (d as f32).sqrt();
+    let ctx_ptr = CtxPtr(ctx.as_mut_ptr());
+    let one = |(r, head): (&std::ops::Range<usize>, usize)| {
+        let len = r.end - r.start;
+        let mut scores = vec![0f32; len];
+        let mut acc = vec![0f32; d];
+        for i in 0..len {
+            let qi = &qkv[(r.start + i) * 3 * h + head * d..][..d];
+            let mut max = f32::NEG_INFINITY;
+            for (j, s) in scores.iter_mut().enumerate() {
+                let kj = &qkv[(r.start + j) * 3 * h + h + head * d..][..d];
+                *s = qi.iter().zip(kj).map(|(a, b)| a * b).sum::<f32>() * scale;
+                max = max.max(*s);
+            }
+            let mut sum = 0.0;
+            for s in scores.iter_mut() {
+                *s = (*s - max).exp();
+                sum += *s;
+            }
+            acc.iter_mut().for_each(|a| *a = 0.0);
+            for (j, &p) in scores.iter().enumerate() {
+                let vj = &qkv[(r.start + j) * 3 * h + 2 * h + head * d..][..d];
+                for (a, v) in acc.iter_mut().zip(vj) {
+                    *a += p * v;
+                }
+            }
+            let inv = 1.0 / sum;
+            // SAFETY: each (sequence, head) task writes only its own rows × head columns.
+            let out = unsafe { std::slice::from_raw_parts_mut(ctx_ptr.at((r.start + i) * h + head * d), d) };
+            for (o, a) in out.iter_mut().zip(&acc) {
+                *o = a * inv;
+            }
+        }
+    };
+    let tasks = ranges.iter().flat_map(|r| (0..heads).map(move |hd| (r, hd)));
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let work: usize = ranges.iter().map(|r| (r.end - r.start).pow(2)).sum::<usize>() * h;
+        if work > 100_000 && rayon::current_num_threads() > 1 {
+            use rayon::prelude::*;
+            let tasks: Vec<_> = tasks.collect();
+            tasks.into_par_iter().for_each(one);
+            return;
+        }
+    }
+    tasks.for_each(one);
+}
+
+#[derive(Clone, Copy)]
+struct CtxPtr(*mut f32);
+unsafe impl Send for CtxPtr {}
+unsafe impl Sync for CtxPtr {}
+
+impl CtxPtr {
+    /// # Safety
+    /// `offset` must lie inside the buffer this pointer came from.
+    unsafe fn at(self, offset: usize) -> *mut f32 {
+        self.0.add(offset)
+    }
+}
+
+/// GELU, erf form (as BERT's "gelu").
+fn gelu(x: f32) -> f32 {
+    0.5 * x * (1.0 + erf(x * std::f32::consts::FRAC_1_SQRT_2))
+}
+
+/// erf with |error| < 1.2e-7 (Numerical Recipes `erfc` Chebyshev fit).
+fn erf(x: f32) -> f32 {
+    let z = x.abs() as f64;
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let r = t
+        * (-z * z - 1.26551223
+            + t * (1.00002368
+                + t * (0.37409196
+                    + t * (0.09678418
+                        + t * (-0.18628806
+                            + t * (0.27886807
+                                + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))))
+            .exp();
+    let e = (1.0 - r) as f32;
+    if x >= 0.0 {
+        e
+    } else {
+        -e
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn erf_matches_known_values() {
+        for (x, want) in [(0.0, 0.0), (0.5, 0.5204999), (1.0, 0.8427008), (-2.0, -0.9953223), (3.5, 0.9999993)] {
+            assert!((erf(x) - want).abs() < 1e-6, "erf({x}) = {}", erf(x));
+        }
+    }
+}

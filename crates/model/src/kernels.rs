@@ -1,0 +1,665 @@
+//! Matrix kernels for encoder inference.
+//!
+//! The encoder spends nearly all of its time in `x · Wᵀ` products with a
+//! few dozen rows of `x` (the tokens of a sentence or batch). Candle's
+//! quantized matmul is built for one-row LLM decoding and loses to f32 there,
+//! so the int8 path has its own kernels:
+//!
+//! * weights are int8 with one f32 scale per output row ([`QMatrix`]);
+//! * activations are quantized on the fly to int8 with one scale per row
+//!   ([`QActs`]);
+//! * the integer dot products run on AVX-512 VNNI (`vpdpbusd`), AVX2
+//!   (`vpmaddubsw` with the sign trick), wasm `simd128` (`i32x4.dot_i16x8`),
+//!   or portable scalar code, chosen once at run time;
+//! * 4×4 (VNNI) or 2×4 (AVX2, wasm) register tiles reuse every load, and
+//!   the output columns are split across threads natively.
+//!
+//! The f32 path uses the `gemm` crate (the same one Candle uses).
+
+/// Inner dimension padding: every int8 row is padded with zeros to this many
+/// bytes so the SIMD loops need no tails. Zero weights make padding inert.
+pub const K_ALIGN: usize = 64;
+/// Activation rows are padded to a multiple of this (the tallest tile).
+const M_ALIGN: usize = 4;
+
+pub fn round_up(x: usize, to: usize) -> usize {
+    x.div_ceil(to) * to
+}
+
+/// An int8 weight matrix `[rows × cols]` (rows = output features), one scale per row.
+#[derive(Clone, Debug)]
+pub struct QMatrix {
+    pub rows: usize,
+    pub cols: usize,
+    kpad: usize,
+    q: Vec<i8>,
+    scale: Vec<f32>,
+    /// Σ q over each row; corrects the +128 offset of unsigned activations (VNNI).
+    row_sum: Vec<i32>,
+}
+
+impl QMatrix {
+    /// Quantizes a row-major f32 matrix, symmetric per row.
+    pub fn quantize(w: &[f32], rows: usize, cols: usize) -> Self {
+        assert_eq!(w.len(), rows * cols, "matrix size");
+        let kpad = round_up(cols.max(1), K_ALIGN);
+        let mut q = vec![0i8; rows * kpad];
+        let mut scale = vec![0f32; rows];
+        let mut row_sum = vec![0i32; rows];
+        for r in 0..rows {
+            let src = &w[r * cols..(r + 1) * cols];
+            let (s, sum) = quantize_row(src, &mut q[r * kpad..r * kpad + cols]);
+            scale[r] = s;
+            row_sum[r] = sum;
+        }
+        QMatrix {
+            rows,
+            cols,
+            kpad,
+            q,
+            scale,
+            row_sum,
+        }
+    }
+
+    /// Builds from already-quantized rows (`q` is `rows × cols`) with one scale per row.
+    pub fn from_parts(q_rows: &[i8], scale: Vec<f32>, rows: usize, cols: usize) -> Self {
+        assert_eq!(q_rows.len(), rows * cols);
+        assert_eq!(scale.len(), rows);
+        let kpad = round_up(cols.max(1), K_ALIGN);
+        let mut q = vec![0i8; rows * kpad];
+        let mut row_sum = vec![0i32; rows];
+        for r in 0..rows {
+            let src = &q_rows[r * cols..(r + 1) * cols];
+            q[r * kpad..r * kpad + cols].copy_from_slice(src);
+            row_sum[r] = src.iter().map(|&v| v as i32).sum();
+        }
+        QMatrix {
+            rows,
+            cols,
+            kpad,
+            q,
+            scale,
+            row_sum,
+        }
+    }
+
+    /// Row `r` as f32 (used for embedding look-ups).
+    pub fn dequantize_row(&self, r: usize, out: &mut [f32]) {
+        let s = self.scale[r];
+        let row = &self.q[r * self.kpad..r * self.kpad + self.cols];
+        for (o, &v) in out.iter_mut().zip(row) {
+            *o = v as f32 * s;
+        }
+    }
+
+    /// The quantized row `r` (without padding) and its scale.
+    pub fn row(&self, r: usize) -> (&[i8], f32) {
+        (
+            &self.q[r * self.kpad..r * self.kpad + self.cols],
+            self.scale[r],
+        )
+    }
+
+    pub fn size_bytes(&self) -> usize {
+        self.q.len() + self.scale.len() * 4 + self.row_sum.len() * 4
+    }
+}
+
+/// Symmetric int8 quantization of one row; returns (scale, Σq).
+fn quantize_row(src: &[f32], dst: &mut [i8]) -> (f32, i32) {
+    let amax = src.iter().fold(0f32, |m, &v| m.max(v.abs()));
+    if amax == 0.0 || !amax.is_finite() {
+        dst.iter_mut().for_each(|d| *d = 0);
+        return (0.0, 0);
+    }
+    let inv = 127.0 / amax;
+    let mut sum = 0i32;
+    for (d, &v) in dst.iter_mut().zip(src) {
+        let q = (v * inv).round().clamp(-127.0, 127.0) as i8;
+        sum += q as i32;
+        *d = q;
+    }
+    (amax / 127.0, sum)
+}
+
+/// Activations quantized per row, laid out for the selected kernel.
+pub struct QActs {
+    rows: usize,
+    kpad: usize,
+    /// `mpad × kpad` bytes: i8 values, or i8 + 128 stored as u8 for VNNI.
+    q: Vec<u8>,
+    scale: Vec<f32>,
+}
+
+impl QActs {
+    pub fn new() -> Self {
+        QActs {
+            rows: 0,
+            kpad: 0,
+            q: Vec::new(),
+            scale: Vec::new(),
+        }
+    }
+
+    /// Quantizes `x` (`rows × cols`, row-major) for `kernel`, reusing the buffers.
+    pub fn quantize(&mut self, x: &[f32], rows: usize, cols: usize, kernel: Kernel) {
+        let kpad = round_up(cols.max(1), K_ALIGN);
+        let mpad = round_up(rows.max(1), M_ALIGN);
+        self.rows = rows;
+        self.kpad = kpad;
+        self.q.clear();
+        self.q.resize(mpad * kpad, if kernel.offset_acts() { 128 } else { 0 });
+        self.scale.clear();
+        self.scale.resize(mpad, 0.0);
+        let mut tmp = vec![0i8; cols];
+        for r in 0..rows {
+            let (s, _) = quantize_row(&x[r * cols..(r + 1) * cols], &mut tmp);
+            self.scale[r] = s;
+            let dst = &mut self.q[r * kpad..r * kpad + cols];
+            if kernel.offset_acts() {
+                for (d, &v) in dst.iter_mut().zip(&tmp) {
+                    *d = (v as u8) ^ 0x80;
+                }
+            } else {
+                for (d, &v) in dst.iter_mut().zip(&tmp) {
+                    *d = v as u8;
+                }
+            }
+        }
+    }
+}
+
+impl Default for QActs {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Which integer dot-product kernel runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kernel {
+    Scalar,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    #[cfg(target_arch = "x86_64")]
+    Avx512Vnni,
+    #[cfg(target_arch = "wasm32")]
+    WasmSimd,
+}
+
+impl Kernel {
+    /// The fastest kernel this CPU supports (`SKILLMARK_KERNEL=scalar|avx2` overrides, for tests and benchmarks).
+    pub fn detect() -> Kernel {
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Ok(v) = std::env::var("SKILLMARK_KERNEL") {
+            if let Some(k) = Kernel::from_name(&v) {
+                return k;
+            }
+        }
+        Self::best()
+    }
+
+    fn best() -> Kernel {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f")
+                && std::arch::is_x86_feature_detected!("avx512bw")
+                && std::arch::is_x86_feature_detected!("avx512vnni")
+            {
+                return Kernel::Avx512Vnni;
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return Kernel::Avx2;
+            }
+        }
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        {
+            return Kernel::WasmSimd;
+        }
+        #[allow(unreachable_code)]
+        Kernel::Scalar
+    }
+
+    /// Parses a kernel name; `None` when unknown or not supported by this CPU.
+    pub fn from_name(name: &str) -> Option<Kernel> {
+        let k = match name {
+            "scalar" => Kernel::Scalar,
+            #[cfg(target_arch = "x86_64")]
+            "avx2" => Kernel::Avx2,
+            #[cfg(target_arch = "x86_64")]
+            "avx512vnni" => Kernel::Avx512Vnni,
+            #[cfg(target_arch = "wasm32")]
+            "simd128" => Kernel::WasmSimd,
+            _ => return None,
+        };
+        k.supported().then_some(k)
+    }
+
+    pub fn supported(self) -> bool {
+        match self {
+            Kernel::Scalar => true,
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512Vnni => {
+                std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512bw")
+                    && std::arch::is_x86_feature_detected!("avx512vnni")
+            }
+            #[cfg(target_arch = "wasm32")]
+            Kernel::WasmSimd => cfg!(target_feature = "simd128"),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernel::Scalar => "scalar",
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => "avx2",
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512Vnni => "avx512vnni",
+            #[cfg(target_arch = "wasm32")]
+            Kernel::WasmSimd => "simd128",
+        }
+    }
+
+    fn offset_acts(self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        if self == Kernel::Avx512Vnni {
+            return true;
+        }
+        false
+    }
+}
+
+/// `out[m][n] = Σ_k x[m][k]·w[n][k] · sx[m]·sw[n] + bias[n]` for the int8 path.
+/// `out` is `a.rows × w.rows`, row-major.
+pub fn matmul_q8(a: &QActs, w: &QMatrix, bias: Option<&[f32]>, out: &mut [f32], kernel: Kernel) {
+    assert_eq!(a.kpad, w.kpad, "inner dimensions");
+    assert!(out.len() >= a.rows * w.rows);
+    let n = w.rows;
+    let out_ptr = SendPtr(out.as_mut_ptr());
+    // Work unit: a block of output columns; each unit writes only its own columns.
+    let cols_per_unit = 64usize;
+    let units = n.div_ceil(cols_per_unit);
+    let run = |u: usize| {
+        let n0 = u * cols_per_unit;
+        let n1 = (n0 + cols_per_unit).min(n);
+        // SAFETY: units write disjoint column ranges of `out`.
+        unsafe { matmul_q8_cols(a, w, bias, out_ptr, n0, n1, kernel) }
+    };
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let flops = a.rows * n * w.cols;
+        if units > 1 && flops > 200_000 && rayon::current_num_threads() > 1 {
+            use rayon::prelude::*;
+            (0..units).into_par_iter().for_each(run);
+            return;
+        }
+    }
+    (0..units).for_each(run);
+}
+
+#[derive(Clone, Copy)]
+struct SendPtr(*mut f32);
+unsafe impl Send for SendPtr {}
+unsafe impl Sync for SendPtr {}
+
+/// # Safety
+/// `out` must point at `a.rows × w.rows` floats; columns `n0..n1` are written.
+unsafe fn matmul_q8_cols(
+    a: &QActs,
+    w: &QMatrix,
+    bias: Option<&[f32]>,
+    out: SendPtr,
+    n0: usize,
+    n1: usize,
+    kernel: Kernel,
+) {
+    let n = w.rows;
+    let m = a.rows;
+    let kpad = a.kpad;
+    let offset = kernel.offset_acts();
+    let store = |mi: usize, ni: usize, acc: i32| {
+        let acc = if offset {
+            acc - 128 * w.row_sum[ni]
+        } else {
+            acc
+        };
+        let v = acc as f32 * a.scale[mi] * w.scale[ni] + bias.map_or(0.0, |b| b[ni]);
+        *out.0.add(mi * n + ni) = v;
+    };
+    let tm = match kernel {
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx512Vnni => 4,
+        _ => 2,
+    };
+    let mut ni = n0;
+    while ni + 4 <= n1 {
+        let mut mi = 0;
+        while mi < m {
+            let ap = a.q.as_ptr().add(mi * kpad);
+            let wp = w.q.as_ptr().add(ni * kpad);
+            let mut acc = [[0i32; 4]; 4];
+            match kernel {
+                #[cfg(target_arch = "x86_64")]
+                Kernel::Avx512Vnni => x86::tile4x4_vnni(ap, wp, kpad, &mut acc),
+                #[cfg(target_arch = "x86_64")]
+                Kernel::Avx2 => x86::tile2x4_avx2(ap as *const i8, wp, kpad, &mut acc),
+                #[cfg(target_arch = "wasm32")]
+                Kernel::WasmSimd => wasm::tile2x4(ap as *const i8, wp, kpad, &mut acc),
+                Kernel::Scalar => scalar_tile(ap as *const i8, wp, kpad, tm, &mut acc),
+            }
+            for (i, row) in acc.iter().enumerate().take(tm.min(m - mi)) {
+                for (j, &v) in row.iter().enumerate() {
+                    store(mi + i, ni + j, v);
+                }
+            }
+            mi += tm;
+        }
+        ni += 4;
+    }
+    // Remaining columns (n not a multiple of 4): plain dot products.
+    for nj in ni..n1 {
+        let wrow = std::slice::from_raw_parts(w.q.as_ptr().add(nj * kpad), kpad);
+        for mi in 0..m {
+            let arow = std::slice::from_raw_parts(a.q.as_ptr().add(mi * kpad), kpad);
+            let acc: i32 = if offset {
+                arow.iter()
+                    .zip(wrow)
+                    .map(|(&x, &y)| x as i32 * y as i32)
+                    .sum()
+            } else {
+                arow.iter()
+                    .zip(wrow)
+                    .map(|(&x, &y)| x as i8 as i32 * y as i32)
+                    .sum()
+            };
+            store(mi, nj, acc);
+        }
+    }
+}
+
+unsafe fn scalar_tile(a: *const i8, w: *const i8, kpad: usize, tm: usize, acc: &mut [[i32; 4]; 4]) {
+    for (i, acc_row) in acc.iter_mut().enumerate().take(tm) {
+        let ar = std::slice::from_raw_parts(a.add(i * kpad), kpad);
+        for (j, acc_ij) in acc_row.iter_mut().enumerate() {
+            let wr = std::slice::from_raw_parts(w.add(j * kpad), kpad);
+            *acc_ij = ar
+                .iter()
+                .zip(wr)
+                .map(|(&x, &y)| x as i32 * y as i32)
+                .sum();
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use std::arch::x86_64::*;
+
+    /// 4 activation rows × 4 weight rows with `vpdpbusd` (u8 × i8 → i32).
+    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+    pub unsafe fn tile4x4_vnni(a: *const u8, w: *const i8, kpad: usize, out: &mut [[i32; 4]; 4]) {
+        let z = _mm512_setzero_si512();
+        let (mut c00, mut c01, mut c02, mut c03) = (z, z, z, z);
+        let (mut c10, mut c11, mut c12, mut c13) = (z, z, z, z);
+        let (mut c20, mut c21, mut c22, mut c23) = (z, z, z, z);
+        let (mut c30, mut c31, mut c32, mut c33) = (z, z, z, z);
+        let mut k = 0;
+        while k < kpad {
+            let a0 = _mm512_loadu_si512(a.add(k) as *const _);
+            let a1 = _mm512_loadu_si512(a.add(kpad + k) as *const _);
+            let a2 = _mm512_loadu_si512(a.add(2 * kpad + k) as *const _);
+            let a3 = _mm512_loadu_si512(a.add(3 * kpad + k) as *const _);
+            let w0 = _mm512_loadu_si512(w.add(k) as *const _);
+            c00 = _mm512_dpbusd_epi32(c00, a0, w0);
+            c10 = _mm512_dpbusd_epi32(c10, a1, w0);
+            c20 = _mm512_dpbusd_epi32(c20, a2, w0);
+            c30 = _mm512_dpbusd_epi32(c30, a3, w0);
+            let w1 = _mm512_loadu_si512(w.add(kpad + k) as *const _);
+            c01 = _mm512_dpbusd_epi32(c01, a0, w1);
+            c11 = _mm512_dpbusd_epi32(c11, a1, w1);
+            c21 = _mm512_dpbusd_epi32(c21, a2, w1);
+            c31 = _mm512_dpbusd_epi32(c31, a3, w1);
+            let w2 = _mm512_loadu_si512(w.add(2 * kpad + k) as *const _);
+            c02 = _mm512_dpbusd_epi32(c02, a0, w2);
+            c12 = _mm512_dpbusd_epi32(c12, a1, w2);
+            c22 = _mm512_dpbusd_epi32(c22, a2, w2);
+            c32 = _mm512_dpbusd_epi32(c32, a3, w2);
+            let w3 = _mm512_loadu_si512(w.add(3 * kpad + k) as *const _);
+            c03 = _mm512_dpbusd_epi32(c03, a0, w3);
+            c13 = _mm512_dpbusd_epi32(c13, a1, w3);
+            c23 = _mm512_dpbusd_epi32(c23, a2, w3);
+            c33 = _mm512_dpbusd_epi32(c33, a3, w3);
+            k += 64;
+        }
+        *out = [
+            [
+                _mm512_reduce_add_epi32(c00),
+                _mm512_reduce_add_epi32(c01),
+                _mm512_reduce_add_epi32(c02),
+                _mm512_reduce_add_epi32(c03),
+            ],
+            [
+                _mm512_reduce_add_epi32(c10),
+                _mm512_reduce_add_epi32(c11),
+                _mm512_reduce_add_epi32(c12),
+                _mm512_reduce_add_epi32(c13),
+            ],
+            [
+                _mm512_reduce_add_epi32(c20),
+                _mm512_reduce_add_epi32(c21),
+                _mm512_reduce_add_epi32(c22),
+                _mm512_reduce_add_epi32(c23),
+            ],
+            [
+                _mm512_reduce_add_epi32(c30),
+                _mm512_reduce_add_epi32(c31),
+                _mm512_reduce_add_epi32(c32),
+                _mm512_reduce_add_epi32(c33),
+            ],
+        ];
+    }
+
+    #[target_feature(enable = "avx2")]
+    unsafe fn hsum256(v: __m256i) -> i32 {
+        let s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+        let s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0b01_00_11_10));
+        let s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0b10_11_00_01));
+        _mm_cvtsi128_si32(s)
+    }
+
+    /// 2 activation rows × 4 weight rows, both signed: |a| · sign(w, a) with
+    /// `vpmaddubsw` (|a|, |w| ≤ 127, so pairs never saturate i16).
+    #[target_feature(enable = "avx2")]
+    pub unsafe fn tile2x4_avx2(a: *const i8, w: *const i8, kpad: usize, out: &mut [[i32; 4]; 4]) {
+        let ones = _mm256_set1_epi16(1);
+        let z = _mm256_setzero_si256();
+        let mut c = [[z; 4]; 2];
+        let mut k = 0;
+        while k < kpad {
+            let a0 = _mm256_loadu_si256(a.add(k) as *const _);
+            let a1 = _mm256_loadu_si256(a.add(kpad + k) as *const _);
+            let abs0 = _mm256_sign_epi8(a0, a0);
+            let abs1 = _mm256_sign_epi8(a1, a1);
+            for (j, _) in [0; 4].iter().enumerate() {
+                let wj = _mm256_loadu_si256(w.add(j * kpad + k) as *const _);
+                let p0 = _mm256_maddubs_epi16(abs0, _mm256_sign_epi8(wj, a0));
+                let p1 = _mm256_maddubs_epi16(abs1, _mm256_sign_epi8(wj, a1));
+                c[0][j] = _mm256_add_epi32(c[0][j], _mm256_madd_epi16(p0, ones));
+                c[1][j] = _mm256_add_epi32(c[1][j], _mm256_madd_epi16(p1, ones));
+            }
+            k += 32;
+        }
+        for i in 0..2 {
+            for j in 0..4 {
+                out[i][j] = hsum256(c[i][j]);
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod wasm {
+    /// 2 activation rows × 4 weight rows with `i32x4.dot_i16x8_s`.
+    #[cfg(target_feature = "simd128")]
+    pub unsafe fn tile2x4(a: *const i8, w: *const i8, kpad: usize, out: &mut [[i32; 4]; 4]) {
+        use core::arch::wasm32::*;
+        let mut c = [[i32x4_splat(0); 4]; 2];
+        let mut k = 0;
+        while k < kpad {
+            let a0 = v128_load(a.add(k) as *const v128);
+            let a1 = v128_load(a.add(kpad + k) as *const v128);
+            let (a0l, a0h) = (i16x8_extend_low_i8x16(a0), i16x8_extend_high_i8x16(a0));
+            let (a1l, a1h) = (i16x8_extend_low_i8x16(a1), i16x8_extend_high_i8x16(a1));
+            for j in 0..4 {
+                let wj = v128_load(w.add(j * kpad + k) as *const v128);
+                let (wl, wh) = (i16x8_extend_low_i8x16(wj), i16x8_extend_high_i8x16(wj));
+                c[0][j] = i32x4_add(c[0][j], i32x4_add(i32x4_dot_i16x8(a0l, wl), i32x4_dot_i16x8(a0h, wh)));
+                c[1][j] = i32x4_add(c[1][j], i32x4_add(i32x4_dot_i16x8(a1l, wl), i32x4_dot_i16x8(a1h, wh)));
+            }
+            k += 16;
+        }
+        for i in 0..2 {
+            for j in 0..4 {
+                let v = c[i][j];
+                out[i][j] = i32x4_extract_lane::<0>(v)
+                    + i32x4_extract_lane::<1>(v)
+                    + i32x4_extract_lane::<2>(v)
+                    + i32x4_extract_lane::<3>(v);
+            }
+        }
+    }
+
+    #[cfg(not(target_feature = "simd128"))]
+    pub unsafe fn tile2x4(a: *const i8, w: *const i8, kpad: usize, out: &mut [[i32; 4]; 4]) {
+        super::scalar_tile(a, w, kpad, 2, out)
+    }
+}
+
+/// `out = x · wᵀ + bias` in f32; `x` is `m × k`, `w` is `n × k`, `out` is `m × n`.
+pub fn matmul_f32(x: &[f32], m: usize, w: &[f32], n: usize, k: usize, bias: Option<&[f32]>, out: &mut [f32]) {
+    assert!(x.len() >= m * k && w.len() >= n * k && out.len() >= m * n);
+    if let Some(b) = bias {
+        for row in out[..m * n].chunks_exact_mut(n) {
+            row.copy_from_slice(&b[..n]);
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let par = if m * n * k > 500_000 && rayon::current_num_threads() > 1 {
+        gemm::Parallelism::Rayon(rayon::current_num_threads())
+    } else {
+        gemm::Parallelism::None
+    };
+    #[cfg(target_arch = "wasm32")]
+    let par = gemm::Parallelism::None;
+    // SAFETY: the slices hold the sizes asserted above; strides describe row-major
+    // `x` (m×k), `wᵀ` read from row-major `w` (n×k), and row-major `out` (m×n).
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            out.as_mut_ptr(),
+            1,
+            n as isize,
+            bias.is_some(),
+            x.as_ptr(),
+            1,
+            k as isize,
+            w.as_ptr(),
+            k as isize,
+            1,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            par,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lcg(seed: &mut u64) -> f32 {
+        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((*seed >> 33) as f32 / (1u64 << 31) as f32) * 2.0 - 1.0
+    }
+
+    fn reference(x: &[f32], m: usize, w: &[f32], n: usize, k: usize) -> Vec<f32> {
+        let mut out = vec![0.0; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                out[i * n + j] = (0..k).map(|t| x[i * k + t] * w[j * k + t]).sum();
+            }
+        }
+        out
+    }
+
+    fn kernels() -> Vec<Kernel> {
+        ["scalar", "avx2", "avx512vnni", "simd128"]
+            .iter()
+            .filter_map(|n| Kernel::from_name(n))
+            .collect()
+    }
+
+    #[test]
+    fn int8_kernels_agree_with_f32_on_odd_shapes() {
+        let mut seed = 7;
+        for &(m, n, k) in &[(1, 4, 32), (5, 7, 100), (13, 64, 384), (4, 130, 65), (3, 3, 1)] {
+            let x: Vec<f32> = (0..m * k).map(|_| lcg(&mut seed)).collect();
+            let w: Vec<f32> = (0..n * k).map(|_| lcg(&mut seed)).collect();
+            let bias: Vec<f32> = (0..n).map(|_| lcg(&mut seed)).collect();
+            let mut want = reference(&x, m, &w, n, k);
+            for (i, v) in want.iter_mut().enumerate() {
+                *v += bias[i % n];
+            }
+            let qw = QMatrix::quantize(&w, n, k);
+            let mut results = Vec::new();
+            for kernel in kernels() {
+                let mut qa = QActs::new();
+                qa.quantize(&x, m, k, kernel);
+                let mut out = vec![f32::NAN; m * n];
+                matmul_q8(&qa, &qw, Some(&bias), &mut out, kernel);
+                let tol = 0.03 * (k as f32).sqrt();
+                for (g, e) in out.iter().zip(&want) {
+                    assert!((g - e).abs() < tol, "{kernel:?} {m}x{n}x{k}: {g} vs {e}");
+                }
+                results.push(out);
+            }
+            // All kernels compute the same integer sums, so they agree exactly.
+            for r in &results[1..] {
+                assert_eq!(r, &results[0]);
+            }
+        }
+    }
+
+    #[test]
+    fn f32_matmul_matches_reference() {
+        let mut seed = 3;
+        let (m, n, k) = (9, 33, 70);
+        let x: Vec<f32> = (0..m * k).map(|_| lcg(&mut seed)).collect();
+        let w: Vec<f32> = (0..n * k).map(|_| lcg(&mut seed)).collect();
+        let want = reference(&x, m, &w, n, k);
+        let mut out = vec![0.0; m * n];
+        matmul_f32(&x, m, &w, n, k, None, &mut out);
+        for (g, e) in out.iter().zip(&want) {
+            assert!((g - e).abs() < 1e-4);
+        }
+    }
+
+    #[test]
+    fn zero_rows_quantize_safely() {
+        let qw = QMatrix::quantize(&[0.0; 8], 2, 4);
+        let mut qa = QActs::new();
+        qa.quantize(&[0.0; 4], 1, 4, Kernel::Scalar);
+        let mut out = vec![1.0; 2];
+        matmul_q8(&qa, &qw, None, &mut out, Kernel::Scalar);
+        assert_eq!(out, vec![0.0, 0.0]);
+    }
+}

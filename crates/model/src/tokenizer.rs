@@ -1,0 +1,54 @@
+//! WordPiece tokenization with character offsets (Hugging Face `tokenizers`).
+
+use crate::ModelError;
+
+/// The longest input the encoder sees, in tokens, as sentence-transformers uses for MiniLM.
+pub const DEFAULT_MAX_TOKENS: usize = 256;
+
+/// One tokenized text: ids with `[CLS]`/`[SEP]`, and byte offsets of each token in the text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Encoding {
+    pub ids: Vec<u32>,
+    /// Byte range of each token in the input (`(0, 0)` for special tokens).
+    pub offsets: Vec<(usize, usize)>,
+}
+
+pub struct TextTokenizer {
+    inner: tokenizers::Tokenizer,
+}
+
+impl TextTokenizer {
+    /// Loads a `tokenizer.json`. Its own padding is switched off (we never pad)
+    /// and truncation set to `max_tokens` including the special tokens.
+    pub fn from_bytes(bytes: &[u8], max_tokens: usize) -> Result<Self, ModelError> {
+        let mut inner = tokenizers::Tokenizer::from_bytes(bytes)
+            .map_err(|e| ModelError::Format(format!("tokenizer.json: {e}")))?;
+        inner.with_padding(None);
+        inner
+            .with_truncation(Some(tokenizers::TruncationParams {
+                max_length: max_tokens.max(2),
+                ..Default::default()
+            }))
+            .map_err(|e| ModelError::Format(format!("tokenizer.json: {e}")))?;
+        Ok(TextTokenizer { inner })
+    }
+
+    pub fn encode(&self, text: &str) -> Result<Encoding, ModelError> {
+        let enc = self
+            .inner
+            .encode(text, true)
+            .map_err(|e| ModelError::Tokenize(e.to_string()))?;
+        Ok(Encoding {
+            ids: enc.get_ids().to_vec(),
+            offsets: enc.get_offsets().to_vec(),
+        })
+    }
+
+    pub fn encode_batch(&self, texts: &[&str]) -> Result<Vec<Encoding>, ModelError> {
+        texts.iter().map(|t| self.encode(t)).collect()
+    }
+
+    pub fn vocab_size(&self) -> usize {
+        self.inner.get_vocab_size(true)
+    }
+}

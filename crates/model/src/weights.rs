@@ -1,0 +1,280 @@
+//! Weight files: safetensors (f32/f16/bf16) and GGUF (f32/f16/q8_0), read into
+//! one [`TensorStore`]; and the GGUF writer the export tool uses.
+//!
+//! Tensor names follow Hugging Face BERT (`encoder.layer.0.attention.self.query.weight`);
+//! a leading `bert.` is stripped so both checkpoint styles load.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::io::Cursor;
+
+use candle_core::quantized::{gguf_file, GgmlDType, QStorage, QTensor};
+use candle_core::Device;
+
+use crate::kernels::QMatrix;
+use crate::{BertConfig, ModelError};
+
+/// GGUF metadata key holding the BERT `config.json`.
+pub const GGUF_CONFIG_KEY: &str = "skillmark.bert_config";
+const Q8_0_BLOCK: usize = 32;
+const Q8_0_BYTES: usize = 34;
+
+pub enum TensorData {
+    F32(Vec<f32>),
+    /// int8 rows with one scale per row (from q8_0).
+    Q8(QMatrix),
+}
+
+pub struct StoredTensor {
+    pub shape: Vec<usize>,
+    pub data: TensorData,
+}
+
+impl StoredTensor {
+    pub fn to_f32(&self) -> Vec<f32> {
+        match &self.data {
+            TensorData::F32(v) => v.clone(),
+            TensorData::Q8(m) => {
+                let mut out = vec![0.0; m.rows * m.cols];
+                for (r, row) in out.chunks_exact_mut(m.cols.max(1)).enumerate() {
+                    m.dequantize_row(r, row);
+                }
+                out
+            }
+        }
+    }
+}
+
+/// Named tensors of one checkpoint, plus the config when the file carries it.
+#[derive(Default)]
+pub struct TensorStore {
+    pub tensors: HashMap<String, StoredTensor>,
+    pub config: Option<BertConfig>,
+    /// Storage type of the big matrices, for reports ("f32", "f16", "q8_0").
+    pub format: String,
+}
+
+fn canonical(name: &str) -> String {
+    name.strip_prefix("bert.").unwrap_or(name).to_string()
+}
+
+impl TensorStore {
+    pub fn from_safetensors(bytes: &[u8]) -> Result<Self, ModelError> {
+        let st = safetensors::SafeTensors::deserialize(bytes)
+            .map_err(|e| ModelError::Format(format!("safetensors: {e}")))?;
+        let mut store = TensorStore::default();
+        for (name, view) in st.tensors() {
+            use safetensors::Dtype;
+            let data = view.data();
+            let values: Vec<f32> = match view.dtype() {
+                Dtype::F32 => data
+                    .chunks_exact(4)
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect(),
+                Dtype::F16 => data
+                    .chunks_exact(2)
+                    .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
+                    .collect(),
+                Dtype::BF16 => data
+                    .chunks_exact(2)
+                    .map(|c| half::bf16::from_le_bytes([c[0], c[1]]).to_f32())
+                    .collect(),
+                _ => continue, // position_ids (i64) and the like are not weights
+            };
+            if store.format.is_empty() && view.shape().len() == 2 {
+                store.format = format!("{:?}", view.dtype()).to_lowercase();
+            }
+            store.tensors.insert(
+                canonical(&name),
+                StoredTensor {
+                    shape: view.shape().to_vec(),
+                    data: TensorData::F32(values),
+                },
+            );
+        }
+        Ok(store)
+    }
+
+    pub fn from_gguf(bytes: &[u8]) -> Result<Self, ModelError> {
+        let mut cursor = Cursor::new(bytes);
+        let content = gguf_file::Content::read(&mut cursor)
+            .map_err(|e| ModelError::Format(format!("gguf: {e}")))?;
+        let mut store = TensorStore::default();
+        if let Some(v) = content.metadata.get(GGUF_CONFIG_KEY) {
+            let json = v
+                .to_string()
+                .map_err(|e| ModelError::Format(format!("gguf {GGUF_CONFIG_KEY}: {e}")))?;
+            store.config = Some(BertConfig::from_json(json.as_bytes())?);
+        }
+        for (name, info) in content.tensor_infos.iter() {
+            let qt = content
+                .tensor(&mut cursor, name, &Device::Cpu)
+                .map_err(|e| ModelError::Format(format!("gguf tensor {name}: {e}")))?;
+            let shape = qt.shape().dims().to_vec();
+            let data = match info.ggml_dtype {
+                GgmlDType::Q8_0 if shape.len() == 2 => {
+                    let raw = qt.data().map_err(ModelError::Candle)?;
+                    TensorData::Q8(q8_0_to_rows(&raw, shape[0], shape[1])?)
+                }
+                _ => {
+                    let t = qt.dequantize(&Device::Cpu).map_err(ModelError::Candle)?;
+                    let v = t
+                        .flatten_all()
+                        .and_then(|t| t.to_vec1::<f32>())
+                        .map_err(ModelError::Candle)?;
+                    TensorData::F32(v)
+                }
+            };
+            if store.format.is_empty() && shape.len() == 2 {
+                store.format = format!("{:?}", info.ggml_dtype).to_lowercase();
+            }
+            store
+                .tensors
+                .insert(canonical(name), StoredTensor { shape, data });
+        }
+        Ok(store)
+    }
+
+    pub fn get(&self, name: &str) -> Result<&StoredTensor, ModelError> {
+        self.tensors
+            .get(name)
+            .ok_or_else(|| ModelError::Format(format!("missing tensor {name}")))
+    }
+
+    pub fn take(&mut self, name: &str) -> Result<StoredTensor, ModelError> {
+        self.tensors
+            .remove(name)
+            .ok_or_else(|| ModelError::Format(format!("missing tensor {name}")))
+    }
+}
+
+/// q8_0 blocks → int8 rows with one scale per row. Rows written by
+/// [`write_gguf`] share one scale across their blocks and convert losslessly;
+/// other files are re-quantized per row.
+fn q8_0_to_rows(raw: &[u8], rows: usize, cols: usize) -> Result<QMatrix, ModelError> {
+    if cols % Q8_0_BLOCK != 0 || raw.len() != rows * cols / Q8_0_BLOCK * Q8_0_BYTES {
+        return Err(ModelError::Format("q8_0 tensor has an unexpected size".into()));
+    }
+    let blocks = cols / Q8_0_BLOCK;
+    let mut q = vec![0i8; rows * cols];
+    let mut scale = vec![0f32; rows];
+    let mut uniform = true;
+    for r in 0..rows {
+        let row = &raw[r * blocks * Q8_0_BYTES..(r + 1) * blocks * Q8_0_BYTES];
+        let d0 = half::f16::from_le_bytes([row[0], row[1]]).to_f32();
+        scale[r] = d0;
+        for b in 0..blocks {
+            let blk = &row[b * Q8_0_BYTES..(b + 1) * Q8_0_BYTES];
+            let d = half::f16::from_le_bytes([blk[0], blk[1]]).to_f32();
+            uniform &= d == d0;
+            for (i, &v) in blk[2..].iter().enumerate() {
+                q[r * cols + b * Q8_0_BLOCK + i] = v as i8;
+            }
+        }
+    }
+    if uniform {
+        return Ok(QMatrix::from_parts(&q, scale, rows, cols));
+    }
+    let mut f = vec![0f32; rows * cols];
+    for r in 0..rows {
+        let row = &raw[r * blocks * Q8_0_BYTES..(r + 1) * blocks * Q8_0_BYTES];
+        for b in 0..blocks {
+            let blk = &row[b * Q8_0_BYTES..(b + 1) * Q8_0_BYTES];
+            let d = half::f16::from_le_bytes([blk[0], blk[1]]).to_f32();
+            for (i, &v) in blk[2..].iter().enumerate() {
+                f[r * cols + b * Q8_0_BLOCK + i] = v as i8 as f32 * d;
+            }
+        }
+    }
+    Ok(QMatrix::quantize(&f, rows, cols))
+}
+
+/// Storage type for the matrices of an exported model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportType {
+    F32,
+    F16,
+    Q8_0,
+}
+
+impl ExportType {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "f32" => Some(Self::F32),
+            "f16" => Some(Self::F16),
+            "q8_0" => Some(Self::Q8_0),
+            _ => None,
+        }
+    }
+}
+
+/// q8_0 with one scale per row (stored in every block of the row), so the
+/// runtime's per-row int8 kernels read it without a second rounding.
+fn row_q8_0_bytes(w: &[f32], rows: usize, cols: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(rows * cols / Q8_0_BLOCK * Q8_0_BYTES);
+    for r in 0..rows {
+        let row = &w[r * cols..(r + 1) * cols];
+        let amax = row.iter().fold(0f32, |m, &v| m.max(v.abs()));
+        let d = half::f16::from_f32(amax / 127.0);
+        let df = d.to_f32();
+        let inv = if df > 0.0 { 1.0 / df } else { 0.0 };
+        for blk in row.chunks_exact(Q8_0_BLOCK) {
+            out.extend_from_slice(&d.to_le_bytes());
+            out.extend(
+                blk.iter()
+                    .map(|&v| (v * inv).round().clamp(-127.0, 127.0) as i8 as u8),
+            );
+        }
+    }
+    out
+}
+
+/// Writes a GGUF file: 2-D weights in `ty` (q8_0 where the width allows),
+/// 1-D tensors in f32, and the BERT config as metadata.
+pub fn write_gguf<W: std::io::Write + std::io::Seek>(
+    w: &mut W,
+    config: &BertConfig,
+    tensors: &[(String, Vec<usize>, Vec<f32>)],
+    ty: ExportType,
+    extra_metadata: &[(&str, String)],
+) -> Result<(), ModelError> {
+    let mut qtensors = Vec::with_capacity(tensors.len());
+    for (name, shape, data) in tensors {
+        let n: usize = shape.iter().product();
+        if n != data.len() {
+            return Err(ModelError::Format(format!("tensor {name}: shape and data differ")));
+        }
+        let matrix = shape.len() == 2;
+        let (dtype, bytes): (GgmlDType, Vec<u8>) = match ty {
+            ExportType::Q8_0 if matrix && shape[1] % Q8_0_BLOCK == 0 => {
+                (GgmlDType::Q8_0, row_q8_0_bytes(data, shape[0], shape[1]))
+            }
+            ExportType::F16 if matrix => (
+                GgmlDType::F16,
+                data.iter()
+                    .flat_map(|&v| half::f16::from_f32(v).to_le_bytes())
+                    .collect(),
+            ),
+            _ => (
+                GgmlDType::F32,
+                data.iter().flat_map(|&v| v.to_le_bytes()).collect(),
+            ),
+        };
+        let storage = QStorage::from_data(Cow::Owned(bytes), &Device::Cpu, dtype)
+            .map_err(ModelError::Candle)?;
+        let qt = QTensor::new(storage, shape.as_slice()).map_err(ModelError::Candle)?;
+        qtensors.push((name.clone(), qt));
+    }
+    let cfg_json = serde_json::to_string(config).expect("config serializes");
+    let mut meta: Vec<(String, gguf_file::Value)> = vec![
+        ("general.architecture".into(), gguf_file::Value::String("bert".into())),
+        (GGUF_CONFIG_KEY.into(), gguf_file::Value::String(cfg_json)),
+    ];
+    for (k, v) in extra_metadata {
+        meta.push(((*k).into(), gguf_file::Value::String(v.clone())));
+    }
+    let meta_refs: Vec<(&str, &gguf_file::Value)> =
+        meta.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    let t_refs: Vec<(&str, &QTensor)> = qtensors.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    gguf_file::write(w, &meta_refs, &t_refs).map_err(ModelError::Candle)
+}

@@ -1,0 +1,185 @@
+//! The shipped asset bundle: `manifest.json` plus the files it lists, each
+//! checked against its sha256 before use.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::SkillmarkError;
+
+pub const MANIFEST: &str = "manifest.json";
+pub const ENCODER: &str = "encoder.gguf";
+pub const TOKENIZER: &str = "tokenizer.json";
+pub const INDEX: &str = "skills.index";
+pub const TAXONOMY: &str = "esco.bin";
+/// The files a bundle must have.
+pub const REQUIRED: [&str; 4] = [ENCODER, TOKENIZER, INDEX, TAXONOMY];
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct FileEntry {
+    pub sha256: String,
+    pub bytes: u64,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub role: String,
+}
+
+/// `manifest.json`: the file list is typed; everything else (provenance,
+/// metrics, attribution) is kept as JSON.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Bumped whenever any file changes; caches key on it.
+    pub version: String,
+    pub files: BTreeMap<String, FileEntry>,
+    #[serde(flatten)]
+    pub rest: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Manifest {
+    pub fn from_json(bytes: &[u8]) -> Result<Self, SkillmarkError> {
+        serde_json::from_slice(bytes).map_err(|e| SkillmarkError::Asset {
+            file: MANIFEST.into(),
+            message: e.to_string(),
+        })
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("manifest serializes") + "\n"
+    }
+
+    /// Checks `bytes` against the manifest's entry for `name`.
+    pub fn verify(&self, name: &str, bytes: &[u8]) -> Result<(), SkillmarkError> {
+        let entry = self.files.get(name).ok_or_else(|| SkillmarkError::Asset {
+            file: name.into(),
+            message: "not listed in manifest.json".into(),
+        })?;
+        if bytes.len() as u64 != entry.bytes {
+            return Err(SkillmarkError::Asset {
+                file: name.into(),
+                message: format!(
+                    "is {} bytes, manifest says {} (truncated or replaced?)",
+                    bytes.len(),
+                    entry.bytes
+                ),
+            });
+        }
+        let got = sha256_hex(bytes);
+        if got != entry.sha256 {
+            return Err(SkillmarkError::Asset {
+                file: name.into(),
+                message: format!("sha256 {got} does not match the manifest's {} (corrupted?)", entry.sha256),
+            });
+        }
+        Ok(())
+    }
+
+    /// Records `bytes` as the content of `name`.
+    pub fn set_file(&mut self, name: &str, bytes: &[u8], role: &str) {
+        self.files.insert(
+            name.into(),
+            FileEntry {
+                sha256: sha256_hex(bytes),
+                bytes: bytes.len() as u64,
+                role: role.into(),
+            },
+        );
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The bytes of a bundle, verified.
+pub struct AssetBytes {
+    pub manifest: Manifest,
+    pub files: BTreeMap<String, Vec<u8>>,
+}
+
+impl AssetBytes {
+    /// Verifies every required file against the manifest.
+    pub fn new(manifest_json: &[u8], files: BTreeMap<String, Vec<u8>>) -> Result<Self, SkillmarkError> {
+        let manifest = Manifest::from_json(manifest_json)?;
+        for name in REQUIRED {
+            let bytes = files.get(name).ok_or_else(|| SkillmarkError::Asset {
+                file: name.into(),
+                message: "missing".into(),
+            })?;
+            manifest.verify(name, bytes)?;
+        }
+        Ok(AssetBytes { manifest, files })
+    }
+
+    /// Reads and verifies a bundle directory.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn read_dir(dir: &std::path::Path) -> Result<Self, SkillmarkError> {
+        let read = |name: &str| {
+            let p = dir.join(name);
+            std::fs::read(&p).map_err(|e| SkillmarkError::Asset {
+                file: p.display().to_string(),
+                message: e.to_string(),
+            })
+        };
+        let manifest = read(MANIFEST)?;
+        let mut files = BTreeMap::new();
+        for name in REQUIRED {
+            files.insert(name.to_string(), read(name)?);
+        }
+        Self::new(&manifest, files)
+    }
+
+    pub fn get(&self, name: &str) -> &[u8] {
+        self.files.get(name).map(|v| v.as_slice()).unwrap_or(&[])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bundle() -> (Vec<u8>, BTreeMap<String, Vec<u8>>) {
+        let mut m = Manifest {
+            version: "1".into(),
+            files: BTreeMap::new(),
+            rest: Default::default(),
+        };
+        let mut files = BTreeMap::new();
+        for name in REQUIRED {
+            let bytes = format!("content of {name}").into_bytes();
+            m.set_file(name, &bytes, "test");
+            files.insert(name.to_string(), bytes);
+        }
+        (m.to_json().into_bytes(), files)
+    }
+
+    #[test]
+    fn verifies_checksums_and_sizes() {
+        let (m, files) = bundle();
+        assert!(AssetBytes::new(&m, files.clone()).is_ok());
+
+        let mut corrupt = files.clone();
+        corrupt.get_mut(ENCODER).unwrap()[0] ^= 1;
+        let e = AssetBytes::new(&m, corrupt).err().unwrap().to_string();
+        assert!(e.contains("encoder.gguf") && e.contains("sha256"), "{e}");
+
+        let mut truncated = files.clone();
+        truncated.get_mut(INDEX).unwrap().pop();
+        let e = AssetBytes::new(&m, truncated).err().unwrap().to_string();
+        assert!(e.contains("skills.index") && e.contains("truncated"), "{e}");
+
+        let mut missing = files;
+        missing.remove(TAXONOMY);
+        let e = AssetBytes::new(&m, missing).err().unwrap().to_string();
+        assert!(e.contains("esco.bin") && e.contains("missing"), "{e}");
+
+        assert!(AssetBytes::new(b"{not json", BTreeMap::new()).is_err());
+    }
+
+    #[test]
+    fn keeps_unknown_manifest_fields() {
+        let j = br#"{"version":"3","files":{},"metrics":{"tech":{"rp5":50.0}}}"#;
+        let m = Manifest::from_json(j).unwrap();
+        assert_eq!(m.rest["metrics"]["tech"]["rp5"], 50.0);
+        assert!(m.to_json().contains("\"metrics\""));
+    }
+}

@@ -1,0 +1,30 @@
+//! The skillmark runtime: text in, ESCO skills out.
+//!
+//! Pure Rust; builds for native targets and `wasm32-unknown-unknown`. It
+//! reads only the shipped bundle ([`assets`]): the quantized encoder, the
+//! tokenizer, the skill index ([`index`]) and the compact ESCO taxonomy.
+//! It never reads CSVs and never touches the network.
+
+pub mod assets;
+#[cfg(feature = "gold")]
+pub mod gold;
+pub mod index;
+pub mod metrics;
+pub mod ranker;
+
+pub use assets::{AssetBytes, Manifest};
+pub use index::{Hit, SkillIndex, SkillText};
+pub use metrics::{rank_metrics, RankMetrics};
+pub use ranker::{build_index, RankedSkill, Ranker};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SkillmarkError {
+    #[error("asset {file}: {message}")]
+    Asset { file: String, message: String },
+    #[error(transparent)]
+    Model(#[from] skillmark_model::ModelError),
+    #[error(transparent)]
+    Taxonomy(#[from] esco::EscoError),
+    #[error("{0}")]
+    Mismatch(String),
+}

@@ -1,0 +1,121 @@
+//! Sentences → ranked ESCO skills: the encoder, the index and the taxonomy together.
+
+use serde::Serialize;
+use skillmark_model::sentence::WeightBytes;
+use skillmark_model::{Precision, SentenceEncoder};
+
+use crate::assets::{sha256_hex, AssetBytes, Manifest, ENCODER, INDEX, TAXONOMY, TOKENIZER};
+use crate::index::{top_k, SkillIndex, SkillText};
+use crate::SkillmarkError;
+
+/// One ESCO skill in a ranking.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct RankedSkill {
+    #[serde(skip)]
+    pub skill: u32,
+    pub uri: String,
+    pub label: String,
+    pub score: f32,
+}
+
+pub struct Ranker {
+    pub encoder: SentenceEncoder,
+    pub index: SkillIndex,
+    pub taxonomy: esco::Taxonomy,
+    pub manifest: Manifest,
+}
+
+impl Ranker {
+    /// Builds from a verified bundle. `precision` picks int8 (shipped) or
+    /// f32 compute over the same weights.
+    pub fn from_assets(assets: &AssetBytes, precision: Precision) -> Result<Self, SkillmarkError> {
+        let encoder = SentenceEncoder::from_bytes(assets.get(TOKENIZER), WeightBytes::Gguf(assets.get(ENCODER)), precision)?;
+        let index = SkillIndex::from_bytes(assets.get(INDEX))?;
+        let taxonomy = esco::Taxonomy::from_bytes(assets.get(TAXONOMY))?;
+        let enc_sha = &assets.manifest.files[ENCODER].sha256;
+        if &index.encoder_sha256 != enc_sha {
+            return Err(SkillmarkError::Mismatch(format!(
+                "skills.index was built with encoder {} but encoder.gguf is {enc_sha}: run `skillmark index build`",
+                index.encoder_sha256
+            )));
+        }
+        Self::check(&index, &taxonomy, encoder.dim())?;
+        Ok(Ranker {
+            encoder,
+            index,
+            taxonomy,
+            manifest: assets.manifest.clone(),
+        })
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn load_dir(dir: &std::path::Path, precision: Precision) -> Result<Self, SkillmarkError> {
+        Self::from_assets(&AssetBytes::read_dir(dir)?, precision)
+    }
+
+    fn check(index: &SkillIndex, taxonomy: &esco::Taxonomy, dim: usize) -> Result<(), SkillmarkError> {
+        if index.dim != dim {
+            return Err(SkillmarkError::Mismatch(format!(
+                "skill index has {}-d vectors, the encoder makes {dim}-d",
+                index.dim
+            )));
+        }
+        if index.rows() == 0 {
+            return Err(SkillmarkError::Mismatch("skill index is empty".into()));
+        }
+        let top = index.score_all(&[vec![0.0; dim]])[0].len();
+        if top > taxonomy.skills.len() {
+            return Err(SkillmarkError::Mismatch(format!(
+                "skill index refers to {top} skills, the taxonomy has {}",
+                taxonomy.skills.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Scores of every skill for each text.
+    pub fn score_all(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, SkillmarkError> {
+        let v = self.encoder.embed(texts)?;
+        Ok(self.index.score_all(&v))
+    }
+
+    /// The `k` best skills for each text, best first.
+    pub fn rank(&self, texts: &[&str], k: usize) -> Result<Vec<Vec<RankedSkill>>, SkillmarkError> {
+        Ok(self
+            .score_all(texts)?
+            .iter()
+            .map(|s| top_k(s, k).into_iter().map(|h| self.ranked(h.skill, h.score)).collect())
+            .collect())
+    }
+
+    pub fn ranked(&self, skill: u32, score: f32) -> RankedSkill {
+        let s = &self.taxonomy.skills[skill as usize];
+        RankedSkill {
+            skill,
+            uri: s.uri.clone(),
+            label: s.preferred_label.clone(),
+            score,
+        }
+    }
+}
+
+/// Embeds the skill texts of `taxonomy` and builds an index.
+pub fn build_index(
+    encoder: &SentenceEncoder,
+    taxonomy: &esco::Taxonomy,
+    skill_text: SkillText,
+    encoder_bytes: &[u8],
+    progress: impl FnMut(usize, usize),
+) -> Result<SkillIndex, SkillmarkError> {
+    let texts = skill_text.texts(taxonomy);
+    let strs: Vec<&str> = texts.iter().map(|(_, t)| t.as_str()).collect();
+    let total = strs.len();
+    let mut progress = progress;
+    let vectors = encoder.embed_with_progress(&strs, |done| progress(done, total))?;
+    Ok(SkillIndex::from_vectors(
+        &vectors,
+        texts.iter().map(|(s, _)| *s).collect(),
+        skill_text,
+        sha256_hex(encoder_bytes),
+    ))
+}
