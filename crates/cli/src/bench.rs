@@ -31,13 +31,53 @@ const SINGLE: &str = "We are looking for an experienced data engineer to build r
 
 /// Deterministic job-ad sentences of 20–25 tokens.
 fn job_ad_sentences(ranker: &Ranker, n: usize) -> Vec<String> {
-    let roles = ["software engineer", "registered nurse", "warehouse operative", "sales manager", "data analyst", "electrician", "accountant", "chef", "teacher", "project manager"];
-    let skills = ["Python", "SQL", "customer care", "stock control", "budgeting", "first aid", "Excel", "team leadership", "food safety", "AutoCAD", "negotiation", "Java", "payroll", "German", "Kubernetes"];
-    let teams = ["operations", "finance", "engineering", "logistics", "kitchen", "sales", "support", "design"];
-    let cities = ["Berlin", "Lyon", "Madrid", "Dublin", "Warsaw", "Milan", "Ghent", "Porto"];
+    let roles = [
+        "software engineer",
+        "registered nurse",
+        "warehouse operative",
+        "sales manager",
+        "data analyst",
+        "electrician",
+        "accountant",
+        "chef",
+        "teacher",
+        "project manager",
+    ];
+    let skills = [
+        "Python",
+        "SQL",
+        "customer care",
+        "stock control",
+        "budgeting",
+        "first aid",
+        "Excel",
+        "team leadership",
+        "food safety",
+        "AutoCAD",
+        "negotiation",
+        "Java",
+        "payroll",
+        "German",
+        "Kubernetes",
+    ];
+    let teams = [
+        "operations",
+        "finance",
+        "engineering",
+        "logistics",
+        "kitchen",
+        "sales",
+        "support",
+        "design",
+    ];
+    let cities = [
+        "Berlin", "Lyon", "Madrid", "Dublin", "Warsaw", "Milan", "Ghent", "Porto",
+    ];
     let mut seed = 7u64;
     let mut next = |m: usize| {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (seed >> 33) as usize % m
     };
     let mut out = Vec::new();
@@ -45,7 +85,14 @@ fn job_ad_sentences(ranker: &Ranker, n: usize) -> Vec<String> {
     let mut tries = 0;
     while out.len() < n && tries < 200_000 {
         tries += 1;
-        let (r, s1, s2, t, c, y) = (roles[next(roles.len())], skills[next(skills.len())], skills[next(skills.len())], teams[next(teams.len())], cities[next(cities.len())], 2 + next(8));
+        let (r, s1, s2, t, c, y) = (
+            roles[next(roles.len())],
+            skills[next(skills.len())],
+            skills[next(skills.len())],
+            teams[next(teams.len())],
+            cities[next(cities.len())],
+            2 + next(8),
+        );
         let s = match next(5) {
             0 => format!("We are looking for a {r} with {y} years of experience in {s1} and {s2} to join our {t} team in {c}."),
             1 => format!("As our new {r} you will be responsible for {s1}, {s2} and daily reporting to the {t} lead."),
@@ -53,7 +100,12 @@ fn job_ad_sentences(ranker: &Ranker, n: usize) -> Vec<String> {
             3 => format!("You will support the {t} department with {s1} and {s2}; experience as a {r} is an advantage."),
             _ => format!("Join our {t} team in {c} as a {r}: good knowledge of {s1} and {s2} is required."),
         };
-        let k = ranker.encoder.tokenizer.encode(&s).map(|e| e.ids.len()).unwrap_or(0);
+        let k = ranker
+            .encoder
+            .tokenizer
+            .encode(&s)
+            .map(|e| e.ids.len())
+            .unwrap_or(0);
         if s1 != s2 && (20..=25).contains(&k) && seen.insert(s.clone()) {
             out.push(s);
         }
@@ -96,13 +148,21 @@ pub fn run(args: BenchArgs) -> Result<()> {
     }
     let batched_sps = median(batched);
 
-    let labels: Vec<&str> = ranker.taxonomy.skills.iter().take(args.labels).map(|s| s.preferred_label.as_str()).collect();
+    let labels: Vec<&str> = ranker
+        .taxonomy
+        .skills
+        .iter()
+        .take(args.labels)
+        .map(|s| s.preferred_label.as_str())
+        .collect();
     let t = Instant::now();
     enc.embed(&labels)?;
     let labels_ps = labels.len() as f64 / t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let scores = ranker.index.score_all(&enc.embed(&refs[..32.min(refs.len())])?);
+    let scores = ranker
+        .index
+        .score_all(&enc.embed(&refs[..32.min(refs.len())])?);
     let search_ms = t.elapsed().as_secs_f64() * 1e3 / scores.len().max(1) as f64;
 
     let result = serde_json::json!({

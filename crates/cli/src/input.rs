@@ -42,7 +42,10 @@ pub fn lines<R: Read>(reader: R) -> impl Iterator<Item = Result<String, LineErro
                 }
                 Some(match std::str::from_utf8(&buf) {
                     Ok(s) => Ok(s.to_string()),
-                    Err(e) => Err(LineError::Utf8 { line: n, offset: e.valid_up_to() }),
+                    Err(e) => Err(LineError::Utf8 {
+                        line: n,
+                        offset: e.valid_up_to(),
+                    }),
                 })
             }
             Err(e) => Some(Err(e.into())),

@@ -16,7 +16,11 @@ use skillmark_model::sentence::WeightBytes;
 use skillmark_model::{Precision, SentenceEncoder};
 
 #[derive(Parser)]
-#[command(name = "skillmark", version, about = "Find ESCO skills in job-post text, offline")]
+#[command(
+    name = "skillmark",
+    version,
+    about = "Find ESCO skills in job-post text, offline"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -167,7 +171,10 @@ fn rank(file: Option<PathBuf>, top_k: usize, skip_invalid: bool, model: &ModelAr
     let flush = |chunk: &mut Vec<String>, out: &mut dyn Write| -> Result<()> {
         let texts: Vec<&str> = chunk.iter().map(|s| s.as_str()).collect();
         for (text, skills) in texts.iter().zip(ranker.rank(&texts, top_k)?) {
-            serde_json::to_writer(&mut *out, &serde_json::json!({ "text": text, "skills": skills }))?;
+            serde_json::to_writer(
+                &mut *out,
+                &serde_json::json!({ "text": text, "skills": skills }),
+            )?;
             out.write_all(b"\n")?;
         }
         out.flush()?;
@@ -204,7 +211,10 @@ fn eval_rank(gold_files: &[PathBuf], compare: bool, json: bool, model: &ModelArg
         let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
         let gold = parse_gold(&bytes, &path.display().to_string(), &ranker.taxonomy)?;
         for (label, n) in &gold.unknown_labels {
-            eprintln!("skillmark: warning: {}: label {label:?} ({n}×) is not an ESCO preferred label", path.display());
+            eprintln!(
+                "skillmark: warning: {}: label {label:?} ({n}×) is not an ESCO preferred label",
+                path.display()
+            );
         }
         let texts: Vec<&str> = gold.sentences.iter().map(|s| s.text.as_str()).collect();
         let skills: Vec<Vec<usize>> = gold.sentences.iter().map(|s| s.skills.clone()).collect();
@@ -228,7 +238,10 @@ fn eval_rank(gold_files: &[PathBuf], compare: bool, json: bool, model: &ModelArg
     println!("| gold | sentences | RP@5 | RP@10 | MRR |");
     println!("|---|---|---|---|---|");
     for (f, m, c) in &results {
-        println!("| {f} | {} | {:.2} | {:.2} | {:.2} |", m.sentences, m.rp5, m.rp10, m.mrr);
+        println!(
+            "| {f} | {} | {:.2} | {:.2} | {:.2} |",
+            m.sentences, m.rp5, m.rp10, m.mrr
+        );
         if let Some(c) = c {
             println!(
                 "| {f} (f32 search) | {} | {:.2} | {:.2} | {:.2} |",
@@ -257,7 +270,9 @@ fn index_build(skill_text: &str, model: &ModelArgs) -> Result<()> {
         )
     })?;
     let dir = &model.model;
-    let read = |n: &str| std::fs::read(dir.join(n)).with_context(|| format!("reading {}", dir.join(n).display()));
+    let read = |n: &str| {
+        std::fs::read(dir.join(n)).with_context(|| format!("reading {}", dir.join(n).display()))
+    };
     let mut manifest = Manifest::from_json(&read(MANIFEST)?)?;
     let (enc_bytes, tok, tax) = (read(ENCODER)?, read(TOKENIZER)?, read(TAXONOMY)?);
     manifest.verify(ENCODER, &enc_bytes)?;
@@ -273,13 +288,22 @@ fn index_build(skill_text: &str, model: &ModelArgs) -> Result<()> {
     bar.finish();
     let bytes = index.to_bytes();
     std::fs::write(dir.join(INDEX), &bytes)?;
-    manifest.set_file(INDEX, &bytes, "skill index: int8 skill vectors, one scale per row");
+    manifest.set_file(
+        INDEX,
+        &bytes,
+        "skill index: int8 skill vectors, one scale per row",
+    );
     manifest.rest.insert(
         "index".into(),
         serde_json::json!({ "skill_text": st.name(), "rows": index.rows(), "skills": taxonomy.skills.len(), "vectors": "int8, one f32 scale per row" }),
     );
     manifest.rest.remove("metrics");
     std::fs::write(dir.join(MANIFEST), manifest.to_json())?;
-    eprintln!("wrote {} ({} rows, {:.1} MB)", dir.join(INDEX).display(), index.rows(), bytes.len() as f64 / 1e6);
+    eprintln!(
+        "wrote {} ({} rows, {:.1} MB)",
+        dir.join(INDEX).display(),
+        index.rows(),
+        bytes.len() as f64 / 1e6
+    );
     Ok(())
 }

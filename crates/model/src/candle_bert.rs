@@ -64,7 +64,9 @@ struct Layer {
 impl Layer {
     fn forward(&self, x: &Tensor, mask_bias: &Tensor) -> Result<Tensor> {
         let a = self.attention.forward(x, mask_bias)?;
-        let f = self.ffn_out.forward(&self.ffn_in.forward(&a)?.gelu_erf()?)?;
+        let f = self
+            .ffn_out
+            .forward(&self.ffn_in.forward(&a)?.gelu_erf()?)?;
         self.ln.forward(&(f + a)?)
     }
 }
@@ -98,7 +100,11 @@ impl CandleBert {
         }
         Ok(CandleBert {
             word: embedding(config.vocab_size, h, e.pp("word_embeddings"))?,
-            position: embedding(config.max_position_embeddings, h, e.pp("position_embeddings"))?,
+            position: embedding(
+                config.max_position_embeddings,
+                h,
+                e.pp("position_embeddings"),
+            )?,
             token_type: embedding(config.type_vocab_size, h, e.pp("token_type_embeddings"))?,
             ln_emb: layer_norm(h, config.layer_norm_eps, e.pp("LayerNorm"))?,
             layers,
@@ -125,9 +131,10 @@ impl CandleBert {
             .add(&self.token_type.forward(&types)?)?;
         let mut x = self.ln_emb.forward(&x)?;
         // [b, 1, 1, l]: 0 where attended, −10⁴ on padding.
-        let mask_bias = ((mask.to_dtype(self.dtype)?.ones_like()? - mask.to_dtype(self.dtype)?)? * MASK_NEG)?
-            .unsqueeze(1)?
-            .unsqueeze(1)?;
+        let mask_bias =
+            ((mask.to_dtype(self.dtype)?.ones_like()? - mask.to_dtype(self.dtype)?)? * MASK_NEG)?
+                .unsqueeze(1)?
+                .unsqueeze(1)?;
         for layer in &self.layers {
             x = layer.forward(&x, &mask_bias)?;
         }
@@ -163,7 +170,9 @@ pub fn pad_batch(batch: &[&[u32]], device: &Device) -> Result<(Tensor, Tensor)> 
     let mut mask = vec![0u32; batch.len() * len];
     for (i, s) in batch.iter().enumerate() {
         ids[i * len..i * len + s.len()].copy_from_slice(s);
-        mask[i * len..i * len + s.len()].iter_mut().for_each(|m| *m = 1);
+        mask[i * len..i * len + s.len()]
+            .iter_mut()
+            .for_each(|m| *m = 1);
     }
     Ok((
         Tensor::from_vec(ids, (batch.len(), len), device)?,

@@ -20,7 +20,11 @@ pub enum Precision {
 }
 
 enum Matrix {
-    F32 { w: Vec<f32>, rows: usize, cols: usize },
+    F32 {
+        w: Vec<f32>,
+        rows: usize,
+        cols: usize,
+    },
     Q8(QMatrix),
 }
 
@@ -51,7 +55,14 @@ struct Linear {
 }
 
 impl Linear {
-    fn forward(&self, x: &[f32], m: usize, out: &mut Vec<f32>, scratch: &mut QActs, kernel: Kernel) {
+    fn forward(
+        &self,
+        x: &[f32],
+        m: usize,
+        out: &mut Vec<f32>,
+        scratch: &mut QActs,
+        kernel: Kernel,
+    ) {
         let n = self.w.rows();
         let k = self.w.cols();
         out.clear();
@@ -113,7 +124,12 @@ impl TokenStates {
     pub fn mean_pooled(&self) -> Vec<Vec<f32>> {
         self.ranges
             .iter()
-            .map(|r| mean_pool(&self.states[r.start * self.hidden..r.end * self.hidden], self.hidden))
+            .map(|r| {
+                mean_pool(
+                    &self.states[r.start * self.hidden..r.end * self.hidden],
+                    self.hidden,
+                )
+            })
             .collect()
     }
 }
@@ -161,7 +177,11 @@ fn matrix(t: StoredTensor, precision: Precision, name: &str) -> Result<Matrix, M
         (TensorData::Q8(q), Precision::Int8) => Matrix::Q8(q),
         (TensorData::F32(w), Precision::Int8) => Matrix::Q8(QMatrix::quantize(&w, rows, cols)),
         (data, Precision::F32) => Matrix::F32 {
-            w: StoredTensor { shape: vec![rows, cols], data }.to_f32(),
+            w: StoredTensor {
+                shape: vec![rows, cols],
+                data,
+            }
+            .to_f32(),
             rows,
             cols,
         },
@@ -171,7 +191,10 @@ fn matrix(t: StoredTensor, precision: Precision, name: &str) -> Result<Matrix, M
 fn vector(store: &mut TensorStore, name: &str, len: usize) -> Result<Vec<f32>, ModelError> {
     let v = store.take(name)?.to_f32();
     if v.len() != len {
-        return Err(ModelError::Format(format!("{name}: expected {len} values, found {}", v.len())));
+        return Err(ModelError::Format(format!(
+            "{name}: expected {len} values, found {}",
+            v.len()
+        )));
     }
     Ok(v)
 }
@@ -179,7 +202,11 @@ fn vector(store: &mut TensorStore, name: &str, len: usize) -> Result<Vec<f32>, M
 impl Encoder {
     /// Builds the encoder from loaded weights. `Int8` quantizes f32 weights per
     /// row; q8_0 weights stay int8. `F32` dequantizes q8_0 weights.
-    pub fn new(cfg: BertConfig, mut store: TensorStore, precision: Precision) -> Result<Self, ModelError> {
+    pub fn new(
+        cfg: BertConfig,
+        mut store: TensorStore,
+        precision: Precision,
+    ) -> Result<Self, ModelError> {
         cfg.validate()?;
         let h = cfg.hidden_size;
         let eps = cfg.layer_norm_eps as f32;
@@ -190,11 +217,18 @@ impl Encoder {
                 eps,
             })
         };
-        let linear = |store: &mut TensorStore, prefix: &str, rows: usize, cols: usize| -> Result<Linear, ModelError> {
+        let linear = |store: &mut TensorStore,
+                      prefix: &str,
+                      rows: usize,
+                      cols: usize|
+         -> Result<Linear, ModelError> {
             let name = format!("{prefix}.weight");
             let t = store.take(&name)?;
             if t.shape != [rows, cols] {
-                return Err(ModelError::Format(format!("{name}: shape {:?}, expected [{rows}, {cols}]", t.shape)));
+                return Err(ModelError::Format(format!(
+                    "{name}: shape {:?}, expected [{rows}, {cols}]",
+                    t.shape
+                )));
             }
             Ok(Linear {
                 w: matrix(t, precision, &name)?,
@@ -210,16 +244,30 @@ impl Encoder {
         }
         let word = match (word_t.data, precision) {
             (TensorData::Q8(q), Precision::Int8) => Table::Q8(q),
-            (TensorData::F32(w), Precision::Int8) => Table::Q8(QMatrix::quantize(&w, cfg.vocab_size, h)),
-            (data, Precision::F32) => Table::F32(StoredTensor { shape: vec![cfg.vocab_size, h], data }.to_f32()),
+            (TensorData::F32(w), Precision::Int8) => {
+                Table::Q8(QMatrix::quantize(&w, cfg.vocab_size, h))
+            }
+            (data, Precision::F32) => Table::F32(
+                StoredTensor {
+                    shape: vec![cfg.vocab_size, h],
+                    data,
+                }
+                .to_f32(),
+            ),
         };
-        let position = store.take("embeddings.position_embeddings.weight")?.to_f32();
+        let position = store
+            .take("embeddings.position_embeddings.weight")?
+            .to_f32();
         if position.len() != cfg.max_position_embeddings * h {
             return Err(ModelError::Format("position embeddings: wrong size".into()));
         }
-        let token_type = store.take("embeddings.token_type_embeddings.weight")?.to_f32();
+        let token_type = store
+            .take("embeddings.token_type_embeddings.weight")?
+            .to_f32();
         if token_type.len() < h {
-            return Err(ModelError::Format("token type embeddings: wrong size".into()));
+            return Err(ModelError::Format(
+                "token type embeddings: wrong size".into(),
+            ));
         }
         let ln_emb = ln(&mut store, "embeddings.LayerNorm")?;
         let mut layers = Vec::with_capacity(cfg.num_hidden_layers);
@@ -232,8 +280,18 @@ impl Encoder {
                 qkv: fuse_qkv(q, k, v, precision),
                 attn_out: linear(&mut store, &format!("{p}.attention.output.dense"), h, h)?,
                 ln_attn: ln(&mut store, &format!("{p}.attention.output.LayerNorm"))?,
-                ffn_in: linear(&mut store, &format!("{p}.intermediate.dense"), cfg.intermediate_size, h)?,
-                ffn_out: linear(&mut store, &format!("{p}.output.dense"), h, cfg.intermediate_size)?,
+                ffn_in: linear(
+                    &mut store,
+                    &format!("{p}.intermediate.dense"),
+                    cfg.intermediate_size,
+                    h,
+                )?,
+                ffn_out: linear(
+                    &mut store,
+                    &format!("{p}.output.dense"),
+                    h,
+                    cfg.intermediate_size,
+                )?,
                 ln_ffn: ln(&mut store, &format!("{p}.output.LayerNorm"))?,
             });
         }
@@ -264,7 +322,10 @@ impl Encoder {
     /// Chooses the int8 kernel (tests compare kernels; unsupported ones are refused).
     pub fn set_kernel(&mut self, kernel: Kernel) -> Result<(), ModelError> {
         if !kernel.supported() {
-            return Err(ModelError::Format(format!("kernel {} not supported here", kernel.name())));
+            return Err(ModelError::Format(format!(
+                "kernel {} not supported here",
+                kernel.name()
+            )));
         }
         self.kernel = kernel;
         Ok(())
@@ -312,7 +373,9 @@ impl Encoder {
                 )));
             }
             if let Some(&bad) = ids.iter().find(|&&id| id as usize >= self.cfg.vocab_size) {
-                return Err(ModelError::Input(format!("token id {bad} is outside the vocabulary")));
+                return Err(ModelError::Input(format!(
+                    "token id {bad} is outside the vocabulary"
+                )));
             }
             ranges.push(t..t + ids.len());
             t += ids.len();
@@ -322,7 +385,9 @@ impl Encoder {
             for (pos, &id) in ids.iter().enumerate() {
                 let row = &mut x[(r.start + pos) * h..(r.start + pos + 1) * h];
                 match &self.word {
-                    Table::F32(w) => row.copy_from_slice(&w[id as usize * h..(id as usize + 1) * h]),
+                    Table::F32(w) => {
+                        row.copy_from_slice(&w[id as usize * h..(id as usize + 1) * h])
+                    }
                     Table::Q8(q) => q.dequantize_row(id as usize, row),
                 }
                 let p = &self.position[pos * h..(pos + 1) * h];
@@ -336,23 +401,42 @@ impl Encoder {
         for layer in &self.layers {
             self.layer_forward(layer, &mut x, t, &ranges, &mut bufs);
         }
-        Ok(TokenStates { hidden: h, states: x, ranges })
+        Ok(TokenStates {
+            hidden: h,
+            states: x,
+            ranges,
+        })
     }
 
-    fn layer_forward(&self, layer: &Layer, x: &mut Vec<f32>, t: usize, ranges: &[std::ops::Range<usize>], b: &mut Buffers) {
+    fn layer_forward(
+        &self,
+        layer: &Layer,
+        x: &mut Vec<f32>,
+        t: usize,
+        ranges: &[std::ops::Range<usize>],
+        b: &mut Buffers,
+    ) {
         let h = self.cfg.hidden_size;
-        layer.qkv.forward(x, t, &mut b.qkv, &mut b.acts, self.kernel);
+        layer
+            .qkv
+            .forward(x, t, &mut b.qkv, &mut b.acts, self.kernel);
         b.ctx.clear();
         b.ctx.resize(t * h, 0.0);
         attention(&b.qkv, &mut b.ctx, ranges, self.cfg.num_attention_heads, h);
-        layer.attn_out.forward(&b.ctx, t, &mut b.tmp, &mut b.acts, self.kernel);
+        layer
+            .attn_out
+            .forward(&b.ctx, t, &mut b.tmp, &mut b.acts, self.kernel);
         for (o, r) in b.tmp.iter_mut().zip(x.iter()) {
             *o += r;
         }
         layer.ln_attn.apply(&mut b.tmp);
-        layer.ffn_in.forward(&b.tmp, t, &mut b.ffn, &mut b.acts, self.kernel);
+        layer
+            .ffn_in
+            .forward(&b.tmp, t, &mut b.ffn, &mut b.acts, self.kernel);
         b.ffn.iter_mut().for_each(|v| *v = gelu(*v));
-        layer.ffn_out.forward(&b.ffn, t, x, &mut b.acts, self.kernel);
+        layer
+            .ffn_out
+            .forward(&b.ffn, t, x, &mut b.acts, self.kernel);
         for (o, r) in x.iter_mut().zip(&b.tmp) {
             *o += r;
         }
@@ -373,7 +457,12 @@ struct Buffers {
 fn fuse_qkv(q: Linear, k: Linear, v: Linear, precision: Precision) -> Linear {
     let b: Vec<f32> = [q.b, k.b, v.b].concat();
     let w = match (q.w, k.w, v.w, precision) {
-        (Matrix::F32 { w: qw, rows, cols }, Matrix::F32 { w: kw, .. }, Matrix::F32 { w: vw, .. }, _) => Matrix::F32 {
+        (
+            Matrix::F32 { w: qw, rows, cols },
+            Matrix::F32 { w: kw, .. },
+            Matrix::F32 { w: vw, .. },
+            _,
+        ) => Matrix::F32 {
             w: [qw, kw, vw].concat(),
             rows: rows * 3,
             cols,
@@ -398,7 +487,13 @@ fn fuse_qkv(q: Linear, k: Linear, v: Linear, precision: Precision) -> Linear {
 
 /// Multi-head self-attention per sequence. `qkv` rows are `[q | k | v]`
 /// (`3h` wide); writes the context vectors into `ctx` (`h` wide).
-fn attention(qkv: &[f32], ctx: &mut [f32], ranges: &[std::ops::Range<usize>], heads: usize, h: usize) {
+fn attention(
+    qkv: &[f32],
+    ctx: &mut [f32],
+    ranges: &[std::ops::Range<usize>],
+    heads: usize,
+    h: usize,
+) {
     let d = h / heads;
     let scale = 1.0 / (d as f32).sqrt();
     let ctx_ptr = CtxPtr(ctx.as_mut_ptr());
@@ -428,16 +523,24 @@ fn attention(qkv: &[f32], ctx: &mut [f32], ranges: &[std::ops::Range<usize>], he
             }
             let inv = 1.0 / sum;
             // SAFETY: each (sequence, head) task writes only its own rows × head columns.
-            let out = unsafe { std::slice::from_raw_parts_mut(ctx_ptr.at((r.start + i) * h + head * d), d) };
+            let out = unsafe {
+                std::slice::from_raw_parts_mut(ctx_ptr.at((r.start + i) * h + head * d), d)
+            };
             for (o, a) in out.iter_mut().zip(&acc) {
                 *o = a * inv;
             }
         }
     };
-    let tasks = ranges.iter().flat_map(|r| (0..heads).map(move |hd| (r, hd)));
+    let tasks = ranges
+        .iter()
+        .flat_map(|r| (0..heads).map(move |hd| (r, hd)));
     #[cfg(not(target_arch = "wasm32"))]
     {
-        let work: usize = ranges.iter().map(|r| (r.end - r.start).pow(2)).sum::<usize>() * h;
+        let work: usize = ranges
+            .iter()
+            .map(|r| (r.end - r.start).pow(2))
+            .sum::<usize>()
+            * h;
         if work > 100_000 && rayon::current_num_threads() > 1 {
             use rayon::prelude::*;
             let tasks: Vec<_> = tasks.collect();
@@ -477,7 +580,8 @@ fn erf(x: f32) -> f32 {
                     + t * (0.09678418
                         + t * (-0.18628806
                             + t * (0.27886807
-                                + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))))
+                                + t * (-1.13520398
+                                    + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))))
             .exp();
     let e = (1.0 - r) as f32;
     if x >= 0.0 {
@@ -493,7 +597,13 @@ mod tests {
 
     #[test]
     fn erf_matches_known_values() {
-        for (x, want) in [(0.0, 0.0), (0.5, 0.5204999), (1.0, 0.8427008), (-2.0, -0.9953223), (3.5, 0.9999993)] {
+        for (x, want) in [
+            (0.0, 0.0),
+            (0.5, 0.5204999),
+            (1.0, 0.8427008),
+            (-2.0, -0.9953223),
+            (3.5, 0.9999993),
+        ] {
             assert!((erf(x) - want).abs() < 1e-6, "erf({x}) = {}", erf(x));
         }
     }

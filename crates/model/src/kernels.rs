@@ -149,7 +149,8 @@ impl QActs {
         self.rows = rows;
         self.kpad = kpad;
         self.q.clear();
-        self.q.resize(mpad * kpad, if kernel.offset_acts() { 128 } else { 0 });
+        self.q
+            .resize(mpad * kpad, if kernel.offset_acts() { 128 } else { 0 });
         self.scale.clear();
         self.scale.resize(mpad, 0.0);
         let mut tmp = vec![0i8; cols];
@@ -386,11 +387,7 @@ unsafe fn scalar_tile(a: *const i8, w: *const i8, kpad: usize, tm: usize, acc: &
         let ar = std::slice::from_raw_parts(a.add(i * kpad), kpad);
         for (j, acc_ij) in acc_row.iter_mut().enumerate() {
             let wr = std::slice::from_raw_parts(w.add(j * kpad), kpad);
-            *acc_ij = ar
-                .iter()
-                .zip(wr)
-                .map(|(&x, &y)| x as i32 * y as i32)
-                .sum();
+            *acc_ij = ar.iter().zip(wr).map(|(&x, &y)| x as i32 * y as i32).sum();
         }
     }
 }
@@ -517,8 +514,14 @@ mod wasm {
             for j in 0..4 {
                 let wj = v128_load(w.add(j * kpad + k) as *const v128);
                 let (wl, wh) = (i16x8_extend_low_i8x16(wj), i16x8_extend_high_i8x16(wj));
-                c[0][j] = i32x4_add(c[0][j], i32x4_add(i32x4_dot_i16x8(a0l, wl), i32x4_dot_i16x8(a0h, wh)));
-                c[1][j] = i32x4_add(c[1][j], i32x4_add(i32x4_dot_i16x8(a1l, wl), i32x4_dot_i16x8(a1h, wh)));
+                c[0][j] = i32x4_add(
+                    c[0][j],
+                    i32x4_add(i32x4_dot_i16x8(a0l, wl), i32x4_dot_i16x8(a0h, wh)),
+                );
+                c[1][j] = i32x4_add(
+                    c[1][j],
+                    i32x4_add(i32x4_dot_i16x8(a1l, wl), i32x4_dot_i16x8(a1h, wh)),
+                );
             }
             k += 16;
         }
@@ -540,7 +543,15 @@ mod wasm {
 }
 
 /// `out = x · wᵀ + bias` in f32; `x` is `m × k`, `w` is `n × k`, `out` is `m × n`.
-pub fn matmul_f32(x: &[f32], m: usize, w: &[f32], n: usize, k: usize, bias: Option<&[f32]>, out: &mut [f32]) {
+pub fn matmul_f32(
+    x: &[f32],
+    m: usize,
+    w: &[f32],
+    n: usize,
+    k: usize,
+    bias: Option<&[f32]>,
+    out: &mut [f32],
+) {
     assert!(x.len() >= m * k && w.len() >= n * k && out.len() >= m * n);
     if let Some(b) = bias {
         for row in out[..m * n].chunks_exact_mut(n) {
@@ -587,7 +598,9 @@ mod tests {
     use super::*;
 
     fn lcg(seed: &mut u64) -> f32 {
-        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((*seed >> 33) as f32 / (1u64 << 31) as f32) * 2.0 - 1.0
     }
 
@@ -611,7 +624,13 @@ mod tests {
     #[test]
     fn int8_kernels_agree_with_f32_on_odd_shapes() {
         let mut seed = 7;
-        for &(m, n, k) in &[(1, 4, 32), (5, 7, 100), (13, 64, 384), (4, 130, 65), (3, 3, 1)] {
+        for &(m, n, k) in &[
+            (1, 4, 32),
+            (5, 7, 100),
+            (13, 64, 384),
+            (4, 130, 65),
+            (3, 3, 1),
+        ] {
             let x: Vec<f32> = (0..m * k).map(|_| lcg(&mut seed)).collect();
             let w: Vec<f32> = (0..n * k).map(|_| lcg(&mut seed)).collect();
             let bias: Vec<f32> = (0..n).map(|_| lcg(&mut seed)).collect();

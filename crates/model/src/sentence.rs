@@ -19,11 +19,18 @@ pub struct SentenceEncoder {
 /// Weights as bytes: what the browser and tests hand over.
 pub enum WeightBytes<'a> {
     Gguf(&'a [u8]),
-    Safetensors { weights: &'a [u8], config_json: &'a [u8] },
+    Safetensors {
+        weights: &'a [u8],
+        config_json: &'a [u8],
+    },
 }
 
 impl SentenceEncoder {
-    pub fn from_bytes(tokenizer_json: &[u8], weights: WeightBytes<'_>, precision: Precision) -> Result<Self, ModelError> {
+    pub fn from_bytes(
+        tokenizer_json: &[u8],
+        weights: WeightBytes<'_>,
+        precision: Precision,
+    ) -> Result<Self, ModelError> {
         let (store, cfg) = match weights {
             WeightBytes::Gguf(b) => {
                 let store = TensorStore::from_gguf(b)?;
@@ -33,9 +40,13 @@ impl SentenceEncoder {
                     .ok_or_else(|| ModelError::Format("gguf file carries no BERT config".into()))?;
                 (store, cfg)
             }
-            WeightBytes::Safetensors { weights, config_json } => {
-                (TensorStore::from_safetensors(weights)?, BertConfig::from_json(config_json)?)
-            }
+            WeightBytes::Safetensors {
+                weights,
+                config_json,
+            } => (
+                TensorStore::from_safetensors(weights)?,
+                BertConfig::from_json(config_json)?,
+            ),
         };
         let max_tokens = DEFAULT_MAX_TOKENS.min(cfg.max_position_embeddings);
         let tokenizer = TextTokenizer::from_bytes(tokenizer_json, max_tokens)?;
@@ -101,7 +112,11 @@ impl SentenceEncoder {
     }
 
     /// As [`Self::embed`], calling `progress(n)` after each pass with the texts done so far.
-    pub fn embed_with_progress(&self, texts: &[&str], mut progress: impl FnMut(usize)) -> Result<Vec<Vec<f32>>, ModelError> {
+    pub fn embed_with_progress(
+        &self,
+        texts: &[&str],
+        mut progress: impl FnMut(usize),
+    ) -> Result<Vec<Vec<f32>>, ModelError> {
         let encodings = self.tokenize(texts)?;
         let ids: Vec<&[u32]> = encodings.iter().map(|e| e.ids.as_slice()).collect();
         let mut out = vec![Vec::new(); texts.len()];

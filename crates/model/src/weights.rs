@@ -152,8 +152,10 @@ impl TensorStore {
 /// [`write_gguf`] share one scale across their blocks and convert losslessly;
 /// other files are re-quantized per row.
 fn q8_0_to_rows(raw: &[u8], rows: usize, cols: usize) -> Result<QMatrix, ModelError> {
-    if cols % Q8_0_BLOCK != 0 || raw.len() != rows * cols / Q8_0_BLOCK * Q8_0_BYTES {
-        return Err(ModelError::Format("q8_0 tensor has an unexpected size".into()));
+    if !cols.is_multiple_of(Q8_0_BLOCK) || raw.len() != rows * cols / Q8_0_BLOCK * Q8_0_BYTES {
+        return Err(ModelError::Format(
+            "q8_0 tensor has an unexpected size".into(),
+        ));
     }
     let blocks = cols / Q8_0_BLOCK;
     let mut q = vec![0i8; rows * cols];
@@ -242,11 +244,13 @@ pub fn write_gguf<W: std::io::Write + std::io::Seek>(
     for (name, shape, data) in tensors {
         let n: usize = shape.iter().product();
         if n != data.len() {
-            return Err(ModelError::Format(format!("tensor {name}: shape and data differ")));
+            return Err(ModelError::Format(format!(
+                "tensor {name}: shape and data differ"
+            )));
         }
         let matrix = shape.len() == 2;
         let (dtype, bytes): (GgmlDType, Vec<u8>) = match ty {
-            ExportType::Q8_0 if matrix && shape[1] % Q8_0_BLOCK == 0 => {
+            ExportType::Q8_0 if matrix && shape[1].is_multiple_of(Q8_0_BLOCK) => {
                 (GgmlDType::Q8_0, row_q8_0_bytes(data, shape[0], shape[1]))
             }
             ExportType::F16 if matrix => (
@@ -267,7 +271,10 @@ pub fn write_gguf<W: std::io::Write + std::io::Seek>(
     }
     let cfg_json = serde_json::to_string(config).expect("config serializes");
     let mut meta: Vec<(String, gguf_file::Value)> = vec![
-        ("general.architecture".into(), gguf_file::Value::String("bert".into())),
+        (
+            "general.architecture".into(),
+            gguf_file::Value::String("bert".into()),
+        ),
         (GGUF_CONFIG_KEY.into(), gguf_file::Value::String(cfg_json)),
     ];
     for (k, v) in extra_metadata {

@@ -42,7 +42,9 @@ fn int8_engine_is_close_on_every_kernel() {
     let mut enc = load(Precision::Int8);
     let mut all = Vec::new();
     for name in ["scalar", "avx2", "avx512vnni", "simd128"] {
-        let Some(k) = Kernel::from_name(name) else { continue };
+        let Some(k) = Kernel::from_name(name) else {
+            continue;
+        };
         enc.encoder.set_kernel(k).unwrap();
         let got = enc.embed(&texts(&f)).unwrap();
         let c = min_cosine(&got, &f.vectors);
@@ -69,7 +71,9 @@ fn vectors_do_not_depend_on_batching() {
 fn export_gguf(ty: ExportType) -> Vec<u8> {
     let dir = base_model_dir();
     let cfg = BertConfig::from_json(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
-    let store = TensorStore::from_safetensors(&std::fs::read(dir.join("model.safetensors")).unwrap()).unwrap();
+    let store =
+        TensorStore::from_safetensors(&std::fs::read(dir.join("model.safetensors")).unwrap())
+            .unwrap();
     let mut tensors: Vec<_> = store
         .tensors
         .iter()
@@ -77,7 +81,14 @@ fn export_gguf(ty: ExportType) -> Vec<u8> {
         .collect();
     tensors.sort_by(|a, b| a.0.cmp(&b.0));
     let mut buf = std::io::Cursor::new(Vec::new());
-    write_gguf(&mut buf, &cfg, &tensors, ty, &[("skillmark.test", "yes".into())]).unwrap();
+    write_gguf(
+        &mut buf,
+        &cfg,
+        &tensors,
+        ty,
+        &[("skillmark.test", "yes".into())],
+    )
+    .unwrap();
     buf.into_inner()
 }
 
@@ -106,7 +117,8 @@ fn q8_0_gguf_loads_without_a_second_rounding() {
     let f = fixture();
     let tok = std::fs::read(base_model_dir().join("tokenizer.json")).unwrap();
     let bytes = export_gguf(ExportType::Q8_0);
-    let from_file = SentenceEncoder::from_bytes(&tok, WeightBytes::Gguf(&bytes), Precision::Int8).unwrap();
+    let from_file =
+        SentenceEncoder::from_bytes(&tok, WeightBytes::Gguf(&bytes), Precision::Int8).unwrap();
     let got = from_file.embed(&texts(&f)).unwrap();
     let fresh = load(Precision::Int8).embed(&texts(&f)).unwrap();
     let c = min_cosine(&got, &fresh);
@@ -119,14 +131,28 @@ fn candle_bert_matches_in_f32_and_f16_with_padding() {
     let dir = base_model_dir();
     let cfg = BertConfig::from_json(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
     let enc = load(Precision::F32);
-    let ids: Vec<Vec<u32>> = f.sentences.iter().map(|s| enc.tokenizer.encode(s).unwrap().ids).collect();
+    let ids: Vec<Vec<u32>> = f
+        .sentences
+        .iter()
+        .map(|s| enc.tokenizer.encode(s).unwrap().ids)
+        .collect();
     let refs: Vec<&[u32]> = ids.iter().map(|v| v.as_slice()).collect();
     for (dtype, floor) in [(DType::F32, 0.9999), (DType::F16, 0.999)] {
-        let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[dir.join("model.safetensors")], dtype, &Device::Cpu).unwrap() };
+        let vb = unsafe {
+            VarBuilder::from_mmaped_safetensors(
+                &[dir.join("model.safetensors")],
+                dtype,
+                &Device::Cpu,
+            )
+            .unwrap()
+        };
         let bert = CandleBert::load(vb, &cfg).unwrap();
         let (t, m) = bert.batch_tensors(&refs).unwrap();
         let got: Vec<Vec<f32>> = bert.embed(&t, &m).unwrap().to_vec2().unwrap();
-        assert!(got.iter().flatten().all(|x| x.is_finite()), "{dtype:?} produced NaN");
+        assert!(
+            got.iter().flatten().all(|x| x.is_finite()),
+            "{dtype:?} produced NaN"
+        );
         let c = min_cosine(&got, &f.vectors);
         assert!(c >= floor, "{dtype:?}: min cosine {c}");
     }

@@ -67,7 +67,10 @@ impl Manifest {
         if got != entry.sha256 {
             return Err(SkillmarkError::Asset {
                 file: name.into(),
-                message: format!("sha256 {got} does not match the manifest's {} (corrupted?)", entry.sha256),
+                message: format!(
+                    "sha256 {got} does not match the manifest's {} (corrupted?)",
+                    entry.sha256
+                ),
             });
         }
         Ok(())
@@ -98,7 +101,10 @@ pub struct AssetBytes {
 
 impl AssetBytes {
     /// Verifies every required file against the manifest.
-    pub fn new(manifest_json: &[u8], files: BTreeMap<String, Vec<u8>>) -> Result<Self, SkillmarkError> {
+    pub fn new(
+        manifest_json: &[u8],
+        files: BTreeMap<String, Vec<u8>>,
+    ) -> Result<Self, SkillmarkError> {
         let manifest = Manifest::from_json(manifest_json)?;
         for name in REQUIRED {
             let bytes = files.get(name).ok_or_else(|| SkillmarkError::Asset {

@@ -14,7 +14,11 @@ pub enum GoldError {
     #[error("{file}: {message}")]
     Format { file: String, message: String },
     #[error("{file}, line {line}: {message}")]
-    Row { file: String, line: u64, message: String },
+    Row {
+        file: String,
+        line: u64,
+        message: String,
+    },
 }
 
 /// One evaluation sentence with its gold skills.
@@ -34,11 +38,18 @@ pub struct GoldSet {
 }
 
 /// Parses a gold CSV from bytes; `file` names it in errors.
-pub fn parse_gold(bytes: &[u8], file: &str, taxonomy: &esco::Taxonomy) -> Result<GoldSet, GoldError> {
+pub fn parse_gold(
+    bytes: &[u8],
+    file: &str,
+    taxonomy: &esco::Taxonomy,
+) -> Result<GoldSet, GoldError> {
     let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
     let headers = rdr
         .headers()
-        .map_err(|e| GoldError::Format { file: file.into(), message: e.to_string() })?
+        .map_err(|e| GoldError::Format {
+            file: file.into(),
+            message: e.to_string(),
+        })?
         .clone();
     let col = |name: &str| headers.iter().position(|h| h.trim() == name);
     let sentence_col = col("sentence").ok_or_else(|| GoldError::Format {
@@ -67,11 +78,19 @@ pub fn parse_gold(bytes: &[u8], file: &str, taxonomy: &esco::Taxonomy) -> Result
         let line = rec.position().map_or(0, |p| p.line());
         let sentence = rec.get(sentence_col).unwrap_or("").trim().to_string();
         if sentence.is_empty() {
-            return Err(GoldError::Row { file: file.into(), line, message: "empty sentence".into() });
+            return Err(GoldError::Row {
+                file: file.into(),
+                line,
+                message: "empty sentence".into(),
+            });
         }
         let raw = rec.get(label_col).unwrap_or("");
         let names = if list {
-            parse_py_list(raw).map_err(|m| GoldError::Row { file: file.into(), line, message: m })?
+            parse_py_list(raw).map_err(|m| GoldError::Row {
+                file: file.into(),
+                line,
+                message: m,
+            })?
         } else {
             vec![raw.trim().to_string()]
         };
@@ -143,7 +162,10 @@ mod tests {
 
     #[test]
     fn python_lists() {
-        assert_eq!(parse_py_list("['a', \"b's\", 'c\\'d']").unwrap(), vec!["a", "b's", "c'd"]);
+        assert_eq!(
+            parse_py_list("['a', \"b's\", 'c\\'d']").unwrap(),
+            vec!["a", "b's", "c'd"]
+        );
         assert!(parse_py_list("[]").unwrap().is_empty());
         assert!(parse_py_list("'a'").is_err());
         assert!(parse_py_list("['a").is_err());

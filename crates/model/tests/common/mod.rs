@@ -15,17 +15,33 @@ pub fn workspace() -> PathBuf {
 
 pub fn fixture() -> Fixture {
     let p = workspace().join("tests/fixtures/reference_vectors.json");
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).expect("reference fixture")).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&p).expect("reference fixture")).unwrap();
     let list = |k: &str| v[k].as_array().unwrap().clone();
     Fixture {
-        sentences: list("sentences").iter().map(|s| s.as_str().unwrap().to_string()).collect(),
+        sentences: list("sentences")
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect(),
         vectors: list("vectors")
             .iter()
-            .map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect())
+            .map(|r| {
+                r.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_f64().unwrap() as f32)
+                    .collect()
+            })
             .collect(),
         token_ids: list("token_ids")
             .iter()
-            .map(|r| r.as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u32).collect())
+            .map(|r| {
+                r.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_u64().unwrap() as u32)
+                    .collect()
+            })
             .collect(),
     }
 }
@@ -58,5 +74,8 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
 /// Lowest cosine between `got` and the fixture's vectors.
 pub fn min_cosine(got: &[Vec<f32>], want: &[Vec<f32>]) -> f32 {
     assert_eq!(got.len(), want.len());
-    got.iter().zip(want).map(|(g, w)| cosine(g, w)).fold(1.0, f32::min)
+    got.iter()
+        .zip(want)
+        .map(|(g, w)| cosine(g, w))
+        .fold(1.0, f32::min)
 }

@@ -1,0 +1,273 @@
+//! End-to-end tests of the `skillmark` binary on the shipped `assets/`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn assets() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets")
+}
+
+fn skillmark(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_skillmark"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+fn jsonl(out: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect()
+}
+
+fn labels(v: &serde_json::Value) -> Vec<String> {
+    v["skills"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["label"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn rank_writes_one_object_per_line_in_order() {
+    let input = "Strong experience programming in Python and Java.\n\n   \nYou will provide first aid to injured workers.\n";
+    let out = skillmark(&["rank"], input.as_bytes());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = jsonl(&out);
+    assert_eq!(rows.len(), 2, "empty lines are skipped");
+    assert_eq!(
+        rows[0]["text"],
+        "Strong experience programming in Python and Java."
+    );
+    assert_eq!(
+        rows[1]["text"],
+        "You will provide first aid to injured workers."
+    );
+    for r in &rows {
+        let skills = r["skills"].as_array().unwrap();
+        assert_eq!(skills.len(), 10, "10 by default");
+        let scores: Vec<f64> = skills
+            .iter()
+            .map(|s| s["score"].as_f64().unwrap())
+            .collect();
+        assert!(
+            scores.windows(2).all(|w| w[0] >= w[1]),
+            "best first: {scores:?}"
+        );
+        assert!(scores.iter().all(|s| (-1.01..=1.01).contains(s)));
+        for s in skills {
+            assert!(s["uri"]
+                .as_str()
+                .unwrap()
+                .starts_with("http://data.europa.eu/esco/skill/"));
+        }
+    }
+    assert!(
+        labels(&rows[0])[..5].contains(&"Python (computer programming)".to_string()),
+        "{:?}",
+        labels(&rows[0])
+    );
+    assert!(
+        labels(&rows[1])[..5].contains(&"provide first aid".to_string()),
+        "{:?}",
+        labels(&rows[1])
+    );
+}
+
+#[test]
+fn rank_reads_files_and_honours_top_k() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("in.txt");
+    std::fs::write(&f, "manage a team of nurses\r\nbookkeeping and payroll").unwrap();
+    let out = skillmark(&["rank", f.to_str().unwrap(), "--top-k", "3"], b"");
+    assert!(out.status.success());
+    let rows = jsonl(&out);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["text"], "manage a team of nurses", "CRLF stripped");
+    assert!(rows
+        .iter()
+        .all(|r| r["skills"].as_array().unwrap().len() == 3));
+}
+
+#[test]
+fn invalid_utf8_is_reported_with_its_line_number() {
+    let input = b"good first line about SQL\nbad \xff\xfe line\nthird line\n";
+    let out = skillmark(&["rank"], input);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 2") && err.contains("UTF-8"), "{err}");
+    assert_eq!(jsonl(&out).len(), 1, "work before the bad line is kept");
+
+    let out = skillmark(&["rank", "--skip-invalid"], input);
+    assert!(out.status.success());
+    assert_eq!(jsonl(&out).len(), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 2"));
+}
+
+#[test]
+fn a_one_megabyte_line_does_not_crash() {
+    let mut line = "experience with customer service and cash handling ".repeat(20_000);
+    line.truncate(1 << 20);
+    line.push('\n');
+    let out = skillmark(&["rank", "--top-k", "2"], line.as_bytes());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = jsonl(&out);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["skills"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn binary_and_hostile_text_is_handled() {
+    let input = "<script>alert(1)</script>\n\u{0}\u{1}\u{7f} \u{202e}evil\n🙂🙂🙂\n";
+    let out = skillmark(&["rank", "--top-k", "1"], input.as_bytes());
+    assert!(out.status.success());
+    let rows = jsonl(&out);
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["text"], "<script>alert(1)</script>");
+}
+
+#[test]
+fn eval_rank_computes_the_papers_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let gold = dir.path().join("gold.csv");
+    std::fs::write(
+        &gold,
+        "sentence,span,sub_span,label\n\
+         Expert Python programmer,Python,,Python (computer programming)\n\
+         Expert Python programmer,programmer,,LABEL NOT PRESENT\n\
+         we need someone,someone,,UNDERSPECIFIED\n\
+         you will provide first aid,first aid,,provide first aid\n",
+    )
+    .unwrap();
+    let out = skillmark(
+        &["eval", "rank", "--gold", gold.to_str().unwrap(), "--json"],
+        b"",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let m = &v[0]["metrics"];
+    assert_eq!(m["sentences"], 2, "sentences without skills are skipped");
+    // Both skills are the obvious match: ranked first.
+    assert_eq!(m["rp5"], 100.0);
+    assert_eq!(m["mrr"], 100.0);
+
+    let list = dir.path().join("list.csv");
+    std::fs::write(
+        &list,
+        ",sentence,skills\n0,Expert Python programmer,\"['Python (computer programming)']\"\n",
+    )
+    .unwrap();
+    let out = skillmark(&["eval", "rank", "--gold", list.to_str().unwrap()], b"");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("| 1 | 100.00 |"));
+}
+
+#[test]
+fn eval_rank_names_file_and_line_of_bad_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let gold = dir.path().join("bad.csv");
+    std::fs::write(
+        &gold,
+        "sentence,label\nfine,provide first aid\nbroken,too,many,fields\n",
+    )
+    .unwrap();
+    let out = skillmark(&["eval", "rank", "--gold", gold.to_str().unwrap()], b"");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.csv") && err.contains("line 3"), "{err}");
+
+    std::fs::write(&gold, "text,whatever\nx,y\n").unwrap();
+    let out = skillmark(&["eval", "rank", "--gold", gold.to_str().unwrap()], b"");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sentence"));
+}
+
+fn copy_assets() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(assets()).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn corrupted_or_missing_assets_give_clear_errors() {
+    let dir = copy_assets();
+    let enc = dir.path().join("encoder.gguf");
+    let mut bytes = std::fs::read(&enc).unwrap();
+    let n = bytes.len();
+    bytes[n / 2] ^= 0xff;
+    std::fs::write(&enc, &bytes).unwrap();
+    let out = skillmark(
+        &["rank", "--model", dir.path().to_str().unwrap()],
+        b"python\n",
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("encoder.gguf") && err.contains("sha256"),
+        "{err}"
+    );
+
+    std::fs::write(&enc, &bytes[..n / 2]).unwrap();
+    let out = skillmark(
+        &["rank", "--model", dir.path().to_str().unwrap()],
+        b"python\n",
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("truncated"));
+
+    let out = skillmark(&["rank", "--model", "/nonexistent/bundle"], b"python\n");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/bundle"));
+}
+
+#[test]
+fn index_build_rebuilds_and_updates_the_manifest() {
+    let dir = copy_assets();
+    let d = dir.path().to_str().unwrap();
+    let before = std::fs::read(dir.path().join("skills.index")).unwrap();
+    let out = skillmark(
+        &["index", "build", "--model", d, "--skill-text", "label"],
+        b"",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = std::fs::read(dir.path().join("skills.index")).unwrap();
+    assert_eq!(
+        before, after,
+        "the shipped index is exactly what `index build` makes"
+    );
+    let out = skillmark(&["rank", "--model", d, "--top-k", "1"], b"Python\n");
+    assert!(out.status.success());
+    assert_eq!(labels(&jsonl(&out)[0])[0], "Python (computer programming)");
+}
