@@ -31,7 +31,8 @@ struct ModelArgs {
     /// Asset bundle (manifest.json, encoder.gguf, tokenizer.json, skills.index, esco.bin).
     #[arg(long, default_value_os_t = default_model_dir())]
     model: PathBuf,
-    /// Compute precision: int8 (fast, shipped) or f32 (the same weights, f32 math).
+    /// Compute precision: int8 (shipped: int8 layers, attention projections in f32),
+    /// int8-all (every layer int8) or f32 (the same weights, f32 math).
     #[arg(long, default_value = "int8")]
     precision: String,
     /// Worker threads (default: all cores).
@@ -80,6 +81,9 @@ enum EvalCmd {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Record the results under "metrics" in the bundle's manifest.json.
+        #[arg(long)]
+        record: bool,
         #[command(flatten)]
         model: ModelArgs,
     },
@@ -116,8 +120,9 @@ impl ModelArgs {
             .ok();
         match self.precision.as_str() {
             "int8" => Ok(Precision::Int8),
+            "int8-all" => Ok(Precision::Int8All),
             "f32" => Ok(Precision::F32),
-            p => bail!("unknown --precision {p} (int8, f32)"),
+            p => bail!("unknown --precision {p} (int8, int8-all, f32)"),
         }
     }
 
@@ -149,9 +154,10 @@ fn run() -> Result<()> {
                     gold,
                     compare_f32_search,
                     json,
+                    record,
                     model,
                 },
-        } => eval_rank(&gold, compare_f32_search, json, &model),
+        } => eval_rank(&gold, compare_f32_search, json, record, &model),
         Cmd::Index {
             what: IndexCmd::Build { skill_text, model },
         } => index_build(&skill_text, &model),
@@ -204,7 +210,13 @@ fn rank(file: Option<PathBuf>, top_k: usize, skip_invalid: bool, model: &ModelAr
     flush(&mut chunk, &mut out)
 }
 
-fn eval_rank(gold_files: &[PathBuf], compare: bool, json: bool, model: &ModelArgs) -> Result<()> {
+fn eval_rank(
+    gold_files: &[PathBuf],
+    compare: bool,
+    json: bool,
+    record: bool,
+    model: &ModelArgs,
+) -> Result<()> {
     let ranker = model.ranker()?;
     let mut results = Vec::new();
     for path in gold_files {
@@ -226,6 +238,31 @@ fn eval_rank(gold_files: &[PathBuf], compare: bool, json: bool, model: &ModelArg
         let m = rank_metrics(&ranker.index.score_all(&vectors), &skills);
         let f32m = compare.then(|| rank_metrics(&ranker.index.score_all_f32(&vectors), &skills));
         results.push((path.display().to_string(), m, f32m));
+    }
+    if record {
+        let path = model.model.join(MANIFEST);
+        let mut manifest = Manifest::from_json(&std::fs::read(&path)?)?;
+        let metrics = manifest
+            .rest
+            .entry("metrics")
+            .or_insert_with(|| serde_json::json!({}));
+        metrics["note"] =
+            serde_json::json!("validation sets: used for model selection, not test results");
+        for (f, m, _) in &results {
+            let name = Path::new(f)
+                .file_stem()
+                .map_or(f.clone(), |s| s.to_string_lossy().into_owned());
+            metrics[name] = serde_json::json!({
+                "rp5": (m.rp5 * 100.0).round() / 100.0,
+                "rp10": (m.rp10 * 100.0).round() / 100.0,
+                "mrr": (m.mrr * 100.0).round() / 100.0,
+                "sentences": m.sentences,
+                "precision": model.precision,
+                "command": format!("skillmark eval rank --gold {f} --precision {}", model.precision),
+            });
+        }
+        std::fs::write(&path, manifest.to_json())?;
+        eprintln!("recorded metrics in {}", path.display());
     }
     if json {
         let v: Vec<_> = results
