@@ -9,11 +9,13 @@ use serde::Serialize;
 use skillmark::{AssetBytes, Ranker, SkillmarkError};
 use skillmark_model::Precision;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct HighlightOptions {
     pub min_score: f32,
     pub top_k: usize,
     pub implicit: bool,
+    pub implicit_min_score: f32,
 }
 
 impl Default for HighlightOptions {
@@ -22,6 +24,7 @@ impl Default for HighlightOptions {
             min_score: 0.5,
             top_k: 5,
             implicit: true,
+            implicit_min_score: 0.5,
         }
     }
 }
@@ -103,6 +106,10 @@ impl Highlighter {
         Ok(Highlighter {
             ranker: Ranker::from_assets(assets, precision)?,
         })
+    }
+
+    pub fn default_options(&self) -> HighlightOptions {
+        HighlightOptions::default()
     }
 
     pub fn segments(&self, text: &str) -> Vec<Segment> {

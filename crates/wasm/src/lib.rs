@@ -23,11 +23,11 @@ struct JsOptions {
     min_score: Option<f32>,
     top_k: Option<usize>,
     implicit: Option<bool>,
+    implicit_min_score: Option<f32>,
 }
 
 impl JsOptions {
-    fn into_options(self) -> HighlightOptions {
-        let mut o = HighlightOptions::default();
+    fn apply_to(self, mut o: HighlightOptions) -> HighlightOptions {
         if let Some(v) = self.min_score {
             o.min_score = v;
         }
@@ -36,6 +36,9 @@ impl JsOptions {
         }
         if let Some(v) = self.implicit {
             o.implicit = v;
+        }
+        if let Some(v) = self.implicit_min_score {
+            o.implicit_min_score = v;
         }
         o
     }
@@ -48,13 +51,15 @@ struct JsSegment {
     end: usize,
 }
 
-fn options(value: JsValue) -> Result<HighlightOptions, JsError> {
+/// The engine's defaults, overridden by the fields JS passes.
+fn options(engine: &Engine, value: JsValue) -> Result<HighlightOptions, JsError> {
+    let defaults = engine.default_options();
     if value.is_undefined() || value.is_null() {
-        return Ok(HighlightOptions::default());
+        return Ok(defaults);
     }
     let o: JsOptions = serde_wasm_bindgen::from_value(value)
         .map_err(|e| JsError::new(&format!("highlight options: {e}")))?;
-    Ok(o.into_options())
+    Ok(o.apply_to(defaults))
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
@@ -88,7 +93,9 @@ impl Highlighter {
                 .ok_or_else(|| JsError::new("asset file names must be strings"))?;
             let value = pair.get(1);
             if !value.is_instance_of::<js_sys::Uint8Array>() {
-                return Err(JsError::new(&format!("asset {name}: expected a Uint8Array")));
+                return Err(JsError::new(&format!(
+                    "asset {name}: expected a Uint8Array"
+                )));
             }
             map.insert(name, js_sys::Uint8Array::from(value).to_vec());
         }
@@ -100,7 +107,17 @@ impl Highlighter {
 
     /// Highlights of the whole text: `{ spans, skills, segments }`.
     pub fn highlight(&self, text: &str, options_js: JsValue) -> Result<JsValue, JsError> {
-        to_js(&self.engine.highlight(text, &options(options_js)?))
+        to_js(
+            &self
+                .engine
+                .highlight(text, &options(&self.engine, options_js)?),
+        )
+    }
+
+    /// The bundle's default options: `{ minScore, topK, implicit, implicitMinScore }`.
+    #[wasm_bindgen(js_name = defaultOptions)]
+    pub fn default_options(&self) -> Result<JsValue, JsError> {
+        to_js(&self.engine.default_options())
     }
 
     /// Sentence-like segments of `text`: `[{ start, end }]`, byte offsets.
@@ -129,7 +146,7 @@ impl Highlighter {
         to_js(
             &self
                 .engine
-                .highlight_segments(text, &segments, &options(options_js)?),
+                .highlight_segments(text, &segments, &options(&self.engine, options_js)?),
         )
     }
 

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::document::{HighlightedDocument, SkillCard};
 use crate::engine;
@@ -72,6 +73,7 @@ pub fn App() -> impl IntoView {
                     placeholder="Paste or type a job post (plain text, or HTML — it is read as text)…"
                     prop:value=move || state.text.get()
                     on:input=move |ev| state.text.set(event_target_value(&ev))
+                    on:paste=move |ev| paste_as_text(state, ev)
                 ></textarea>
                 <div class="editor-foot">
                     <button class="primary" id="highlight" on:click=move |_| state.analyse()
@@ -102,6 +104,34 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// Inserts pasted text in one step. The browser's own paste edits a
+/// textarea piece by piece and takes over a minute for 200 KB in Chromium;
+/// `setRangeText` takes milliseconds. Only the plain-text flavour is read, so
+/// HTML copied from a page arrives as its text.
+fn paste_as_text(state: AppState, ev: leptos::ev::ClipboardEvent) {
+    let Some(text) = ev
+        .clipboard_data()
+        .and_then(|d| d.get_data("text/plain").ok())
+    else {
+        return;
+    };
+    let Some(el) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
+    else {
+        return;
+    };
+    ev.prevent_default();
+    let start = el.selection_start().ok().flatten().unwrap_or(0);
+    let end = el.selection_end().ok().flatten().unwrap_or(start);
+    if el
+        .set_range_text_with_start_and_end_and_mode(&text, start, end, web_sys::SelectionMode::End)
+        .is_ok()
+    {
+        state.text.set(el.value());
+    }
+}
+
 /// Model loading progress, then a one-line ready note, or the load error.
 #[component]
 fn EngineBar() -> impl IntoView {
@@ -110,13 +140,13 @@ fn EngineBar() -> impl IntoView {
     view! {
         <div class="engine" role="status" aria-live="polite" id="engine-status">
             {move || match state.status.get() {
-                EngineStatus::Loading { loaded, total } => {
+                EngineStatus::Loading { loaded, total, file } => {
                     let pct = if total > 0.0 { loaded / total * 100.0 } else { 0.0 };
                     view! {
                         <div class="loading">
                             <span>{format!("Loading the model… {} of {} MB", mb(loaded), mb(total))}</span>
                             <progress id="load-progress" max="100" value=format!("{pct:.1}")></progress>
-                            <span class="muted">"downloaded once, then cached for offline use"</span>
+                            <span class="muted">{format!("{file} · downloaded once, then cached for offline use")}</span>
                         </div>
                     }.into_any()
                 }

@@ -46,7 +46,8 @@ fn chunk_view(state: AppState, chunk: &Chunk) -> Vec<AnyView> {
         if span.start < at || span.end > chunk.end || span.start >= span.end {
             continue;
         }
-        let (Some(before), Some(inner)) = (text.get(at..span.start), text.get(span.start..span.end))
+        let (Some(before), Some(inner)) =
+            (text.get(at..span.start), text.get(span.start..span.end))
         else {
             continue;
         };
@@ -90,7 +91,7 @@ fn mark(state: AppState, span: HighlightSpan, inner: String) -> AnyView {
         }
     };
     let show2 = show.clone();
-    let hide = move |_| {
+    let hide = move || {
         let shown = state.card.get_untracked();
         set_timeout(
             move || {
@@ -105,8 +106,8 @@ fn mark(state: AppState, span: HighlightSpan, inner: String) -> AnyView {
         <mark class=class tabindex="0" aria-label=label data-uri=uri
             on:mouseenter=move |ev| show(ev.into())
             on:focus=move |ev| show2(ev.into())
-            on:mouseleave=hide
-            on:blur=hide
+            on:mouseleave=move |_| hide()
+            on:blur=move |_| hide()
         >{inner}</mark>
     }
     .into_any()

@@ -17,6 +17,8 @@ thread_local! {
 #[serde(rename_all = "camelCase")]
 pub struct Options {
     pub min_score: f32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub implicit_min_score: Option<f32>,
 }
 
 #[derive(Serialize)]

@@ -32,8 +32,9 @@ fn cell(s: &str) -> String {
 }
 
 pub fn to_csv(spans: &[HighlightSpan]) -> String {
-    let mut out =
-        String::from("start_char,end_char,text,kind,confidence,esco_uri,esco_label,score,category\n");
+    let mut out = String::from(
+        "start_char,end_char,text,kind,confidence,esco_uri,esco_label,score,category\n",
+    );
     for s in spans {
         let (uri, label, score, category) = match s.skill() {
             Some(l) => (

@@ -66,6 +66,15 @@ pub struct Attribution {
     pub what: String,
 }
 
+/// The engine's default options (from the bundle's manifest).
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Defaults {
+    pub min_score: f32,
+    #[serde(default)]
+    pub implicit_min_score: Option<f32>,
+}
+
 /// Messages from the worker (`web/app/worker/worker.js`).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
@@ -81,6 +90,7 @@ pub enum FromWorker {
         #[serde(default)]
         attribution: Vec<Attribution>,
         ms: f64,
+        defaults: Option<Defaults>,
     },
     Result {
         id: u32,

@@ -4,13 +4,22 @@
 use leptos::prelude::*;
 
 use crate::engine;
-use crate::model::{merge_skills, Attribution, Chunk, DocumentSkill, FromWorker, HighlightSpan};
+use crate::model::{
+    merge_skills, Attribution, Chunk, Defaults, DocumentSkill, FromWorker, HighlightSpan,
+};
 
 /// Where the engine is.
 #[derive(Clone, Debug, PartialEq)]
 pub enum EngineStatus {
-    Loading { loaded: f64, total: f64 },
-    Ready { version: String, load_ms: f64 },
+    Loading {
+        loaded: f64,
+        total: f64,
+        file: String,
+    },
+    Ready {
+        version: String,
+        load_ms: f64,
+    },
     Failed(String),
 }
 
@@ -38,6 +47,8 @@ pub struct AppState {
     pub last_run: RwSignal<Option<(usize, f64)>>,
     pub error: RwSignal<Option<String>>,
     pub card: RwSignal<Option<Card>>,
+    /// The engine's defaults; the slider moves both thresholds together.
+    defaults: StoredValue<Option<Defaults>>,
     request: StoredValue<u32>,
 }
 
@@ -54,12 +65,14 @@ impl AppState {
             status: RwSignal::new(EngineStatus::Loading {
                 loaded: 0.0,
                 total: 0.0,
+                file: String::new(),
             }),
             attribution: RwSignal::new(Vec::new()),
             progress: RwSignal::new(None),
             last_run: RwSignal::new(None),
             error: RwSignal::new(None),
             card: RwSignal::new(None),
+            defaults: StoredValue::new(None),
             request: StoredValue::new(0),
         }
     }
@@ -89,27 +102,46 @@ impl AppState {
             return;
         }
         self.progress.set(Some((0, 0)));
-        engine::highlight(
-            id,
-            &text,
-            engine::Options {
-                min_score: self.threshold.get_untracked(),
-            },
-        );
+        engine::highlight(id, &text, self.options());
         self.analysed.set(text);
+    }
+
+    /// The slider sets the link threshold; the sentence-level threshold keeps
+    /// its distance from it as in the engine's defaults.
+    fn options(&self) -> engine::Options {
+        let min_score = self.threshold.get_untracked();
+        let implicit_min_score = self.defaults.get_value().and_then(|d| {
+            d.implicit_min_score
+                .map(|i| (i - d.min_score + min_score).clamp(0.0, 1.0))
+        });
+        engine::Options {
+            min_score,
+            implicit_min_score,
+        }
     }
 
     pub fn on_worker(&self, msg: FromWorker) {
         let current = self.request.get_value();
         match msg {
-            FromWorker::Loading { loaded, total, .. } => {
-                self.status.set(EngineStatus::Loading { loaded, total })
-            }
+            FromWorker::Loading {
+                loaded,
+                total,
+                file,
+            } => self.status.set(EngineStatus::Loading {
+                loaded,
+                total,
+                file,
+            }),
             FromWorker::Ready {
                 version,
                 attribution,
                 ms,
+                defaults,
             } => {
+                if let Some(d) = defaults {
+                    self.defaults.set_value(Some(d));
+                    self.threshold.set(d.min_score);
+                }
                 self.status.set(EngineStatus::Ready {
                     version,
                     load_ms: ms,

@@ -109,6 +109,7 @@ async function start() {
       version: manifest.version,
       attribution: manifest.attribution || [],
       bytes: total,
+      defaults: highlighter.defaultOptions(),
       ms: performance.now() - t0,
     });
   } catch (err) {
