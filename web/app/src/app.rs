@@ -125,7 +125,7 @@ fn paste_as_text(state: AppState, ev: leptos::ev::ClipboardEvent) {
     let start = el.selection_start().ok().flatten().unwrap_or(0);
     let end = el.selection_end().ok().flatten().unwrap_or(start);
     if el
-        .set_range_text_with_start_and_end_and_mode(&text, start, end, web_sys::SelectionMode::End)
+        .set_range_text_with_start_and_end_and_mode(&text, start, end, "end")
         .is_ok()
     {
         state.text.set(el.value());
