@@ -152,6 +152,13 @@ test("the example is highlighted with the spans and ESCO labels the shipped mode
   const listed = await page.$$eval("#skill-list li.skill a", (as) => as.map((a) => a.textContent));
   assert.deepEqual(new Set(listed), new Set(expected.skills.map((s) => s.label)));
   await page.screenshot({ path: path.join(ARTIFACTS, "example.png"), fullPage: true });
+  // The theme toggle switches light/dark.
+  const before = await page.evaluate(() => document.documentElement.dataset.theme ?? "system");
+  await page.click("#theme-toggle");
+  const toggled = await page.evaluate(() => document.documentElement.dataset.theme);
+  assert.notEqual(toggled, before);
+  await page.screenshot({ path: path.join(ARTIFACTS, `example-${toggled}.png`), fullPage: true });
+  await page.click("#theme-toggle");
 });
 
 test("hovering or focusing a highlight shows its ESCO card", async () => {

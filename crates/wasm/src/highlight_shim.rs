@@ -45,6 +45,7 @@ pub struct Highlights {
 
 #[derive(Clone, Copy, Debug, Serialize, PartialEq)]
 #[serde(rename_all = "lowercase")]
+#[allow(dead_code)] // the shim makes implicit spans only
 pub enum SpanKind {
     Skill,
     Knowledge,
@@ -53,6 +54,7 @@ pub enum SpanKind {
 
 #[derive(Clone, Copy, Debug, Serialize, PartialEq)]
 #[serde(rename_all = "lowercase")]
+#[allow(dead_code)] // the shim's rough rule never says "business"
 pub enum Category {
     Technology,
     Technical,
