@@ -350,10 +350,9 @@ fn index_build(skill_text: &str, model: &ModelArgs) -> Result<()> {
         &bytes,
         "skill index: int8 skill vectors, one scale per row",
     );
-    manifest.rest.insert(
-        "index".into(),
-        serde_json::json!({ "skill_text": st.name(), "rows": index.rows(), "skills": taxonomy.skills.len(), "vectors": "int8, one f32 scale per row" }),
-    );
+    manifest
+        .rest
+        .insert("index".into(), index.manifest_entry(taxonomy.skills.len()));
     manifest.rest.remove("metrics");
     std::fs::write(dir.join(MANIFEST), manifest.to_json())?;
     eprintln!(

@@ -85,7 +85,7 @@ impl Ranker {
         if index.rows() == 0 {
             return Err(SkillmarkError::Mismatch("skill index is empty".into()));
         }
-        let top = index.score_all(&[vec![0.0; dim]])[0].len();
+        let top = index.n_skills();
         if top > taxonomy.skills.len() {
             return Err(SkillmarkError::Mismatch(format!(
                 "skill index refers to {top} skills, the taxonomy has {}",

@@ -456,10 +456,7 @@ fn export(
             "config": cfg,
         }),
     );
-    r.insert(
-        "index".into(),
-        serde_json::json!({ "skill_text": skill_text.name(), "rows": index.rows(), "skills": taxonomy.skills.len(), "vectors": "int8, one f32 scale per row" }),
-    );
+    r.insert("index".into(), index.manifest_entry(taxonomy.skills.len()));
     r.insert("taxonomy".into(), serde_json::json!({ "version": taxonomy.version, "skills": taxonomy.skills.len(), "occupations": taxonomy.occupations.len() }));
     r.insert("attribution".into(), attribution());
     r.insert(
