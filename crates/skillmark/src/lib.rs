@@ -9,6 +9,7 @@ pub mod assets;
 #[cfg(feature = "gold")]
 pub mod gold;
 pub mod index;
+pub mod lexical;
 pub mod metrics;
 pub mod ranker;
 
