@@ -12,6 +12,7 @@ const { instance } = await WebAssembly.instantiate(readFileSync(wasmPath), {
   __wbindgen_externref_xform__: stub,
 });
 const x = instance.exports;
+if (x.sm_selftest() !== 0) throw new Error("wasm SIMD quantizer differs from the portable one");
 const gguf = readFileSync(ggufPath);
 const put = (bytes) => {
   const p = x.sm_alloc(bytes.length);

@@ -51,6 +51,48 @@ mod entry {
         0
     }
 
+    /// Compares the wasm SIMD activation quantizer with the portable one on
+    /// awkward rows (ties, NaN, infinities, zeros, odd lengths); returns the
+    /// number of rows that differ (0 expected).
+    #[no_mangle]
+    pub extern "C" fn sm_selftest() -> u32 {
+        use skillmark_model::kernels::{quantize_act_row, quantize_act_row_portable};
+        let mut seed = 9u64;
+        let mut bad = 0;
+        for case in 0..400usize {
+            let n = [384, 1536, 16, 7, 35, 1][case % 6];
+            let mut row: Vec<f32> = (0..n)
+                .map(|_| {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    ((seed >> 33) as f32 / (1u64 << 31) as f32 - 0.5) * 9.0
+                })
+                .collect();
+            match case % 5 {
+                // amax 127 makes the scale 1, so x.5 values are exact ties.
+                1 => row
+                    .iter_mut()
+                    .enumerate()
+                    .for_each(|(i, v)| *v = (i % 254) as f32 - 126.5),
+                2 => row[n / 2] = f32::NAN,
+                3 => row[0] = f32::INFINITY,
+                4 => row.iter_mut().for_each(|v| *v = 0.0),
+                _ => {}
+            }
+            if case % 5 == 1 {
+                row[0] = 127.0;
+            }
+            let (mut a, mut b) = (vec![1u8; n], vec![2u8; n]);
+            let sa = quantize_act_row(&row, &mut a, Kernel::detect());
+            let sb = quantize_act_row_portable(&row, &mut b);
+            if a != b || sa.to_bits() != sb.to_bits() {
+                bad += 1;
+            }
+        }
+        bad
+    }
+
     /// Embeds `n_seqs` sequences whose token ids lie back to back at `ids`
     /// (`lens[i]` ids each). Returns a pointer to `n_seqs × hidden` floats.
     #[no_mangle]
@@ -77,4 +119,3 @@ mod entry {
         })
     }
 }
-

@@ -256,9 +256,9 @@ impl Encoder {
             Some((ids, fallback)) => Some(vocab_row_map(&ids, fallback, cfg.vocab_size)?),
             None => None,
         };
-        let table_rows = word_row
-            .as_ref()
-            .map_or(cfg.vocab_size, |m| 1 + m.iter().copied().max().unwrap_or(0) as usize);
+        let table_rows = word_row.as_ref().map_or(cfg.vocab_size, |m| {
+            1 + m.iter().copied().max().unwrap_or(0) as usize
+        });
         if word_t.shape != [table_rows, h] {
             return Err(ModelError::Format(format!(
                 "word embeddings: shape {:?}, expected [{table_rows}, {h}]",
@@ -487,7 +487,9 @@ fn vocab_row_map(kept: &[u32], fallback: u32, vocab: usize) -> Result<Vec<u32>, 
         .get(fallback as usize)
         .filter(|&&r| r != u32::MAX)
         .ok_or_else(|| bad(format!("fallback id {fallback} has no row")))?;
-    map.iter_mut().filter(|r| **r == u32::MAX).for_each(|r| *r = fb);
+    map.iter_mut()
+        .filter(|r| **r == u32::MAX)
+        .for_each(|r| *r = fb);
     Ok(map)
 }
 
@@ -687,6 +689,22 @@ mod tests {
             let d = (erf(x as f32) as f64 - erf_reference(x)).abs();
             assert!(d < 1e-6, "erf({x}): off by {d}");
         }
+    }
+
+    #[test]
+    fn pruned_vocabulary_maps_dropped_ids_to_the_fallback_row() {
+        let map = vocab_row_map(&[0, 3, 100, 7], 100, 120).unwrap();
+        assert_eq!((map[0], map[3], map[100], map[7]), (0, 1, 2, 3));
+        assert_eq!((map[1], map[119]), (2, 2));
+        assert!(
+            vocab_row_map(&[0, 3], 5, 10).is_err(),
+            "fallback without a row"
+        );
+        assert!(vocab_row_map(&[0, 0], 0, 10).is_err(), "id listed twice");
+        assert!(
+            vocab_row_map(&[0, 10], 0, 10).is_err(),
+            "id outside the vocabulary"
+        );
     }
 
     #[test]

@@ -60,7 +60,7 @@ enum Cmd {
         #[arg(long)]
         out: PathBuf,
         /// Storage of the transformer layers' matrices: q4_0, q4_1, q5_0, q5_1, q8_0.
-        #[arg(long, default_value = "q5_0")]
+        #[arg(long, default_value = "q4_0")]
         layer_quant: String,
         /// Storage of the word-embedding table.
         #[arg(long, default_value = "q4_0")]

@@ -16,7 +16,9 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use candle_core::quantized::{gguf_file, GgmlDType};
-use skillmark::assets::{sha256_hex, AssetBytes, Manifest, ENCODER, INDEX, MANIFEST, TAXONOMY, TOKENIZER};
+use skillmark::assets::{
+    sha256_hex, AssetBytes, Manifest, ENCODER, INDEX, MANIFEST, TAXONOMY, TOKENIZER,
+};
 use skillmark::SkillIndex;
 use skillmark_model::weights::{write_gguf_typed, GGUF_VOCAB_FALLBACK_KEY, GGUF_VOCAB_ROWS_KEY};
 use skillmark_model::{BertConfig, TensorStore, TextTokenizer};
@@ -87,9 +89,21 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
         rest: full.manifest.rest.clone(),
     };
     for (name, bytes, role) in [
-        (ENCODER, &encoder_bytes, "sentence encoder weights (GGUF, compact web form)"),
-        (TOKENIZER, &full.files[TOKENIZER], "WordPiece tokenizer (Hugging Face tokenizers JSON)"),
-        (TAXONOMY, &taxonomy_bytes, "ESCO taxonomy, compact binary (postcard): skills and skill groups"),
+        (
+            ENCODER,
+            &encoder_bytes,
+            "sentence encoder weights (GGUF, compact web form)",
+        ),
+        (
+            TOKENIZER,
+            &full.files[TOKENIZER],
+            "WordPiece tokenizer (Hugging Face tokenizers JSON)",
+        ),
+        (
+            TAXONOMY,
+            &taxonomy_bytes,
+            "ESCO taxonomy, compact binary (postcard): skills and skill groups",
+        ),
         (INDEX, &index_bytes, "skill index, one scale per row"),
     ] {
         std::fs::write(out.join(name), bytes).with_context(|| format!("writing {name}"))?;
@@ -256,7 +270,9 @@ fn web_encoder(
     cfg.max_position_embeddings = positions;
     let mut meta = vec![(
         "skillmark.provenance".to_string(),
-        gguf_file::Value::String("web bundle derived from assets/ by skillmark-train export-web".into()),
+        gguf_file::Value::String(
+            "web bundle derived from assets/ by skillmark-train export-web".into(),
+        ),
     )];
     if opt.prune_vocab {
         meta.push((
@@ -268,4 +284,69 @@ fn web_encoder(
     let mut out = std::io::Cursor::new(Vec::new());
     write_gguf_typed(&mut out, &cfg, &tensors, meta)?;
     Ok((out.into_inner(), kept.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use skillmark::Ranker;
+    use skillmark_model::Precision;
+
+    fn assets() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets")
+    }
+
+    #[test]
+    fn web_bundle_loads_and_agrees_with_the_full_bundle() {
+        let out = std::env::temp_dir().join(format!("skillmark-web-{}", std::process::id()));
+        let opt = WebOptions {
+            layer_quant: GgmlDType::Q4_0,
+            embed_quant: GgmlDType::Q4_0,
+            prune_vocab: true,
+            index_bits: 4,
+            keep_occupations: false,
+        };
+        export_web(&assets(), &out, &opt).unwrap();
+        let web = Ranker::load_dir(&out, Precision::Int8).unwrap();
+        let full = Ranker::load_dir(&assets(), Precision::Int8).unwrap();
+        assert!(web.taxonomy.occupations.is_empty());
+        assert_eq!(web.taxonomy.skills.len(), full.taxonomy.skills.len());
+        let texts = [
+            "You will build data pipelines in Python and SQL.",
+            "Excellent communication skills and a team player.",
+            "Experience with Kubernetes, Docker and CI/CD (GitLab).",
+            "日本語 naïve façade ✓",
+        ];
+        let (a, b) = (
+            web.encoder.embed(&texts).unwrap(),
+            full.encoder.embed(&texts).unwrap(),
+        );
+        for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+            let cos: f32 = x.iter().zip(y).map(|(p, q)| p * q).sum();
+            eprintln!("cosine web/full of {:?}: {cos}", texts[i]);
+            if i < 3 {
+                assert!(cos > 0.95, "cosine {cos}");
+            } else {
+                // Tokens no ESCO text uses read [UNK]'s row: still a unit vector.
+                let norm: f32 = x.iter().map(|v| v * v).sum();
+                assert!((norm - 1.0).abs() < 1e-3);
+            }
+        }
+        let (w, f) = (
+            web.rank(&texts[..1], 10).unwrap(),
+            full.rank(&texts[..1], 10).unwrap(),
+        );
+        let full_top: Vec<_> = f[0].iter().map(|s| &s.uri).collect();
+        assert!(w[0].iter().take(3).any(|s| full_top.contains(&&s.uri)));
+        // Exporting twice gives the same bytes (the bundle is derived deterministically).
+        let first = std::fs::read(out.join(MANIFEST)).unwrap();
+        export_web(&assets(), &out, &opt).unwrap();
+        assert_eq!(std::fs::read(out.join(MANIFEST)).unwrap(), first);
+        // A pruned encoder cannot be pruned again.
+        let twice = export_web(&out, &out.join("again"), &opt)
+            .unwrap_err()
+            .to_string();
+        assert!(twice.contains("already pruned"), "{twice}");
+        std::fs::remove_dir_all(&out).ok();
+    }
 }
