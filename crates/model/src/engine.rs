@@ -165,6 +165,8 @@ pub struct Encoder {
     precision: Precision,
     kernel: Kernel,
     word: Table,
+    /// Token id → row of `word`, when the table is pruned (dropped ids share the fallback's row).
+    word_row: Option<Vec<u32>>,
     position: Vec<f32>,
     token_type0: Vec<f32>,
     ln_emb: LayerNorm,
@@ -250,20 +252,27 @@ impl Encoder {
             })
         };
         let word_t = store.take("embeddings.word_embeddings.weight")?;
-        if word_t.shape != [cfg.vocab_size, h] {
+        let word_row = match store.vocab_rows.take() {
+            Some((ids, fallback)) => Some(vocab_row_map(&ids, fallback, cfg.vocab_size)?),
+            None => None,
+        };
+        let table_rows = word_row.as_ref().map_or(cfg.vocab_size, |m| {
+            1 + m.iter().copied().max().unwrap_or(0) as usize
+        });
+        if word_t.shape != [table_rows, h] {
             return Err(ModelError::Format(format!(
-                "word embeddings: shape {:?}, expected [{}, {h}]",
-                word_t.shape, cfg.vocab_size
+                "word embeddings: shape {:?}, expected [{table_rows}, {h}]",
+                word_t.shape
             )));
         }
         let word = match (word_t.data, precision) {
             (TensorData::Q8(q), Precision::Int8 | Precision::Int8All) => Table::Q8(q),
             (TensorData::F32(w), Precision::Int8 | Precision::Int8All) => {
-                Table::Q8(QMatrix::quantize(&w, cfg.vocab_size, h))
+                Table::Q8(QMatrix::quantize(&w, table_rows, h))
             }
             (data, Precision::F32) => Table::F32(
                 StoredTensor {
-                    shape: vec![cfg.vocab_size, h],
+                    shape: vec![table_rows, h],
                     data,
                 }
                 .to_f32(),
@@ -315,6 +324,7 @@ impl Encoder {
             precision,
             kernel: Kernel::detect(),
             word,
+            word_row,
             position,
             ln_emb,
             layers,
@@ -397,6 +407,7 @@ impl Encoder {
         let mut x = vec![0f32; t * h];
         for (ids, r) in batch.iter().zip(&ranges) {
             for (pos, &id) in ids.iter().enumerate() {
+                let id = self.word_row.as_ref().map_or(id, |m| m[id as usize]);
                 let row = &mut x[(r.start + pos) * h..(r.start + pos + 1) * h];
                 match &self.word {
                     Table::F32(w) => {
@@ -456,6 +467,30 @@ impl Encoder {
         }
         layer.ln_ffn.apply(x);
     }
+}
+
+/// Token id → table row for a pruned table that keeps the rows of `kept`
+/// (in that order); every other id reads the row of `fallback`.
+fn vocab_row_map(kept: &[u32], fallback: u32, vocab: usize) -> Result<Vec<u32>, ModelError> {
+    let bad = |m: String| ModelError::Format(format!("pruned vocabulary: {m}"));
+    let mut map = vec![u32::MAX; vocab];
+    for (row, &id) in kept.iter().enumerate() {
+        let slot = map
+            .get_mut(id as usize)
+            .ok_or_else(|| bad(format!("token id {id} is outside the vocabulary")))?;
+        if *slot != u32::MAX {
+            return Err(bad(format!("token id {id} is listed twice")));
+        }
+        *slot = row as u32;
+    }
+    let fb = *map
+        .get(fallback as usize)
+        .filter(|&&r| r != u32::MAX)
+        .ok_or_else(|| bad(format!("fallback id {fallback} has no row")))?;
+    map.iter_mut()
+        .filter(|r| **r == u32::MAX)
+        .for_each(|r| *r = fb);
+    Ok(map)
 }
 
 #[derive(Default)]
@@ -654,6 +689,22 @@ mod tests {
             let d = (erf(x as f32) as f64 - erf_reference(x)).abs();
             assert!(d < 1e-6, "erf({x}): off by {d}");
         }
+    }
+
+    #[test]
+    fn pruned_vocabulary_maps_dropped_ids_to_the_fallback_row() {
+        let map = vocab_row_map(&[0, 3, 100, 7], 100, 120).unwrap();
+        assert_eq!((map[0], map[3], map[100], map[7]), (0, 1, 2, 3));
+        assert_eq!((map[1], map[119]), (2, 2));
+        assert!(
+            vocab_row_map(&[0, 3], 5, 10).is_err(),
+            "fallback without a row"
+        );
+        assert!(vocab_row_map(&[0, 0], 0, 10).is_err(), "id listed twice");
+        assert!(
+            vocab_row_map(&[0, 10], 0, 10).is_err(),
+            "id outside the vocabulary"
+        );
     }
 
     #[test]

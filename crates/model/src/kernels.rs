@@ -153,22 +153,42 @@ impl QActs {
             .resize(mpad * kpad, if kernel.offset_acts() { 128 } else { 0 });
         self.scale.clear();
         self.scale.resize(mpad, 0.0);
-        let mut tmp = vec![0i8; cols];
         for r in 0..rows {
-            let (s, _) = quantize_row(&x[r * cols..(r + 1) * cols], &mut tmp);
-            self.scale[r] = s;
             let dst = &mut self.q[r * kpad..r * kpad + cols];
+            self.scale[r] = quantize_act_row(&x[r * cols..(r + 1) * cols], dst, kernel);
             if kernel.offset_acts() {
-                for (d, &v) in dst.iter_mut().zip(&tmp) {
-                    *d = (v as u8) ^ 0x80;
-                }
-            } else {
-                for (d, &v) in dst.iter_mut().zip(&tmp) {
-                    *d = v as u8;
-                }
+                dst.iter_mut().for_each(|d| *d ^= 0x80);
             }
         }
     }
+}
+
+/// Symmetric int8 quantization of one activation row into `dst` (i8 values as
+/// bytes); returns the scale. Rounds half to even, so the wasm SIMD version
+/// (`f32x4.nearest`) computes the same bytes as the portable one.
+pub fn quantize_act_row(src: &[f32], dst: &mut [u8], kernel: Kernel) -> f32 {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    if kernel == Kernel::WasmSimd {
+        // SAFETY: simd128 is enabled at compile time; `dst` is as long as `src`.
+        return unsafe { wasm::quantize_act_row(src, dst) };
+    }
+    let _ = kernel;
+    quantize_act_row_portable(src, dst)
+}
+
+pub fn quantize_act_row_portable(src: &[f32], dst: &mut [u8]) -> f32 {
+    let amax = src
+        .iter()
+        .fold(0f32, |m, &v| if v.abs() > m { v.abs() } else { m });
+    if amax == 0.0 || !amax.is_finite() {
+        dst.iter_mut().for_each(|d| *d = 0);
+        return 0.0;
+    }
+    let inv = 127.0 / amax;
+    for (d, &v) in dst.iter_mut().zip(src) {
+        *d = (v * inv).round_ties_even().clamp(-127.0, 127.0) as i8 as u8;
+    }
+    amax / 127.0
 }
 
 impl Default for QActs {
@@ -534,6 +554,64 @@ mod wasm {
                     + i32x4_extract_lane::<3>(v);
             }
         }
+    }
+
+    /// [`super::quantize_act_row_portable`] four lanes at a time; the same bytes.
+    #[cfg(target_feature = "simd128")]
+    pub unsafe fn quantize_act_row(src: &[f32], dst: &mut [u8]) -> f32 {
+        use core::arch::wasm32::*;
+        let n = src.len();
+        let body = n - n % 16;
+        let p = src.as_ptr();
+        let mut m = f32x4_splat(0.0);
+        let mut i = 0;
+        while i < body {
+            for j in 0..4 {
+                let v = f32x4_abs(v128_load(p.add(i + 4 * j) as *const v128));
+                // pmax keeps `m` when `v` is NaN, as the portable fold does.
+                m = f32x4_pmax(m, v);
+            }
+            i += 16;
+        }
+        let mut amax = f32x4_extract_lane::<0>(m);
+        for a in [
+            f32x4_extract_lane::<1>(m),
+            f32x4_extract_lane::<2>(m),
+            f32x4_extract_lane::<3>(m),
+        ] {
+            if a > amax {
+                amax = a;
+            }
+        }
+        for &v in &src[body..] {
+            if v.abs() > amax {
+                amax = v.abs();
+            }
+        }
+        if amax == 0.0 || !amax.is_finite() {
+            dst.iter_mut().for_each(|d| *d = 0);
+            return 0.0;
+        }
+        let inv = 127.0 / amax;
+        let (vinv, hi, lo) = (f32x4_splat(inv), f32x4_splat(127.0), f32x4_splat(-127.0));
+        let q4 = |at: usize| {
+            let v = f32x4_nearest(f32x4_mul(v128_load(p.add(at) as *const v128), vinv));
+            i32x4_trunc_sat_f32x4(f32x4_pmax(f32x4_pmin(v, hi), lo))
+        };
+        let mut i = 0;
+        while i < body {
+            let a = i16x8_narrow_i32x4(q4(i), q4(i + 4));
+            let b = i16x8_narrow_i32x4(q4(i + 8), q4(i + 12));
+            v128_store(
+                dst.as_mut_ptr().add(i) as *mut v128,
+                i8x16_narrow_i16x8(a, b),
+            );
+            i += 16;
+        }
+        for (d, &v) in dst[body..].iter_mut().zip(&src[body..]) {
+            *d = (v * inv).round_ties_even().clamp(-127.0, 127.0) as i8 as u8;
+        }
+        amax / 127.0
     }
 
     #[cfg(not(target_feature = "simd128"))]

@@ -16,6 +16,12 @@ use crate::{BertConfig, ModelError};
 
 /// GGUF metadata key holding the BERT `config.json`.
 pub const GGUF_CONFIG_KEY: &str = "skillmark.bert_config";
+/// GGUF metadata key (array of u32): the token ids whose rows a pruned word
+/// embedding table keeps, in row order. Absent: every id has its row.
+pub const GGUF_VOCAB_ROWS_KEY: &str = "skillmark.vocab_rows";
+/// GGUF metadata key (u32): the token id (normally `[UNK]`) whose row stands in
+/// for ids a pruned table dropped.
+pub const GGUF_VOCAB_FALLBACK_KEY: &str = "skillmark.vocab_fallback";
 const Q8_0_BLOCK: usize = 32;
 const Q8_0_BYTES: usize = 34;
 
@@ -52,6 +58,9 @@ pub struct TensorStore {
     pub config: Option<BertConfig>,
     /// Storage type of the big matrices, for reports ("f32", "f16", "q8_0").
     pub format: String,
+    /// A pruned word embedding table: which token id each row belongs to, and
+    /// the id whose row replaces dropped ones (see [`GGUF_VOCAB_ROWS_KEY`]).
+    pub vocab_rows: Option<(Vec<u32>, u32)>,
 }
 
 fn canonical(name: &str) -> String {
@@ -106,6 +115,23 @@ impl TensorStore {
                 .map_err(|e| ModelError::Format(format!("gguf {GGUF_CONFIG_KEY}: {e}")))?;
             store.config = Some(BertConfig::from_json(json.as_bytes())?);
         }
+        if let Some(v) = content.metadata.get(GGUF_VOCAB_ROWS_KEY) {
+            let bad = |e: candle_core::Error| ModelError::Format(format!("gguf vocab rows: {e}"));
+            let ids = v
+                .to_vec()
+                .map_err(bad)?
+                .iter()
+                .map(|x| x.to_u32())
+                .collect::<Result<Vec<u32>, _>>()
+                .map_err(bad)?;
+            let fallback = content
+                .metadata
+                .get(GGUF_VOCAB_FALLBACK_KEY)
+                .ok_or_else(|| ModelError::Format("gguf vocab rows without a fallback id".into()))?
+                .to_u32()
+                .map_err(bad)?;
+            store.vocab_rows = Some((ids, fallback));
+        }
         for (name, info) in content.tensor_infos.iter() {
             let qt = content
                 .tensor(&mut cursor, name, &Device::Cpu)
@@ -115,6 +141,24 @@ impl TensorStore {
                 GgmlDType::Q8_0 if shape.len() == 2 => {
                     let raw = qt.data().map_err(ModelError::Candle)?;
                     TensorData::Q8(q8_0_to_rows(&raw, shape[0], shape[1])?)
+                }
+                // Smaller on-disk forms (q4_0, q5_0, …) become the engine's
+                // per-row int8 straight away: memory never holds them in f32 all at once.
+                GgmlDType::Q4_0
+                | GgmlDType::Q4_1
+                | GgmlDType::Q5_0
+                | GgmlDType::Q5_1
+                | GgmlDType::Q4K
+                | GgmlDType::Q5K
+                | GgmlDType::Q6K
+                    if shape.len() == 2 =>
+                {
+                    let t = qt.dequantize(&Device::Cpu).map_err(ModelError::Candle)?;
+                    let v = t
+                        .flatten_all()
+                        .and_then(|t| t.to_vec1::<f32>())
+                        .map_err(ModelError::Candle)?;
+                    TensorData::Q8(QMatrix::quantize(&v, shape[0], shape[1]))
                 }
                 _ => {
                     let t = qt.dequantize(&Device::Cpu).map_err(ModelError::Candle)?;
@@ -240,33 +284,68 @@ pub fn write_gguf<W: std::io::Write + std::io::Seek>(
     ty: ExportType,
     extra_metadata: &[(&str, String)],
 ) -> Result<(), ModelError> {
+    let typed: Vec<_> = tensors
+        .iter()
+        .map(|(name, shape, data)| {
+            let matrix = shape.len() == 2;
+            let dtype = match ty {
+                ExportType::Q8_0 if matrix && shape[1].is_multiple_of(Q8_0_BLOCK) => {
+                    GgmlDType::Q8_0
+                }
+                ExportType::F16 if matrix => GgmlDType::F16,
+                _ => GgmlDType::F32,
+            };
+            (name.clone(), shape.clone(), data.clone(), dtype)
+        })
+        .collect();
+    let meta: Vec<_> = extra_metadata
+        .iter()
+        .map(|(k, v)| (k.to_string(), gguf_file::Value::String(v.clone())))
+        .collect();
+    write_gguf_typed(w, config, &typed, meta)
+}
+
+/// Writes a GGUF file with a storage type per tensor. q8_0 matrices get one
+/// scale per row (see [`write_gguf`]); q4_0, q5_0, … use ggml's own blocks.
+pub fn write_gguf_typed<W: std::io::Write + std::io::Seek>(
+    w: &mut W,
+    config: &BertConfig,
+    tensors: &[(String, Vec<usize>, Vec<f32>, GgmlDType)],
+    extra_metadata: Vec<(String, gguf_file::Value)>,
+) -> Result<(), ModelError> {
     let mut qtensors = Vec::with_capacity(tensors.len());
-    for (name, shape, data) in tensors {
+    for (name, shape, data, dtype) in tensors {
         let n: usize = shape.iter().product();
         if n != data.len() {
             return Err(ModelError::Format(format!(
                 "tensor {name}: shape and data differ"
             )));
         }
-        let matrix = shape.len() == 2;
-        let (dtype, bytes): (GgmlDType, Vec<u8>) = match ty {
-            ExportType::Q8_0 if matrix && shape[1].is_multiple_of(Q8_0_BLOCK) => {
-                (GgmlDType::Q8_0, row_q8_0_bytes(data, shape[0], shape[1]))
+        let qt = match dtype {
+            GgmlDType::Q8_0 if shape.len() == 2 => {
+                let bytes = row_q8_0_bytes(data, shape[0], shape[1]);
+                let storage = QStorage::from_data(Cow::Owned(bytes), &Device::Cpu, *dtype)
+                    .map_err(ModelError::Candle)?;
+                QTensor::new(storage, shape.as_slice()).map_err(ModelError::Candle)?
             }
-            ExportType::F16 if matrix => (
-                GgmlDType::F16,
-                data.iter()
-                    .flat_map(|&v| half::f16::from_f32(v).to_le_bytes())
-                    .collect(),
-            ),
-            _ => (
-                GgmlDType::F32,
-                data.iter().flat_map(|&v| v.to_le_bytes()).collect(),
-            ),
+            GgmlDType::F32 | GgmlDType::F16 => {
+                let bytes: Vec<u8> = if *dtype == GgmlDType::F16 {
+                    data.iter()
+                        .flat_map(|&v| half::f16::from_f32(v).to_le_bytes())
+                        .collect()
+                } else {
+                    data.iter().flat_map(|&v| v.to_le_bytes()).collect()
+                };
+                let storage = QStorage::from_data(Cow::Owned(bytes), &Device::Cpu, *dtype)
+                    .map_err(ModelError::Candle)?;
+                QTensor::new(storage, shape.as_slice()).map_err(ModelError::Candle)?
+            }
+            other => {
+                let t = candle_core::Tensor::from_slice(data, shape.as_slice(), &Device::Cpu)
+                    .map_err(ModelError::Candle)?;
+                QTensor::quantize(&t, *other).map_err(ModelError::Candle)?
+            }
         };
-        let storage = QStorage::from_data(Cow::Owned(bytes), &Device::Cpu, dtype)
-            .map_err(ModelError::Candle)?;
-        let qt = QTensor::new(storage, shape.as_slice()).map_err(ModelError::Candle)?;
         qtensors.push((name.clone(), qt));
     }
     let cfg_json = serde_json::to_string(config).expect("config serializes");
@@ -277,9 +356,7 @@ pub fn write_gguf<W: std::io::Write + std::io::Seek>(
         ),
         (GGUF_CONFIG_KEY.into(), gguf_file::Value::String(cfg_json)),
     ];
-    for (k, v) in extra_metadata {
-        meta.push(((*k).into(), gguf_file::Value::String(v.clone())));
-    }
+    meta.extend(extra_metadata);
     let meta_refs: Vec<(&str, &gguf_file::Value)> =
         meta.iter().map(|(k, v)| (k.as_str(), v)).collect();
     let t_refs: Vec<(&str, &QTensor)> = qtensors.iter().map(|(k, v)| (k.as_str(), v)).collect();

@@ -11,6 +11,10 @@ use crate::SkillmarkError;
 
 const MAGIC: &[u8; 8] = b"SMINDEX\0";
 const FORMAT_VERSION: u32 = 1;
+/// The compact form: 4-bit vectors (two per byte), expanded to int8 at load.
+const FORMAT_VERSION_4BIT: u32 = 2;
+/// Largest magnitude of a 4-bit value (symmetric, so −8 is never used).
+const Q4_MAX: f32 = 7.0;
 
 /// What text stands for a skill in the index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,6 +118,20 @@ struct IndexFile {
     values: Vec<i8>,
 }
 
+/// The compact index file: as [`IndexFile`] but each value is a 4-bit
+/// signed integer (low nibble first) times its row's scale.
+#[derive(Serialize, Deserialize)]
+struct IndexFile4 {
+    dim: u32,
+    rows: u32,
+    skill_text: SkillText,
+    encoder_sha256: String,
+    row_skill: Vec<u32>,
+    standardized: Standardization,
+    scales: Vec<f32>,
+    nibbles: Vec<u8>,
+}
+
 pub struct SkillIndex {
     pub dim: usize,
     pub skill_text: SkillText,
@@ -122,6 +140,16 @@ pub struct SkillIndex {
     matrix: QMatrix,
     n_skills: usize,
     kernel: Kernel,
+    /// Compact indexes store standardized vectors `u = (v − center) / spread`
+    /// (per dimension), so a few outlier dimensions do not eat the 4-bit range.
+    /// A query `q` then scores `(q ⊙ spread) · u + q · center`, which equals `q · v`.
+    standardized: Option<Standardization>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+struct Standardization {
+    center: Vec<f32>,
+    spread: Vec<f32>,
 }
 
 /// One scored skill.
@@ -151,6 +179,7 @@ impl SkillIndex {
             matrix,
             n_skills,
             kernel: Kernel::detect(),
+            standardized: None,
         }
     }
 
@@ -174,6 +203,23 @@ impl SkillIndex {
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
+        if self.standardized.is_some() {
+            let mut flat = vec![0f32; self.rows() * self.dim];
+            for (r, v) in flat.chunks_exact_mut(self.dim.max(1)).enumerate() {
+                self.vector(r, v);
+            }
+            let vectors: Vec<Vec<f32>> = flat
+                .chunks_exact(self.dim.max(1))
+                .map(|v| v.to_vec())
+                .collect();
+            return Self::from_vectors(
+                &vectors,
+                self.row_skill.clone(),
+                self.skill_text,
+                self.encoder_sha256.clone(),
+            )
+            .to_bytes();
+        }
         let mut values = Vec::with_capacity(self.rows() * self.dim);
         let mut scales = Vec::with_capacity(self.rows());
         for r in 0..self.rows() {
@@ -196,6 +242,74 @@ impl SkillIndex {
         out
     }
 
+    /// Row `r` as the f32 vector it stands for.
+    fn vector(&self, r: usize, out: &mut [f32]) {
+        self.matrix.dequantize_row(r, out);
+        if let Some(st) = &self.standardized {
+            for ((o, c), s) in out.iter_mut().zip(&st.center).zip(&st.spread) {
+                *o = *o * s + c;
+            }
+        }
+    }
+
+    /// The compact form (format 2): vectors standardized per dimension, then
+    /// 4 bits per value with one scale per row; [`Self::from_bytes`] expands the
+    /// values to int8 rows exactly.
+    pub fn to_bytes_4bit(&self) -> Vec<u8> {
+        let (dim, rows) = (self.dim, self.rows());
+        let mut vectors = vec![0f32; rows * dim];
+        for (r, v) in vectors.chunks_exact_mut(dim.max(1)).enumerate() {
+            self.vector(r, v);
+        }
+        let mut center = vec![0f32; dim];
+        for v in vectors.chunks_exact(dim.max(1)) {
+            center
+                .iter_mut()
+                .zip(v)
+                .for_each(|(c, x)| *c += x / rows as f32);
+        }
+        let mut spread = vec![0f32; dim];
+        for v in vectors.chunks_exact(dim.max(1)) {
+            for ((s, x), c) in spread.iter_mut().zip(v).zip(&center) {
+                *s += (x - c) * (x - c) / rows as f32;
+            }
+        }
+        spread
+            .iter_mut()
+            .for_each(|s| *s = if *s > 0.0 { s.sqrt() } else { 1.0 });
+        let mut nibbles = vec![0u8; (rows * dim).div_ceil(2)];
+        let mut scales = Vec::with_capacity(rows);
+        let mut u = vec![0f32; dim];
+        for (r, v) in vectors.chunks_exact(dim.max(1)).enumerate() {
+            for (((u, x), c), s) in u.iter_mut().zip(v).zip(&center).zip(&spread) {
+                *u = (x - c) / s;
+            }
+            let amax = u.iter().fold(0f32, |m, &v| m.max(v.abs()));
+            let sc = if amax > 0.0 { amax / Q4_MAX } else { 0.0 };
+            let inv = if sc > 0.0 { 1.0 / sc } else { 0.0 };
+            scales.push(sc);
+            for (c, &x) in u.iter().enumerate() {
+                let q = (x * inv).round().clamp(-Q4_MAX, Q4_MAX) as i8;
+                let at = r * dim + c;
+                nibbles[at / 2] |= ((q as u8) & 0x0f) << (4 * (at % 2));
+            }
+        }
+        let file = IndexFile4 {
+            dim: dim as u32,
+            rows: rows as u32,
+            skill_text: self.skill_text,
+            encoder_sha256: self.encoder_sha256.clone(),
+            row_skill: self.row_skill.clone(),
+            standardized: Standardization { center, spread },
+            scales,
+            nibbles,
+        };
+        let mut out = MAGIC.to_vec();
+        out.extend_from_slice(&FORMAT_VERSION_4BIT.to_le_bytes());
+        out.extend(postcard::to_allocvec(&file).expect("index serializes"));
+        out
+    }
+
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, SkillmarkError> {
         let bad = |m: String| SkillmarkError::Asset {
             file: "skills.index".into(),
@@ -205,6 +319,33 @@ impl SkillIndex {
             return Err(bad("not a skill index (bad magic)".into()));
         }
         let v = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+        if v == FORMAT_VERSION_4BIT {
+            let f: IndexFile4 =
+                postcard::from_bytes(&bytes[12..]).map_err(|e| bad(format!("corrupt: {e}")))?;
+            let (rows, dim) = (f.rows as usize, f.dim as usize);
+            if f.nibbles.len() != (rows * dim).div_ceil(2)
+                || f.scales.len() != rows
+                || f.row_skill.len() != rows
+                || f.standardized.center.len() != dim
+                || f.standardized.spread.len() != dim
+            {
+                return Err(bad("inconsistent sizes".into()));
+            }
+            let values: Vec<i8> = (0..rows * dim)
+                .map(|at| (((f.nibbles[at / 2] >> (4 * (at % 2))) << 4) as i8) >> 4)
+                .collect();
+            let mut index = Self::from_rows(
+                &values,
+                f.scales,
+                rows,
+                dim,
+                f.row_skill,
+                f.skill_text,
+                f.encoder_sha256,
+            );
+            index.standardized = Some(f.standardized);
+            return Ok(index);
+        }
         if v != FORMAT_VERSION {
             return Err(bad(format!(
                 "index format {v}, this build reads {FORMAT_VERSION}"
@@ -216,22 +357,45 @@ impl SkillIndex {
         if f.values.len() != rows * dim || f.scales.len() != rows || f.row_skill.len() != rows {
             return Err(bad("inconsistent sizes".into()));
         }
-        let matrix = QMatrix::from_parts(&f.values, f.scales, rows, dim);
-        let n_skills = f
-            .row_skill
-            .iter()
-            .map(|&s| s as usize + 1)
-            .max()
-            .unwrap_or(0);
-        Ok(SkillIndex {
+        Ok(Self::from_rows(
+            &f.values,
+            f.scales,
+            rows,
             dim,
-            skill_text: f.skill_text,
-            encoder_sha256: f.encoder_sha256,
-            row_skill: f.row_skill,
+            f.row_skill,
+            f.skill_text,
+            f.encoder_sha256,
+        ))
+    }
+
+    fn from_rows(
+        values: &[i8],
+        scales: Vec<f32>,
+        rows: usize,
+        dim: usize,
+        row_skill: Vec<u32>,
+        skill_text: SkillText,
+        encoder_sha256: String,
+    ) -> Self {
+        let matrix = QMatrix::from_parts(values, scales, rows, dim);
+        let n_skills = row_skill.iter().map(|&s| s as usize + 1).max().unwrap_or(0);
+        SkillIndex {
+            dim,
+            skill_text,
+            encoder_sha256,
+            row_skill,
             matrix,
             n_skills,
             kernel: Kernel::detect(),
-        })
+            standardized: None,
+        }
+    }
+
+    /// A copy that records another encoder (the compact web bundle re-embeds nothing:
+    /// its index is the full one requantized, checked against the web encoder).
+    pub fn with_encoder_sha256(mut self, sha: String) -> Self {
+        self.encoder_sha256 = sha;
+        self
     }
 
     /// Best score of every skill for every query: `queries.len() × n_skills`.
@@ -240,12 +404,29 @@ impl SkillIndex {
         if m == 0 || self.rows() == 0 {
             return vec![Vec::new(); m];
         }
-        let flat: Vec<f32> = queries.iter().flatten().copied().collect();
+        let (flat, base) = self.prepare_queries(queries);
         let mut acts = QActs::new();
         acts.quantize(&flat, m, self.dim, self.kernel);
         let mut row_scores = vec![0f32; m * self.rows()];
         matmul_q8(&acts, &self.matrix, None, &mut row_scores, self.kernel);
-        self.reduce_rows(&row_scores, m)
+        self.reduce_rows(&row_scores, &base)
+    }
+
+    /// Queries as the stored rows expect them, flattened, and the score each
+    /// query adds to every row (see [`SkillIndex::standardized`]).
+    fn prepare_queries(&self, queries: &[Vec<f32>]) -> (Vec<f32>, Vec<f32>) {
+        let mut flat: Vec<f32> = queries.iter().flatten().copied().collect();
+        let Some(st) = &self.standardized else {
+            return (flat, vec![0.0; queries.len()]);
+        };
+        let base = queries
+            .iter()
+            .map(|q| q.iter().zip(&st.center).map(|(a, b)| a * b).sum())
+            .collect();
+        for q in flat.chunks_exact_mut(self.dim.max(1)) {
+            q.iter_mut().zip(&st.spread).for_each(|(x, s)| *x *= s);
+        }
+        (flat, base)
     }
 
     /// As [`Self::score_all`] with f32 math over dequantized rows (the reference for int8 search).
@@ -255,22 +436,28 @@ impl SkillIndex {
         for (r, row) in w.chunks_exact_mut(self.dim.max(1)).enumerate() {
             self.matrix.dequantize_row(r, row);
         }
-        let flat: Vec<f32> = queries.iter().flatten().copied().collect();
+        let (flat, base) = self.prepare_queries(queries);
         let mut row_scores = vec![0f32; m * self.rows()];
         matmul_f32(&flat, m, &w, self.rows(), self.dim, None, &mut row_scores);
-        self.reduce_rows(&row_scores, m)
+        self.reduce_rows(&row_scores, &base)
     }
 
-    fn reduce_rows(&self, row_scores: &[f32], m: usize) -> Vec<Vec<f32>> {
+    fn reduce_rows(&self, row_scores: &[f32], base: &[f32]) -> Vec<Vec<f32>> {
         let rows = self.rows();
-        (0..m)
-            .map(|q| {
+        base.iter()
+            .enumerate()
+            .map(|(q, &add)| {
                 let mut best = vec![f32::NEG_INFINITY; self.n_skills];
                 for (r, &s) in row_scores[q * rows..(q + 1) * rows].iter().enumerate() {
                     let b = &mut best[self.row_skill[r] as usize];
                     if s > *b {
                         *b = s;
                     }
+                }
+                if add != 0.0 {
+                    best.iter_mut()
+                        .filter(|b| b.is_finite())
+                        .for_each(|b| *b += add);
                 }
                 best
             })
@@ -364,6 +551,53 @@ mod tests {
         let mut wrong = bytes.clone();
         wrong[8] = 99;
         assert!(SkillIndex::from_bytes(&wrong).is_err());
+    }
+
+    #[test]
+    fn four_bit_form_keeps_scores_and_loads() {
+        let mut seed = 5u64;
+        let mut rnd = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+            (seed >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+        };
+        // An outlier dimension shared by all rows, as sentence encoders have.
+        let vecs: Vec<Vec<f32>> = (0..64)
+            .map(|_| {
+                let mut v: Vec<f32> = (0..128).map(|_| rnd()).collect();
+                v[3] += 4.0;
+                unit(&v)
+            })
+            .collect();
+        let skills: Vec<u32> = (0..64).map(|i| i / 2).collect();
+        let idx = SkillIndex::from_vectors(&vecs, skills, SkillText::Label, "e".into());
+        let small = idx.to_bytes_4bit();
+        assert!(
+            small.len() * 10 < idx.to_bytes().len() * 7,
+            "{}",
+            small.len()
+        );
+        let back = SkillIndex::from_bytes(&small).unwrap();
+        assert_eq!((back.rows(), back.dim), (64, 128));
+        let q: Vec<Vec<f32>> = vecs[..4].to_vec();
+        let (want, got) = (idx.score_all_f32(&q), back.score_all(&q));
+        for (w, g) in want.iter().zip(&got) {
+            for (a, b) in w.iter().zip(g) {
+                assert!((a - b).abs() < 0.05, "{a} vs {b}");
+            }
+        }
+        for (i, g) in got.iter().enumerate() {
+            assert_eq!(
+                top_k(g, 1)[0].skill,
+                i as u32 / 2,
+                "a row finds its own skill"
+            );
+        }
+        // The int8 form of a compact index stands for the same vectors.
+        let again = SkillIndex::from_bytes(&back.to_bytes()).unwrap();
+        for (a, b) in got[0].iter().zip(&again.score_all_f32(&q[..1])[0]) {
+            assert!((a - b).abs() < 0.02);
+        }
+        assert!(SkillIndex::from_bytes(&small[..small.len() - 1]).is_err());
     }
 
     #[test]

@@ -7,6 +7,8 @@ mod evaluate;
 mod optim;
 mod pairs;
 
+mod web_bundle;
+
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -86,6 +88,29 @@ enum Cmd {
         /// Hybrid ranking: score added to skills a sentence names by an ESCO label (0 = off).
         #[arg(long, default_value_t = 0.2)]
         lexical_bonus: f32,
+    },
+    /// Write the compact bundle the browser downloads, derived from a full bundle.
+    ExportWeb {
+        /// The full bundle.
+        #[arg(long, default_value = "assets")]
+        from: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Storage of the transformer layers' matrices: q4_0, q4_1, q5_0, q5_1, q8_0.
+        #[arg(long, default_value = "q4_0")]
+        layer_quant: String,
+        /// Storage of the word-embedding table.
+        #[arg(long, default_value = "q4_0")]
+        embed_quant: String,
+        /// Keep every row of the word-embedding table (default: only tokens of ESCO's texts).
+        #[arg(long)]
+        no_prune_vocab: bool,
+        /// Bits per skill-index value: 8 or 4.
+        #[arg(long, default_value_t = 4)]
+        index_bits: u8,
+        /// Keep occupations and occupation–skill relations in the taxonomy.
+        #[arg(long)]
+        keep_occupations: bool,
     },
 }
 
@@ -215,6 +240,25 @@ fn main() -> Result<()> {
             &provenance,
             version,
             lexical_bonus,
+        ),
+        Cmd::ExportWeb {
+            from,
+            out,
+            layer_quant,
+            embed_quant,
+            no_prune_vocab,
+            index_bits,
+            keep_occupations,
+        } => web_bundle::export_web(
+            &from,
+            &out,
+            &web_bundle::WebOptions {
+                layer_quant: web_bundle::parse_quant(&layer_quant)?,
+                embed_quant: web_bundle::parse_quant(&embed_quant)?,
+                prune_vocab: !no_prune_vocab,
+                index_bits,
+                keep_occupations,
+            },
         ),
     }
 }
