@@ -372,6 +372,7 @@ fn read(p: &Path) -> Result<Vec<u8>> {
     std::fs::read(p).with_context(|| format!("reading {}", p.display()))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn export(
     base: &Path,
     esco_dir: &Path,

@@ -94,13 +94,16 @@ pub fn split_sentences(text: &str) -> Vec<&str> {
     out
 }
 
+/// Labels not found in the taxonomy, with their counts.
+pub type UnknownLabels = Vec<(String, usize)>;
+
 /// SkillSkape (`sentence,skills` with a Python-style list of ESCO preferred
 /// labels): one pair per (sentence, skill). Returns the pairs and the labels
 /// that are not in the taxonomy (with counts).
 pub fn skillskape_pairs(
     csv_bytes: &[u8],
     taxonomy: &esco::Taxonomy,
-) -> Result<(Vec<Pair>, Vec<(String, usize)>)> {
+) -> Result<(Vec<Pair>, UnknownLabels)> {
     let set = skillmark::gold::parse_gold(csv_bytes, "skillskape", taxonomy)?;
     let mut out = Vec::new();
     for s in set.sentences {
