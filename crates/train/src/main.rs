@@ -1,6 +1,8 @@
 //! `skillmark-train`: builds the shipped asset bundle (and, as the trainer
 //! grows, training data, training and evaluation).
 
+mod synth;
+
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -50,6 +52,8 @@ enum Cmd {
         #[arg(long)]
         version: Option<String>,
     },
+    /// Generate job-ad sentences for ESCO skills with a local quantized Qwen2.5 (resumable).
+    Synth(synth::SynthArgs),
 }
 
 fn main() -> Result<()> {
@@ -71,6 +75,7 @@ fn main() -> Result<()> {
             &provenance,
             version,
         ),
+        Cmd::Synth(args) => synth::run(args),
     }
 }
 
