@@ -114,16 +114,22 @@ struct Verdicts {
     rejected: BTreeMap<String, u32>,
 }
 
+/// What the filter needs besides the sentences.
+struct Judge<'a> {
+    ranker: &'a Ranker,
+    cfg: &'a FilterConfig,
+    verbose: bool,
+}
+
 fn judge(
+    j: &Judge,
     candidates: Vec<String>,
     skill: usize,
     facts: &SkillFacts,
-    ranker: &Ranker,
     seen: &mut Seen,
-    cfg: &FilterConfig,
     base: &SentenceRecord,
-    verbose: bool,
 ) -> Result<Verdicts> {
+    let (ranker, cfg, verbose) = (j.ranker, j.cfg, j.verbose);
     let mut v = Verdicts::default();
     let reject = |r: Reject, text: &str, v: &mut Verdicts| {
         if verbose {
@@ -328,6 +334,11 @@ pub fn run(args: SynthArgs) -> Result<()> {
         .unwrap(),
     );
     let prefix = chat_prefix();
+    let judge_ctx = Judge {
+        ranker: &ranker,
+        cfg: &filter,
+        verbose: args.verbose,
+    };
     let started = Instant::now();
     let mut run_done: Vec<DoneRecord> = Vec::new();
     for (skill, _) in &todo {
@@ -377,16 +388,7 @@ pub fn run(args: SynthArgs) -> Result<()> {
             rank: 0,
             mentions_label: false,
         };
-        let verdicts = judge(
-            candidates,
-            *skill,
-            &facts,
-            &ranker,
-            &mut seen,
-            &filter,
-            &base,
-            args.verbose,
-        )?;
+        let verdicts = judge(&judge_ctx, candidates, *skill, &facts, &mut seen, &base)?;
         let marker = DoneRecord {
             done: facts.uri.clone(),
             generated,
