@@ -7,6 +7,7 @@ mod evaluate;
 mod optim;
 mod pairs;
 
+mod synth;
 mod web_bundle;
 
 use std::path::{Path, PathBuf};
@@ -112,6 +113,8 @@ enum Cmd {
         #[arg(long)]
         keep_occupations: bool,
     },
+    /// Generate job-ad sentences for ESCO skills with a local quantized Qwen2.5 (resumable).
+    Synth(synth::SynthArgs),
 }
 
 #[derive(Subcommand)]
@@ -260,6 +263,7 @@ fn main() -> Result<()> {
                 keep_occupations,
             },
         ),
+        Cmd::Synth(args) => synth::run(args),
     }
 }
 
