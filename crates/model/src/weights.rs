@@ -52,6 +52,8 @@ pub struct TensorStore {
     pub config: Option<BertConfig>,
     /// Storage type of the big matrices, for reports ("f32", "f16", "q8_0").
     pub format: String,
+    /// String metadata of a GGUF file (key → value).
+    pub metadata: HashMap<String, String>,
 }
 
 fn canonical(name: &str) -> String {
@@ -105,6 +107,11 @@ impl TensorStore {
                 .to_string()
                 .map_err(|e| ModelError::Format(format!("gguf {GGUF_CONFIG_KEY}: {e}")))?;
             store.config = Some(BertConfig::from_json(json.as_bytes())?);
+        }
+        for (k, v) in &content.metadata {
+            if let Ok(text) = v.to_string() {
+                store.metadata.insert(k.clone(), text.clone());
+            }
         }
         for (name, info) in content.tensor_infos.iter() {
             let qt = content

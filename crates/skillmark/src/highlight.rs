@@ -9,12 +9,15 @@
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
+use skillmark_model::engine::{l2_normalize, mean_pool};
 use skillmark_model::Precision;
 
-use crate::assets::AssetBytes;
+use crate::assets::{AssetBytes, TAGGER};
+use crate::bio::decode;
 use crate::category::{all_categories, Category};
 use crate::index::top_k;
 use crate::lexical::LabelMatcher;
+use crate::tagger::{run_passes, Tagged, Tagger};
 pub use crate::text::Segment;
 use crate::text::{lengths, words, OffsetCursor};
 use crate::{Ranker, SkillmarkError};
@@ -35,6 +38,31 @@ pub struct HighlightOptions {
     pub implicit: bool,
     /// Threshold for implicit skills (sentence-level scores run higher than span scores).
     pub implicit_min_score: f32,
+    /// What stands for a span when it is linked.
+    pub link: LinkMode,
+}
+
+/// How a span is turned into the vector that is ranked against the skill index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkMode {
+    /// The span's text embedded on its own.
+    Text,
+    /// The mean of the span's token states in its sentence (same encoder pass).
+    Context,
+    /// Both vectors added, then normalised.
+    Both,
+}
+
+impl LinkMode {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "text" => Some(Self::Text),
+            "context" => Some(Self::Context),
+            "both" => Some(Self::Both),
+            _ => None,
+        }
+    }
 }
 
 impl Default for HighlightOptions {
@@ -44,6 +72,7 @@ impl Default for HighlightOptions {
             top_k: 5,
             implicit: true,
             implicit_min_score: 0.6,
+            link: LinkMode::Text,
         }
     }
 }
@@ -101,9 +130,11 @@ pub struct Highlights {
     pub segments: usize,
 }
 
-/// A span found in a window before linking: byte range, kind, confidence,
-/// and the skill a lexical match names.
+/// A span found in a window before linking: words `a..b` of the window, byte
+/// range, kind, confidence, and the skill a lexical match names.
 struct RawSpan {
+    a: usize,
+    b: usize,
     start: usize,
     end: usize,
     kind: SpanKind,
@@ -113,6 +144,7 @@ struct RawSpan {
 
 pub struct Highlighter {
     pub ranker: Ranker,
+    pub tagger: Option<Tagger>,
     lexicon: LabelMatcher,
     categories: Vec<Category>,
     defaults: HighlightOptions,
@@ -121,6 +153,20 @@ pub struct Highlighter {
 impl Highlighter {
     pub fn from_assets(assets: &AssetBytes, precision: Precision) -> Result<Self, SkillmarkError> {
         let ranker = Ranker::from_assets(assets, precision)?;
+        let tagger = match assets.optional(TAGGER) {
+            Some(bytes) => {
+                let t = Tagger::from_gguf(bytes, precision)?;
+                let enc = &assets.manifest.files[crate::assets::ENCODER].sha256;
+                if &t.encoder_sha256 != enc {
+                    return Err(SkillmarkError::Mismatch(format!(
+                        "tagger.gguf was trained on encoder {} but encoder.gguf is {enc}: retrain it with `skillmark-train spans --ship`",
+                        t.encoder_sha256
+                    )));
+                }
+                Some(t)
+            }
+            None => None,
+        };
         let lexicon = LabelMatcher::new(&ranker.taxonomy);
         let categories = all_categories(&ranker.taxonomy);
         let mut defaults = HighlightOptions::default();
@@ -134,6 +180,7 @@ impl Highlighter {
         }
         Ok(Highlighter {
             ranker,
+            tagger,
             lexicon,
             categories,
             defaults,
@@ -194,8 +241,7 @@ impl Highlighter {
                 })
                 .filter(|w| !w.is_empty())
                 .collect();
-            let found = self.find_spans(text, &windows);
-            match self.link(text, &windows, found, opts) {
+            match self.batch(text, &windows, opts) {
                 Ok(linked) => spans.extend(linked),
                 Err(_) => continue, // an encoder failure on one batch loses that batch only
             }
@@ -284,57 +330,151 @@ impl Highlighter {
         }
     }
 
-    /// Spans of each window: exact ESCO label matches.
-    fn find_spans(&self, text: &str, windows: &[Vec<(usize, usize)>]) -> Vec<Vec<RawSpan>> {
-        windows
+    /// Spans, links and implicit skills of a batch of windows.
+    fn batch(
+        &self,
+        text: &str,
+        windows: &[Vec<(usize, usize)>],
+        opts: &HighlightOptions,
+    ) -> Result<Vec<(RawSpan, Vec<(u32, f32)>)>, SkillmarkError> {
+        let passes = self.passes(text, windows)?;
+        let found: Vec<Vec<RawSpan>> = windows
             .iter()
-            .map(|w| {
-                self.lexicon
-                    .find(text, w)
-                    .into_iter()
-                    .map(|(a, b, skill)| RawSpan {
-                        start: w[a].0,
-                        end: w[b - 1].1,
-                        kind: if self.ranker.taxonomy.skills[skill as usize].skill_type
-                            == esco::SkillType::Knowledge
-                        {
-                            SpanKind::Knowledge
-                        } else {
-                            SpanKind::Skill
-                        },
-                        confidence: 1.0,
-                        named: Some(skill),
-                    })
-                    .collect()
+            .zip(&passes)
+            .map(|(w, p)| self.find_spans(text, w, p))
+            .collect();
+        self.link(text, windows, &passes, found, opts)
+    }
+
+    /// One encoder pass per window (tagger branch included when the bundle has one).
+    fn passes(
+        &self,
+        text: &str,
+        windows: &[Vec<(usize, usize)>],
+    ) -> Result<Vec<Tagged>, SkillmarkError> {
+        let words: Vec<Vec<&str>> = windows
+            .iter()
+            .map(|w| w.iter().map(|&(s, e)| &text[s..e]).collect())
+            .collect();
+        let enc = &self.ranker.encoder;
+        run_passes(
+            &enc.encoder,
+            &enc.tokenizer,
+            &words,
+            self.tagger.as_ref(),
+            true,
+        )
+    }
+
+    /// Spans of one window: the tagger's, or exact ESCO label matches.
+    fn find_spans(&self, text: &str, w: &[(usize, usize)], pass: &Tagged) -> Vec<RawSpan> {
+        let raw = |a: usize, b: usize, kind, confidence, named| RawSpan {
+            a,
+            b,
+            start: w[a].0,
+            end: w[b - 1].1,
+            kind,
+            confidence,
+            named,
+        };
+        if let Some(tags) = &pass.tags {
+            let mut out = Vec::new();
+            for (kind, bio, prob) in [
+                (SpanKind::Skill, &tags.skill, &tags.skill_prob),
+                (SpanKind::Knowledge, &tags.knowledge, &tags.knowledge_prob),
+            ] {
+                for (a, b) in decode(bio) {
+                    let conf = prob[a..b].iter().sum::<f32>() / (b - a) as f32;
+                    out.push(raw(a, b, kind, conf, None));
+                }
+            }
+            return out;
+        }
+        self.lexicon
+            .find(text, w)
+            .into_iter()
+            .map(|(a, b, skill)| {
+                let kind = if self.ranker.taxonomy.skills[skill as usize].skill_type
+                    == esco::SkillType::Knowledge
+                {
+                    SpanKind::Knowledge
+                } else {
+                    SpanKind::Skill
+                };
+                raw(a, b, kind, 1.0, Some(skill))
             })
             .collect()
     }
 
-    /// Links every span (its text ranked against the index) and adds the
-    /// implicit skills of each window.
+    /// The vector a span is ranked with, per `mode`. `text_vec` is the span text's embedding.
+    fn span_vector(
+        pass: &Tagged,
+        h: usize,
+        a: usize,
+        b: usize,
+        text_vec: Option<&Vec<f32>>,
+        mode: LinkMode,
+    ) -> Vec<f32> {
+        let ctx = || {
+            let first = pass.first_token[a..b].iter().flatten().next().copied();
+            let end = pass.first_token[b..]
+                .iter()
+                .flatten()
+                .next()
+                .copied()
+                .unwrap_or(pass.tokens.saturating_sub(1));
+            match first {
+                Some(f) if end > f => mean_pool(&pass.states[f * h..end * h], h),
+                _ => vec![0.0; h],
+            }
+        };
+        match (mode, text_vec) {
+            (LinkMode::Text, Some(t)) => t.clone(),
+            (LinkMode::Both, Some(t)) => {
+                let mut v: Vec<f32> = ctx().iter().zip(t).map(|(a, b)| a + b).collect();
+                l2_normalize(&mut v);
+                v
+            }
+            _ => ctx(),
+        }
+    }
+
+    /// Links every span and adds the implicit skills of each window.
     fn link(
         &self,
         text: &str,
         windows: &[Vec<(usize, usize)>],
+        passes: &[Tagged],
         found: Vec<Vec<RawSpan>>,
         opts: &HighlightOptions,
     ) -> Result<Vec<(RawSpan, Vec<(u32, f32)>)>, SkillmarkError> {
-        let mut queries: Vec<&str> = Vec::new();
-        for spans in &found {
+        let h = self.ranker.encoder.dim();
+        let span_texts: Vec<&str> = found
+            .iter()
+            .flatten()
+            .map(|s| &text[s.start..s.end])
+            .collect();
+        let text_vecs = if opts.link != LinkMode::Context && !span_texts.is_empty() {
+            self.ranker.encoder.embed(&span_texts)?
+        } else {
+            Vec::new()
+        };
+        let mut queries: Vec<Vec<f32>> = Vec::new();
+        for (spans, pass) in found.iter().zip(passes) {
             for s in spans {
-                queries.push(&text[s.start..s.end]);
+                let tv = text_vecs.get(queries.len());
+                queries.push(Self::span_vector(pass, h, s.a, s.b, tv, opts.link));
             }
         }
-        let n_spans = queries.len();
         if opts.implicit {
-            for w in windows {
-                queries.push(&text[w[0].0..w[w.len() - 1].1]);
+            for p in passes {
+                queries.push(mean_pool(&p.states, h));
             }
         }
         let scores = if queries.is_empty() {
             Vec::new()
         } else {
-            self.ranker.score_all(&queries)?
+            self.ranker.index.score_all(&queries)
         };
         let mut out = Vec::new();
         let mut q = 0;
@@ -364,7 +504,6 @@ impl Highlighter {
             }
             window_named.push(named);
         }
-        debug_assert_eq!(q, n_spans);
         if opts.implicit {
             for (w, named) in windows.iter().zip(&window_named) {
                 let sc = &scores[q];
@@ -376,6 +515,8 @@ impl Highlighter {
                     .collect();
                 if let Some(&(_, best)) = links.first() {
                     let span = RawSpan {
+                        a: 0,
+                        b: w.len(),
                         start: w[0].0,
                         end: w[w.len() - 1].1,
                         kind: SpanKind::Implicit,
@@ -387,5 +528,38 @@ impl Highlighter {
             }
         }
         Ok(out)
+    }
+
+    /// Scores of every skill for given spans (byte ranges) of one sentence,
+    /// linked per `mode` (for measuring the link modes).
+    pub fn span_link_scores(
+        &self,
+        sentence: &str,
+        spans: &[(usize, usize)],
+        mode: LinkMode,
+    ) -> Result<Vec<Vec<f32>>, SkillmarkError> {
+        let w = words(sentence, 0, sentence.len());
+        let passes = self.passes(sentence, std::slice::from_ref(&w))?;
+        let h = self.ranker.encoder.dim();
+        let texts: Vec<&str> = spans.iter().map(|&(s, e)| &sentence[s..e]).collect();
+        let text_vecs = self.ranker.encoder.embed(&texts)?;
+        let queries: Vec<Vec<f32>> = spans
+            .iter()
+            .zip(&text_vecs)
+            .map(|(&(s, e), tv)| {
+                let a = w.iter().position(|&(_, we)| we > s).unwrap_or(w.len());
+                let b = w
+                    .iter()
+                    .rposition(|&(ws, _)| ws < e)
+                    .map_or(a, |i| i + 1)
+                    .max(a);
+                if a >= b {
+                    tv.clone()
+                } else {
+                    Self::span_vector(&passes[0], h, a, b, Some(tv), mode)
+                }
+            })
+            .collect();
+        Ok(self.ranker.index.score_all(&queries))
     }
 }

@@ -12,17 +12,19 @@ pub mod conll;
 #[cfg(feature = "gold")]
 pub mod gold;
 pub mod highlight;
+pub mod html;
 pub mod index;
 pub mod lexical;
 pub mod metrics;
 pub mod ranker;
+pub mod tagger;
 pub mod text;
 
 pub use assets::{AssetBytes, Manifest};
 pub use category::Category;
 pub use highlight::{
-    DocumentSkill, HighlightOptions, HighlightSpan, Highlighter, Highlights, Segment, SkillLink,
-    SpanKind,
+    DocumentSkill, HighlightOptions, HighlightSpan, Highlighter, Highlights, LinkMode, Segment,
+    SkillLink, SpanKind,
 };
 pub use index::{Hit, SkillIndex, SkillText};
 pub use metrics::{rank_metrics, RankMetrics};

@@ -1,6 +1,8 @@
 //! `skillmark-train`: builds the shipped asset bundle (and, as the trainer
 //! grows, training data, training and evaluation).
 
+mod spans;
+
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -50,6 +52,8 @@ enum Cmd {
         #[arg(long)]
         version: Option<String>,
     },
+    /// Train the span tagger (SkillSpan Skill/Knowledge BIO) as a branch of the bundle's encoder.
+    Spans(spans::SpansArgs),
 }
 
 fn main() -> Result<()> {
@@ -71,6 +75,7 @@ fn main() -> Result<()> {
             &provenance,
             version,
         ),
+        Cmd::Spans(args) => spans::run(args),
     }
 }
 
