@@ -13,7 +13,7 @@ use skillmark_model::engine::{l2_normalize, mean_pool};
 use skillmark_model::Precision;
 
 use crate::assets::{AssetBytes, TAGGER};
-use crate::bio::decode;
+use crate::bio::{decode, Bio};
 use crate::category::{all_categories, Category};
 use crate::index::top_k;
 use crate::lexical::LabelMatcher;
@@ -525,6 +525,50 @@ impl Highlighter {
                     };
                     out.push((span, links));
                 }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Skill and knowledge tags of word sequences (CoNLL tokens): the
+    /// tagger's, or exact ESCO label matches when the bundle has none.
+    pub fn tag_words(
+        &self,
+        sentences: &[Vec<&str>],
+    ) -> Result<Vec<(Vec<Bio>, Vec<Bio>)>, SkillmarkError> {
+        let mut out = Vec::with_capacity(sentences.len());
+        for chunk in sentences.chunks(256) {
+            let enc = &self.ranker.encoder;
+            if let Some(t) = &self.tagger {
+                for p in t.tag(&enc.encoder, &enc.tokenizer, chunk, false)? {
+                    let w = p.tags.expect("the tagger ran");
+                    out.push((w.skill, w.knowledge));
+                }
+                continue;
+            }
+            for words in chunk {
+                let mut text = String::new();
+                let mut ranges = Vec::new();
+                for w in words {
+                    if !text.is_empty() {
+                        text.push(' ');
+                    }
+                    ranges.push((text.len(), text.len() + w.len()));
+                    text.push_str(w);
+                }
+                let mut tags = (vec![Bio::O; words.len()], vec![Bio::O; words.len()]);
+                for (a, b, skill) in self.lexicon.find(&text, &ranges) {
+                    let layer = if self.ranker.taxonomy.skills[skill as usize].skill_type
+                        == esco::SkillType::Knowledge
+                    {
+                        &mut tags.1
+                    } else {
+                        &mut tags.0
+                    };
+                    layer[a] = Bio::B;
+                    layer[a + 1..b].iter_mut().for_each(|t| *t = Bio::I);
+                }
+                out.push(tags);
             }
         }
         Ok(out)
