@@ -6,11 +6,42 @@
 //! NaN, and pooling is attention-masked mean pooling as in sentence-transformers.
 
 use candle_core::{DType, Device, Module, Result, Tensor, D};
-use candle_nn::{embedding, layer_norm, linear, Embedding, LayerNorm, Linear, VarBuilder};
+use candle_nn::{embedding, linear, Embedding, Linear, VarBuilder};
 
 use crate::BertConfig;
 
 const MASK_NEG: f64 = -10_000.0;
+
+/// LayerNorm from composed tensor ops: candle-nn's fused layer-norm kernel has
+/// no backward pass, so gradients would stop at every LayerNorm.
+struct LayerNorm {
+    weight: Tensor,
+    bias: Tensor,
+    eps: f64,
+}
+
+fn layer_norm(size: usize, eps: f64, vb: VarBuilder) -> Result<LayerNorm> {
+    Ok(LayerNorm {
+        weight: vb.get_with_hints(size, "weight", candle_nn::Init::Const(1.0))?,
+        bias: vb.get_with_hints(size, "bias", candle_nn::Init::Const(0.0))?,
+        eps,
+    })
+}
+
+impl Module for LayerNorm {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let dtype = x.dtype();
+        let x = x.to_dtype(DType::F32)?;
+        let h = x.dim(D::Minus1)? as f64;
+        let centered = x.broadcast_sub(&(x.sum_keepdim(D::Minus1)? / h)?)?;
+        let var = (centered.sqr()?.sum_keepdim(D::Minus1)? / h)?;
+        let normed = centered.broadcast_div(&(var + self.eps)?.sqrt()?)?;
+        normed
+            .to_dtype(dtype)?
+            .broadcast_mul(&self.weight)?
+            .broadcast_add(&self.bias)
+    }
+}
 
 struct SelfAttention {
     query: Linear,
@@ -48,7 +79,8 @@ impl SelfAttention {
         let v = split(self.value.forward(x)?)?;
         let scale = 1.0 / (self.head_dim as f64).sqrt();
         let scores = (q.matmul(&k.t()?)? * scale)?.broadcast_add(mask_bias)?;
-        let probs = candle_nn::ops::softmax_last_dim(&scores)?;
+        // Composed softmax: candle-nn's fused `softmax_last_dim` has no backward pass.
+        let probs = candle_nn::ops::softmax(&scores, D::Minus1)?;
         let ctx = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, l, h))?;
         self.ln.forward(&(self.out.forward(&ctx)? + x)?)
     }
