@@ -4,42 +4,46 @@
 //! Differences from candle-transformers' BERT that matter here: the padding
 //! mask uses a large *finite* negative (−10⁴), so f16 never sees −inf − −inf =
 //! NaN, and pooling is attention-masked mean pooling as in sentence-transformers.
+//!
+//! candle-nn's fused softmax and LayerNorm kernels record no backward pass
+//! (`apply_op*_no_bwd`): gradients silently stop at them. Layers therefore run
+//! in one of two modes: [`Mode::Inference`] (fused kernels) and
+//! [`Mode::Train`] (the same maths from differentiable primitives).
 
 use candle_core::{DType, Device, Module, Result, Tensor, D};
-use candle_nn::{embedding, linear, Embedding, Linear, VarBuilder};
+use candle_nn::{embedding, layer_norm, linear, Embedding, LayerNorm, Linear, VarBuilder};
 
 use crate::BertConfig;
 
 const MASK_NEG: f64 = -10_000.0;
 
-/// LayerNorm from composed tensor ops: candle-nn's fused layer-norm kernel has
-/// no backward pass, so gradients would stop at every LayerNorm.
-struct LayerNorm {
-    weight: Tensor,
-    bias: Tensor,
-    eps: f64,
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Inference,
+    Train,
 }
 
-fn layer_norm(size: usize, eps: f64, vb: VarBuilder) -> Result<LayerNorm> {
-    Ok(LayerNorm {
-        weight: vb.get_with_hints(size, "weight", candle_nn::Init::Const(1.0))?,
-        bias: vb.get_with_hints(size, "bias", candle_nn::Init::Const(0.0))?,
-        eps,
-    })
+/// LayerNorm that knows its epsilon (candle-nn's does not expose it).
+struct Norm {
+    ln: LayerNorm,
+    eps: f32,
 }
 
-impl Module for LayerNorm {
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        let dtype = x.dtype();
-        let x = x.to_dtype(DType::F32)?;
-        let h = x.dim(D::Minus1)? as f64;
-        let centered = x.broadcast_sub(&(x.sum_keepdim(D::Minus1)? / h)?)?;
-        let var = (centered.sqr()?.sum_keepdim(D::Minus1)? / h)?;
-        let normed = centered.broadcast_div(&(var + self.eps)?.sqrt()?)?;
-        normed
-            .to_dtype(dtype)?
-            .broadcast_mul(&self.weight)?
-            .broadcast_add(&self.bias)
+impl Norm {
+    fn load(h: usize, eps: f64, vb: VarBuilder) -> Result<Self> {
+        Ok(Norm {
+            ln: layer_norm(h, eps, vb)?,
+            eps: eps as f32,
+        })
+    }
+
+    fn forward(&self, x: &Tensor, mode: Mode) -> Result<Tensor> {
+        match (mode, self.ln.bias()) {
+            (Mode::Train, Some(bias)) => {
+                candle_nn::ops::layer_norm_slow(x, self.ln.weight(), bias, self.eps)
+            }
+            _ => self.ln.forward(x),
+        }
     }
 }
 
@@ -48,7 +52,7 @@ struct SelfAttention {
     key: Linear,
     value: Linear,
     out: Linear,
-    ln: LayerNorm,
+    ln: Norm,
     heads: usize,
     head_dim: usize,
 }
@@ -61,13 +65,13 @@ impl SelfAttention {
             key: linear(h, h, vb.pp("self.key"))?,
             value: linear(h, h, vb.pp("self.value"))?,
             out: linear(h, h, vb.pp("output.dense"))?,
-            ln: layer_norm(h, cfg.layer_norm_eps, vb.pp("output.LayerNorm"))?,
+            ln: Norm::load(h, cfg.layer_norm_eps, vb.pp("output.LayerNorm"))?,
             heads: cfg.num_attention_heads,
             head_dim: cfg.head_dim(),
         })
     }
 
-    fn forward(&self, x: &Tensor, mask_bias: &Tensor) -> Result<Tensor> {
+    fn forward(&self, x: &Tensor, mask_bias: &Tensor, mode: Mode) -> Result<Tensor> {
         let (b, l, h) = x.dims3()?;
         let split = |t: Tensor| -> Result<Tensor> {
             t.reshape((b, l, self.heads, self.head_dim))?
@@ -79,10 +83,12 @@ impl SelfAttention {
         let v = split(self.value.forward(x)?)?;
         let scale = 1.0 / (self.head_dim as f64).sqrt();
         let scores = (q.matmul(&k.t()?)? * scale)?.broadcast_add(mask_bias)?;
-        // Composed softmax: candle-nn's fused `softmax_last_dim` has no backward pass.
-        let probs = candle_nn::ops::softmax(&scores, D::Minus1)?;
+        let probs = match mode {
+            Mode::Inference => candle_nn::ops::softmax_last_dim(&scores)?,
+            Mode::Train => candle_nn::ops::softmax(&scores, D::Minus1)?,
+        };
         let ctx = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, l, h))?;
-        self.ln.forward(&(self.out.forward(&ctx)? + x)?)
+        self.ln.forward(&(self.out.forward(&ctx)? + x)?, mode)
     }
 }
 
@@ -91,7 +97,7 @@ pub struct Layer {
     attention: SelfAttention,
     ffn_in: Linear,
     ffn_out: Linear,
-    ln: LayerNorm,
+    ln: Norm,
 }
 
 impl Layer {
@@ -102,17 +108,17 @@ impl Layer {
             attention: SelfAttention::load(vb.pp("attention"), config)?,
             ffn_in: linear(h, config.intermediate_size, vb.pp("intermediate.dense"))?,
             ffn_out: linear(config.intermediate_size, h, vb.pp("output.dense"))?,
-            ln: layer_norm(h, config.layer_norm_eps, vb.pp("output.LayerNorm"))?,
+            ln: Norm::load(h, config.layer_norm_eps, vb.pp("output.LayerNorm"))?,
         })
     }
 
     /// `x` `[batch, len, hidden]`; `mask_bias` from [`attention_bias`].
-    pub fn forward(&self, x: &Tensor, mask_bias: &Tensor) -> Result<Tensor> {
-        let a = self.attention.forward(x, mask_bias)?;
+    pub fn forward(&self, x: &Tensor, mask_bias: &Tensor, mode: Mode) -> Result<Tensor> {
+        let a = self.attention.forward(x, mask_bias, mode)?;
         let f = self
             .ffn_out
             .forward(&self.ffn_in.forward(&a)?.gelu_erf()?)?;
-        self.ln.forward(&(f + a)?)
+        self.ln.forward(&(f + a)?, mode)
     }
 }
 
@@ -120,7 +126,7 @@ pub struct CandleBert {
     word: Embedding,
     position: Embedding,
     token_type: Embedding,
-    ln_emb: LayerNorm,
+    ln_emb: Norm,
     layers: Vec<Layer>,
     pub config: BertConfig,
     dtype: DType,
@@ -145,7 +151,7 @@ impl CandleBert {
                 e.pp("position_embeddings"),
             )?,
             token_type: embedding(config.type_vocab_size, h, e.pp("token_type_embeddings"))?,
-            ln_emb: layer_norm(h, config.layer_norm_eps, e.pp("LayerNorm"))?,
+            ln_emb: Norm::load(h, config.layer_norm_eps, e.pp("LayerNorm"))?,
             layers,
             config: config.clone(),
             dtype: vb.dtype(),
@@ -160,6 +166,13 @@ impl CandleBert {
     /// Token states `[batch, len, hidden]` for `input_ids` `[batch, len]` (u32)
     /// and `mask` `[batch, len]` (1 for tokens, 0 for padding; any dtype).
     pub fn forward(&self, input_ids: &Tensor, mask: &Tensor) -> Result<Tensor> {
+        let x = self.embed_tokens(input_ids, Mode::Inference)?;
+        let bias = self.mask_bias(mask)?;
+        self.forward_layers(x, &bias, 0..self.layers.len(), Mode::Inference)
+    }
+
+    /// Embedding layer output (word + position + type, LayerNorm).
+    pub fn embed_tokens(&self, input_ids: &Tensor, mode: Mode) -> Result<Tensor> {
         let (_b, l) = input_ids.dims2()?;
         let positions = Tensor::arange(0u32, l as u32, &self.device)?.unsqueeze(0)?;
         let types = input_ids.zeros_like()?;
@@ -168,12 +181,31 @@ impl CandleBert {
             .forward(input_ids)?
             .broadcast_add(&self.position.forward(&positions)?)?
             .add(&self.token_type.forward(&types)?)?;
-        let mut x = self.ln_emb.forward(&x)?;
-        let mask_bias = attention_bias(mask, self.dtype)?;
-        for layer in &self.layers {
-            x = layer.forward(&x, &mask_bias)?;
+        self.ln_emb.forward(&x, mode)
+    }
+
+    /// Additive attention bias `[b, 1, 1, l]`: 0 where attended, −10⁴ on padding.
+    pub fn mask_bias(&self, mask: &Tensor) -> Result<Tensor> {
+        attention_bias(mask, self.dtype)
+    }
+
+    /// Runs the transformer layers in `layers` on hidden states `x`. Training
+    /// with a frozen trunk runs `0..k`, detaches, then runs `k..n`.
+    pub fn forward_layers(
+        &self,
+        mut x: Tensor,
+        mask_bias: &Tensor,
+        layers: std::ops::Range<usize>,
+        mode: Mode,
+    ) -> Result<Tensor> {
+        for layer in &self.layers[layers] {
+            x = layer.forward(&x, mask_bias, mode)?;
         }
         Ok(x)
+    }
+
+    pub fn num_layers(&self) -> usize {
+        self.layers.len()
     }
 
     /// Sentence vectors `[batch, hidden]` (f32): masked mean pooling, L2-normalised.
@@ -188,7 +220,7 @@ impl CandleBert {
     }
 }
 
-/// `[b, 1, 1, l]` additive attention bias: 0 where attended, −10⁴ on padding.
+/// Additive attention bias `[b, 1, 1, l]` in `dtype`: 0 where attended, −10⁴ on padding.
 pub fn attention_bias(mask: &Tensor, dtype: DType) -> Result<Tensor> {
     let m = mask.to_dtype(dtype)?;
     ((m.ones_like()? - m)? * MASK_NEG)?

@@ -1,6 +1,11 @@
-//! `skillmark-train`: builds the shipped asset bundle (and, as the trainer
-//! grows, training data, training and evaluation).
+//! `skillmark-train`: builds training data, trains the bi-encoder
+//! contrastively, evaluates model folders and exports the shipped bundle.
 
+mod batching;
+mod contrastive;
+mod evaluate;
+mod optim;
+mod pairs;
 mod spans;
 
 use std::path::{Path, PathBuf};
@@ -26,6 +31,34 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// Build training pairs (JSONL) from ESCO or SkillSkape.
+    Data {
+        #[command(subcommand)]
+        what: DataCmd,
+    },
+    /// Train the bi-encoder contrastively (multiple-negatives ranking loss).
+    Train(TrainArgs),
+    /// Print RP@5 / RP@10 / MRR of a model folder on the gold sets.
+    Eval {
+        /// An asset bundle (encoder.gguf + skills.index) or a Hugging Face
+        /// style folder (model.safetensors, config.json, tokenizer.json).
+        #[arg(long)]
+        model: PathBuf,
+        /// Gold CSVs (default: TECH and HOUSE validation, SkillSkape dev).
+        #[arg(long)]
+        gold: Vec<PathBuf>,
+        /// Skill text of the index built for folders without one.
+        #[arg(long, default_value = "label|label:description")]
+        skill_text: String,
+        /// Taxonomy (compact esco.bin).
+        #[arg(long, default_value = "assets/esco.bin")]
+        taxonomy: PathBuf,
+        /// Compute in f32 instead of int8 (for quantized bundles).
+        #[arg(long)]
+        f32: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Write an asset bundle: encoder (GGUF), tokenizer, compact ESCO taxonomy, skill index, manifest.
     Export {
         /// A Hugging Face style model folder: config.json, model.safetensors, tokenizer.json.
@@ -56,8 +89,114 @@ enum Cmd {
     Spans(spans::SpansArgs),
 }
 
+#[derive(Subcommand)]
+enum DataCmd {
+    /// Pairs from ESCO itself: alt label, description and description sentences → skill.
+    Esco {
+        #[arg(long, default_value = "assets/esco.bin")]
+        taxonomy: PathBuf,
+        #[arg(long, default_value = "data/pairs/esco.jsonl.gz")]
+        out: PathBuf,
+    },
+    /// Pairs from SkillSkape train (sentence → each of its ESCO skills).
+    Skillskape {
+        #[arg(long, default_value = "../shared/data/skillskape/train.csv")]
+        csv: PathBuf,
+        #[arg(long, default_value = "assets/esco.bin")]
+        taxonomy: PathBuf,
+        #[arg(long, default_value = "data/pairs/skillskape-train.jsonl.gz")]
+        out: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct TrainArgs {
+    /// Starting model folder (config.json, model.safetensors, tokenizer.json).
+    #[arg(long, default_value = "~/.cache/skillmark/base/all-MiniLM-L6-v2")]
+    base: String,
+    /// Pair files (JSONL or .jsonl.gz); repeat for several.
+    #[arg(long, required = true)]
+    data: Vec<PathBuf>,
+    /// Keep pairs whose source starts with one of these (e.g. esco, skillskape, synth).
+    #[arg(long, value_delimiter = ',')]
+    sources: Vec<String>,
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, default_value_t = 600)]
+    steps: usize,
+    #[arg(long, default_value_t = 32)]
+    batch_size: usize,
+    #[arg(long, default_value_t = 5e-5)]
+    lr: f64,
+    /// Warm-up steps (default: 10% of --steps).
+    #[arg(long)]
+    warmup: Option<usize>,
+    #[arg(long, default_value_t = 0.01)]
+    weight_decay: f64,
+    #[arg(long, default_value_t = 1.0)]
+    max_grad_norm: f64,
+    #[arg(long, default_value_t = 20.0)]
+    scale: f64,
+    /// Use only the anchor→positive direction of the loss.
+    #[arg(long)]
+    asymmetric: bool,
+    /// Probability of gluing a random other sentence before or after an anchor (0 disables).
+    #[arg(long, default_value_t = 0.5)]
+    augment: f64,
+    /// Frozen trunk: embeddings and this many first layers (shared with the span tagger).
+    #[arg(long, default_value_t = 3)]
+    freeze_layers: usize,
+    #[arg(long, default_value_t = 96)]
+    max_tokens: usize,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    #[arg(long, default_value_t = 100)]
+    eval_every: usize,
+    /// Stop after this many evaluations without a better TECH/HOUSE mean RP@5 (0: never).
+    #[arg(long, default_value_t = 3)]
+    patience: usize,
+    #[arg(long, default_value_t = 50)]
+    checkpoint_every: usize,
+    #[arg(long, default_value = "label")]
+    eval_skill_text: String,
+    /// Gold sets for the periodic evaluation (default: TECH and HOUSE validation).
+    #[arg(long)]
+    gold: Vec<PathBuf>,
+    #[arg(long, default_value = "assets/esco.bin")]
+    taxonomy: PathBuf,
+    /// Train on CUDA device 0 (needs --features cuda).
+    #[arg(long)]
+    cuda: bool,
+}
+
+fn expand_home(p: &str) -> PathBuf {
+    match p.strip_prefix("~/") {
+        Some(rest) => std::env::var_os("HOME")
+            .map(|h| PathBuf::from(h).join(rest))
+            .unwrap_or_else(|| PathBuf::from(p)),
+        None => PathBuf::from(p),
+    }
+}
+
+fn load_taxonomy(path: &Path) -> Result<esco::Taxonomy> {
+    if path.is_dir() {
+        return Ok(esco::Taxonomy::from_esco_csv(path)?);
+    }
+    Ok(esco::Taxonomy::from_bytes(&read(path)?)?)
+}
+
 fn main() -> Result<()> {
     match Cli::parse().cmd {
+        Cmd::Data { what } => data(what),
+        Cmd::Train(args) => train(args),
+        Cmd::Eval {
+            model,
+            gold,
+            skill_text,
+            taxonomy,
+            f32,
+            json,
+        } => eval(&model, gold, &skill_text, &taxonomy, f32, json),
         Cmd::Export {
             base,
             esco,
@@ -77,6 +216,111 @@ fn main() -> Result<()> {
         ),
         Cmd::Spans(args) => spans::run(args),
     }
+}
+
+fn data(what: DataCmd) -> Result<()> {
+    let (pairs, out) = match what {
+        DataCmd::Esco { taxonomy, out } => (pairs::esco_pairs(&load_taxonomy(&taxonomy)?), out),
+        DataCmd::Skillskape { csv, taxonomy, out } => {
+            let (pairs, unknown) =
+                pairs::skillskape_pairs(&read(&csv)?, &load_taxonomy(&taxonomy)?)?;
+            if !unknown.is_empty() {
+                eprintln!("{} labels not in ESCO, skipped: {unknown:?}", unknown.len());
+            }
+            (pairs, out)
+        }
+    };
+    pairs::write_jsonl(&out, &pairs)?;
+    let mut by_source = std::collections::BTreeMap::<&str, usize>::new();
+    for p in &pairs {
+        *by_source.entry(p.source.as_str()).or_default() += 1;
+    }
+    eprintln!(
+        "wrote {} pairs to {}: {by_source:?}",
+        pairs.len(),
+        out.display()
+    );
+    Ok(())
+}
+
+fn train(a: TrainArgs) -> Result<()> {
+    let taxonomy = load_taxonomy(&a.taxonomy)?;
+    let gold = if a.gold.is_empty() {
+        evaluate::DEFAULT_SETS[..2]
+            .iter()
+            .map(PathBuf::from)
+            .collect()
+    } else {
+        a.gold.clone()
+    };
+    let sets = evaluate::load_sets(&gold, &taxonomy)?;
+    let cfg = contrastive::TrainConfig {
+        base: expand_home(&a.base),
+        data: a.data,
+        sources: a.sources,
+        steps: a.steps,
+        batch_size: a.batch_size,
+        lr: a.lr,
+        warmup: a.warmup.unwrap_or(a.steps / 10),
+        weight_decay: a.weight_decay,
+        max_grad_norm: a.max_grad_norm,
+        scale: a.scale,
+        symmetric: !a.asymmetric,
+        augment: a.augment,
+        freeze_layers: a.freeze_layers,
+        max_tokens: a.max_tokens,
+        seed: a.seed,
+        eval_every: a.eval_every,
+        patience: a.patience,
+        checkpoint_every: a.checkpoint_every,
+        eval_skill_text: a.eval_skill_text,
+    };
+    let device = contrastive::device(a.cuda)?;
+    let outcome = contrastive::train(cfg, &taxonomy, &sets, &a.out, &device, None)?;
+    eprintln!(
+        "done: {} steps; best TECH/HOUSE mean RP@5 {:.2} at step {}; model in {}",
+        outcome.steps,
+        outcome.best_score,
+        outcome.best_step,
+        a.out.join("best").display()
+    );
+    Ok(())
+}
+
+fn eval(
+    model: &Path,
+    gold: Vec<PathBuf>,
+    skill_text: &str,
+    taxonomy: &Path,
+    f32: bool,
+    json: bool,
+) -> Result<()> {
+    let precision = if f32 { Precision::F32 } else { Precision::Int8 };
+    let gold = if gold.is_empty() {
+        evaluate::DEFAULT_SETS.iter().map(PathBuf::from).collect()
+    } else {
+        gold
+    };
+    let (results, what) = if model.join(INDEX).exists() {
+        let ranker = skillmark::Ranker::load_dir(model, precision)?;
+        let sets = evaluate::load_sets(&gold, &ranker.taxonomy)?;
+        let r = evaluate::evaluate_with_index(&ranker.encoder, &ranker.index, &sets)?;
+        (r, format!("{} (its own skills.index)", model.display()))
+    } else {
+        let taxonomy = load_taxonomy(taxonomy)?;
+        let text = SkillText::parse(skill_text)
+            .with_context(|| format!("unknown --skill-text {skill_text}"))?;
+        let encoder = SentenceEncoder::load_dir(model, precision)?;
+        let sets = evaluate::load_sets(&gold, &taxonomy)?;
+        let r = evaluate::evaluate(&encoder, &taxonomy, text, &sets)?;
+        (r, format!("{} (index: {})", model.display(), text.name()))
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+    } else {
+        evaluate::print_table(&what, &results);
+    }
+    Ok(())
 }
 
 fn read(p: &Path) -> Result<Vec<u8>> {

@@ -18,7 +18,7 @@ use skillmark::assets::{sha256_hex, Manifest, ENCODER, MANIFEST, TOKENIZER};
 use skillmark::bio::{span_scores, Bio, SpanScores};
 use skillmark::conll::Conll;
 use skillmark::tagger::{self, align_words, Tagger, TAGGER};
-use skillmark_model::candle_bert::{attention_bias, Layer};
+use skillmark_model::candle_bert::{attention_bias, Layer, Mode};
 use skillmark_model::weights::write_gguf;
 use skillmark_model::{BertConfig, Encoder, ExportType, Precision, TensorStore, TextTokenizer};
 
@@ -70,6 +70,10 @@ pub struct SpansArgs {
     #[arg(long)]
     #[serde(skip)]
     pub ship: bool,
+    /// Skip training: write tagger.gguf from the best weights in --out (e.g. after stopping a run early).
+    #[arg(long)]
+    #[serde(skip)]
+    pub export_only: bool,
     /// Train on the GPU (build with --features cuda).
     #[arg(long)]
     #[serde(skip)]
@@ -105,7 +109,7 @@ impl Model {
         let bias = attention_bias(mask, DType::F32)?;
         let mut x = x.clone();
         for l in &self.layers {
-            x = l.forward(&x, &bias)?;
+            x = l.forward(&x, &bias, Mode::Train)?;
         }
         self.classifier.forward(&x)
     }
@@ -352,6 +356,16 @@ pub fn run(args: SpansArgs) -> Result<()> {
     let h = cfg.hidden_size;
 
     std::fs::create_dir_all(&args.out)?;
+    if args.export_only {
+        let state: State = serde_json::from_slice(&std::fs::read(args.out.join("state.json"))?)?;
+        let dev_files = read_split(&args.data, "_dev.conll")?;
+        let mut args = args.clone();
+        if let Some(c) = &state.config {
+            (args.branch_layer, args.layers, args.epochs) = (c.branch_layer, c.layers, c.epochs);
+            (args.batch, args.lr, args.head_lr, args.seed) = (c.batch, c.lr, c.head_lr, c.seed);
+        }
+        return export(&args, &cfg, &enc_bytes, &tok, &dev_files, &state);
+    }
     let train = examples(
         &read_split(&args.data, "_train.conll")?,
         &tok,
