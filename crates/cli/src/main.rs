@@ -117,6 +117,9 @@ enum EvalCmd {
         /// Record the results under "metrics" in the bundle's manifest.json.
         #[arg(long)]
         record: bool,
+        /// Override the bundle's lexical bonus (score added to skills a sentence names by an ESCO label; 0 = dense only).
+        #[arg(long)]
+        lexical_bonus: Option<f32>,
         #[command(flatten)]
         model: ModelArgs,
     },
@@ -188,9 +191,17 @@ fn run() -> Result<()> {
                     compare_f32_search,
                     json,
                     record,
+                    lexical_bonus,
                     model,
                 },
-        } => eval_rank(&gold, compare_f32_search, json, record, &model),
+        } => eval_rank(
+            &gold,
+            compare_f32_search,
+            json,
+            record,
+            lexical_bonus,
+            &model,
+        ),
         Cmd::Index {
             what: IndexCmd::Build { skill_text, model },
         } => index_build(&skill_text, &model),
@@ -259,9 +270,11 @@ fn eval_rank(
     compare: bool,
     json: bool,
     record: bool,
+    lexical_bonus: Option<f32>,
     model: &ModelArgs,
 ) -> Result<()> {
     let ranker = model.ranker()?;
+    let bonus = lexical_bonus.unwrap_or(ranker.lexical_bonus);
     let mut results = Vec::new();
     for path in gold_files {
         let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
@@ -279,8 +292,14 @@ fn eval_rank(
             .encoder
             .embed_with_progress(&texts, |d| bar.set_position(d as u64))?;
         bar.finish_and_clear();
-        let m = rank_metrics(&ranker.index.score_all(&vectors), &skills);
-        let f32m = compare.then(|| rank_metrics(&ranker.index.score_all_f32(&vectors), &skills));
+        let mut scores = ranker.index.score_all(&vectors);
+        ranker.add_lexical_bonus(&texts, &mut scores, bonus);
+        let m = rank_metrics(&scores, &skills);
+        let f32m = compare.then(|| {
+            let mut s = ranker.index.score_all_f32(&vectors);
+            ranker.add_lexical_bonus(&texts, &mut s, bonus);
+            rank_metrics(&s, &skills)
+        });
         results.push((path.display().to_string(), m, f32m));
     }
     if record {
@@ -302,6 +321,7 @@ fn eval_rank(
                 "mrr": (m.mrr * 100.0).round() / 100.0,
                 "sentences": m.sentences,
                 "precision": model.precision,
+                "lexical_bonus": bonus,
                 "command": format!("skillmark eval rank --gold {f} --precision {}", model.precision),
             });
         }
@@ -374,10 +394,9 @@ fn index_build(skill_text: &str, model: &ModelArgs) -> Result<()> {
         &bytes,
         "skill index: int8 skill vectors, one scale per row",
     );
-    manifest.rest.insert(
-        "index".into(),
-        serde_json::json!({ "skill_text": st.name(), "rows": index.rows(), "skills": taxonomy.skills.len(), "vectors": "int8, one f32 scale per row" }),
-    );
+    manifest
+        .rest
+        .insert("index".into(), index.manifest_entry(taxonomy.skills.len()));
     manifest.rest.remove("metrics");
     std::fs::write(dir.join(MANIFEST), manifest.to_json())?;
     eprintln!(

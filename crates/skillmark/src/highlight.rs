@@ -16,7 +16,7 @@ use crate::assets::{AssetBytes, TAGGER};
 use crate::bio::{decode, Bio};
 use crate::category::{all_categories, Category};
 use crate::index::top_k;
-use crate::lexical::LabelMatcher;
+use crate::label_spans::LabelMatcher;
 use crate::tagger::{run_passes, Tagged, Tagger};
 pub use crate::text::Segment;
 use crate::text::{lengths, words, OffsetCursor};

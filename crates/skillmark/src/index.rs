@@ -158,6 +158,21 @@ impl SkillIndex {
         self.row_skill.len()
     }
 
+    /// How many skills the index covers (one past the highest skill number).
+    pub fn n_skills(&self) -> usize {
+        self.n_skills
+    }
+
+    /// The manifest's description of this index.
+    pub fn manifest_entry(&self, taxonomy_skills: usize) -> serde_json::Value {
+        serde_json::json!({
+            "skill_text": self.skill_text.name(),
+            "rows": self.rows(),
+            "skills": taxonomy_skills,
+            "vectors": "int8, one f32 scale per row",
+        })
+    }
+
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut values = Vec::with_capacity(self.rows() * self.dim);
         let mut scales = Vec::with_capacity(self.rows());

@@ -6,6 +6,7 @@ use skillmark_model::{Precision, SentenceEncoder};
 
 use crate::assets::{sha256_hex, AssetBytes, Manifest, ENCODER, INDEX, TAXONOMY, TOKENIZER};
 use crate::index::{top_k, SkillIndex, SkillText};
+use crate::lexical::LexicalMatcher;
 use crate::SkillmarkError;
 
 /// One ESCO skill in a ranking.
@@ -23,6 +24,10 @@ pub struct Ranker {
     pub index: SkillIndex,
     pub taxonomy: esco::Taxonomy,
     pub manifest: Manifest,
+    /// Added to the score of every skill a text names by one of its ESCO
+    /// labels (hybrid ranking; `ranking.lexical_bonus` in the manifest, 0 = off).
+    pub lexical_bonus: f32,
+    lexical: std::sync::OnceLock<LexicalMatcher>,
 }
 
 impl Ranker {
@@ -44,11 +49,20 @@ impl Ranker {
             )));
         }
         Self::check(&index, &taxonomy, encoder.dim())?;
+        let lexical_bonus = assets
+            .manifest
+            .rest
+            .get("ranking")
+            .and_then(|r| r.get("lexical_bonus"))
+            .and_then(|b| b.as_f64())
+            .unwrap_or(0.0) as f32;
         Ok(Ranker {
             encoder,
             index,
             taxonomy,
             manifest: assets.manifest.clone(),
+            lexical_bonus,
+            lexical: std::sync::OnceLock::new(),
         })
     }
 
@@ -71,7 +85,7 @@ impl Ranker {
         if index.rows() == 0 {
             return Err(SkillmarkError::Mismatch("skill index is empty".into()));
         }
-        let top = index.score_all(&[vec![0.0; dim]])[0].len();
+        let top = index.n_skills();
         if top > taxonomy.skills.len() {
             return Err(SkillmarkError::Mismatch(format!(
                 "skill index refers to {top} skills, the taxonomy has {}",
@@ -81,10 +95,28 @@ impl Ranker {
         Ok(())
     }
 
-    /// Scores of every skill for each text.
+    /// Scores of every skill for each text (dense, plus the lexical bonus).
     pub fn score_all(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, SkillmarkError> {
         let v = self.encoder.embed(texts)?;
-        Ok(self.index.score_all(&v))
+        let mut scores = self.index.score_all(&v);
+        self.add_lexical_bonus(texts, &mut scores, self.lexical_bonus);
+        Ok(scores)
+    }
+
+    /// The ESCO label matcher (built on first use: ~100k labels).
+    pub fn lexical(&self) -> &LexicalMatcher {
+        self.lexical
+            .get_or_init(|| LexicalMatcher::new(&self.taxonomy))
+    }
+
+    /// Adds `bonus` to the skills each text names outright.
+    pub fn add_lexical_bonus(&self, texts: &[&str], scores: &mut [Vec<f32>], bonus: f32) {
+        if bonus == 0.0 {
+            return;
+        }
+        for (t, s) in texts.iter().zip(scores) {
+            self.lexical().boost(t, s, bonus);
+        }
     }
 
     /// The `k` best skills for each text, best first.

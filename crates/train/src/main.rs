@@ -84,6 +84,9 @@ enum Cmd {
         /// Manifest version string (bump when any file changes).
         #[arg(long)]
         version: Option<String>,
+        /// Hybrid ranking: score added to skills a sentence names by an ESCO label (0 = off).
+        #[arg(long, default_value_t = 0.2)]
+        lexical_bonus: f32,
     },
     /// Train the span tagger (SkillSpan Skill/Knowledge BIO) as a branch of the bundle's encoder.
     Spans(spans::SpansArgs),
@@ -205,6 +208,7 @@ fn main() -> Result<()> {
             skill_text,
             provenance,
             version,
+            lexical_bonus,
         } => export(
             &base,
             &esco,
@@ -213,6 +217,7 @@ fn main() -> Result<()> {
             &skill_text,
             &provenance,
             version,
+            lexical_bonus,
         ),
         Cmd::Spans(args) => spans::run(args),
     }
@@ -335,6 +340,7 @@ fn export(
     skill_text: &str,
     provenance: &str,
     version: Option<String>,
+    lexical_bonus: f32,
 ) -> Result<()> {
     let ty = ExportType::parse(quant)
         .with_context(|| format!("unknown --quant {quant} (q8_0, f16, f32)"))?;
@@ -454,12 +460,13 @@ fn export(
             "config": cfg,
         }),
     );
-    r.insert(
-        "index".into(),
-        serde_json::json!({ "skill_text": skill_text.name(), "rows": index.rows(), "skills": taxonomy.skills.len(), "vectors": "int8, one f32 scale per row" }),
-    );
+    r.insert("index".into(), index.manifest_entry(taxonomy.skills.len()));
     r.insert("taxonomy".into(), serde_json::json!({ "version": taxonomy.version, "skills": taxonomy.skills.len(), "occupations": taxonomy.occupations.len() }));
     r.insert("attribution".into(), attribution());
+    r.insert(
+        "ranking".into(),
+        serde_json::json!({ "lexical_bonus": lexical_bonus, "note": "score added to skills a sentence names by an ESCO preferred or alternative label (hybrid ranking); chosen on SkillSkape dev + TECH/HOUSE validation" }),
+    );
     if changed {
         // Metrics belong to the files they were measured on.
         r.remove("metrics");

@@ -1,0 +1,157 @@
+//! wasm-bindgen bindings over [`skillmark`]: one [`Highlighter`] made from
+//! the asset bytes, results as plain JS objects (serde-wasm-bindgen, camelCase).
+//!
+//! Bindings convert types and nothing else: every decision lives in
+//! `skillmark::highlight`. The Web Worker (`web/app/worker/worker.js`) is the
+//! only caller.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+// TEMPORARY: `highlight_shim` stands in for `skillmark::highlight` (spans issue)
+// until it lands in main; same types and signatures.
+mod highlight_shim;
+use highlight_shim::{HighlightOptions, Highlighter as Engine, Segment};
+use skillmark::AssetBytes;
+use skillmark_model::Precision;
+use wasm_bindgen::prelude::*;
+
+/// Options as JS passes them; absent fields take the engine's defaults.
+#[derive(serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct JsOptions {
+    min_score: Option<f32>,
+    top_k: Option<usize>,
+    implicit: Option<bool>,
+    implicit_min_score: Option<f32>,
+}
+
+impl JsOptions {
+    fn apply_to(self, mut o: HighlightOptions) -> HighlightOptions {
+        if let Some(v) = self.min_score {
+            o.min_score = v;
+        }
+        if let Some(v) = self.top_k {
+            o.top_k = v;
+        }
+        if let Some(v) = self.implicit {
+            o.implicit = v;
+        }
+        if let Some(v) = self.implicit_min_score {
+            o.implicit_min_score = v;
+        }
+        o
+    }
+}
+
+/// A segment as JS passes it back (`{ start, end }`, byte offsets).
+#[derive(serde::Deserialize)]
+struct JsSegment {
+    start: usize,
+    end: usize,
+}
+
+/// The engine's defaults, overridden by the fields JS passes.
+fn options(engine: &Engine, value: JsValue) -> Result<HighlightOptions, JsError> {
+    let defaults = engine.default_options();
+    if value.is_undefined() || value.is_null() {
+        return Ok(defaults);
+    }
+    let o: JsOptions = serde_wasm_bindgen::from_value(value)
+        .map_err(|e| JsError::new(&format!("highlight options: {e}")))?;
+    Ok(o.apply_to(defaults))
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    // Maps as plain objects, not JS `Map`s.
+    let s = serde_wasm_bindgen::Serializer::json_compatible();
+    value
+        .serialize(&s)
+        .map_err(|e| JsError::new(&format!("result conversion: {e}")))
+}
+
+/// The skill highlighter, built once per worker from the verified asset files.
+#[wasm_bindgen]
+pub struct Highlighter {
+    engine: Engine,
+}
+
+#[wasm_bindgen]
+impl Highlighter {
+    /// `manifest`: the bytes of `manifest.json`; `files`: a JS object whose
+    /// keys are file names and values `Uint8Array`s. Every file is checked
+    /// against the manifest's size and sha256; a bad one throws an error that
+    /// names it.
+    #[wasm_bindgen(constructor)]
+    pub fn new(manifest: &[u8], files: js_sys::Object) -> Result<Highlighter, JsError> {
+        let mut map = BTreeMap::new();
+        for entry in js_sys::Object::entries(&files).iter() {
+            let pair = js_sys::Array::from(&entry);
+            let name = pair
+                .get(0)
+                .as_string()
+                .ok_or_else(|| JsError::new("asset file names must be strings"))?;
+            let value = pair.get(1);
+            if !value.is_instance_of::<js_sys::Uint8Array>() {
+                return Err(JsError::new(&format!(
+                    "asset {name}: expected a Uint8Array"
+                )));
+            }
+            map.insert(name, js_sys::Uint8Array::from(value).to_vec());
+        }
+        let assets = AssetBytes::new(manifest, map).map_err(|e| JsError::new(&e.to_string()))?;
+        let engine = Engine::from_assets(&assets, Precision::Int8)
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(Highlighter { engine })
+    }
+
+    /// Highlights of the whole text: `{ spans, skills, segments }`.
+    pub fn highlight(&self, text: &str, options_js: JsValue) -> Result<JsValue, JsError> {
+        to_js(
+            &self
+                .engine
+                .highlight(text, &options(&self.engine, options_js)?),
+        )
+    }
+
+    /// The bundle's default options: `{ minScore, topK, implicit, implicitMinScore }`.
+    #[wasm_bindgen(js_name = defaultOptions)]
+    pub fn default_options(&self) -> Result<JsValue, JsError> {
+        to_js(&self.engine.default_options())
+    }
+
+    /// Sentence-like segments of `text`: `[{ start, end }]`, byte offsets.
+    pub fn segments(&self, text: &str) -> Result<JsValue, JsError> {
+        to_js(&self.engine.segments(text))
+    }
+
+    /// Highlights of some segments of `text` (offsets still relative to the
+    /// whole text), for streaming results sentence by sentence.
+    #[wasm_bindgen(js_name = highlightSegments)]
+    pub fn highlight_segments(
+        &self,
+        text: &str,
+        segments: JsValue,
+        options_js: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let segments: Vec<JsSegment> = serde_wasm_bindgen::from_value(segments)
+            .map_err(|e| JsError::new(&format!("segments: {e}")))?;
+        let segments: Vec<Segment> = segments
+            .into_iter()
+            .map(|s| Segment {
+                start: s.start,
+                end: s.end,
+            })
+            .collect();
+        to_js(
+            &self
+                .engine
+                .highlight_segments(text, &segments, &options(&self.engine, options_js)?),
+        )
+    }
+
+    /// Label, description, category and type of one ESCO skill, or `null`.
+    pub fn skill(&self, uri: &str) -> Result<JsValue, JsError> {
+        to_js(&self.engine.skill(uri))
+    }
+}

@@ -1,0 +1,299 @@
+// End-to-end tests of the static site (dist/) in Debian's Chromium, headless.
+// Run by scripts/test-browser (after scripts/build-site). Expectations come
+// from the shipped engine itself, run in Node on the same text and options,
+// so they are what the shipped model produces — not hand-written results.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const DIST = path.join(ROOT, "dist");
+const ARTIFACTS = path.join(ROOT, "tests/artifacts");
+const EXAMPLE = fs.readFileSync(path.join(ROOT, "examples/job-post.txt"), "utf8");
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const LOAD_TIMEOUT = 180_000; // first load decompresses and checks ~45 MB on a busy 2-core machine
+const RUN_TIMEOUT = 120_000;
+
+let server, baseUrl, context, page, userDataDir;
+const requests = [];
+const pageErrors = [];
+const timings = {};
+
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const p = spawn("python3", [path.join(ROOT, "scripts/serve-site"), "--port", "0", "--dir", DIST], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    p.on("error", reject);
+    p.stdout.once("data", (d) => resolve({ proc: p, url: d.toString().trim() }));
+  });
+}
+
+// The engine in Node: the same wasm the page runs.
+async function nodeEngine() {
+  const glue = await import(path.join(DIST, "engine/skillmark_wasm.js"));
+  glue.initSync({ module: fs.readFileSync(path.join(DIST, "engine/skillmark_wasm_bg.wasm")) });
+  const assets = path.join(DIST, "assets");
+  const manifestBytes = fs.readFileSync(path.join(assets, "manifest.json"));
+  const manifest = JSON.parse(manifestBytes);
+  const files = {};
+  for (const name of Object.keys(manifest.files)) {
+    files[name] = new Uint8Array(fs.readFileSync(path.join(assets, name)));
+  }
+  return { glue, manifestBytes: new Uint8Array(manifestBytes), files };
+}
+
+async function waitDone(p = page) {
+  await p.waitForFunction(
+    () => /sentences in/.test(document.querySelector("#run-status")?.textContent || ""),
+    null,
+    { timeout: RUN_TIMEOUT },
+  );
+}
+
+async function marks(p = page) {
+  return p.$$eval("#document mark.hl", (ms) =>
+    ms.map((m) => ({ text: m.textContent, uri: m.dataset.uri, label: m.getAttribute("aria-label") })),
+  );
+}
+
+// Range inputs cannot be filled; set the value and fire `input` as a user would.
+async function setThreshold(value, p = page) {
+  await p.$eval(
+    "#threshold",
+    (el, v) => {
+      el.value = v;
+      el.dispatchEvent(new Event("input", { bubbles: true }));
+    },
+    String(value),
+  );
+  await p.waitForFunction(() => !/sentences in/.test(document.querySelector("#run-status").textContent));
+  await waitDone(p);
+}
+
+async function threshold(p = page) {
+  return Number(await p.inputValue("#threshold"));
+}
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(DIST, "index.html")), "dist/ missing: run scripts/build-site first");
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  ({ proc: server, url: baseUrl } = await startServer());
+  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "skillmark-chromium-"));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+    ],
+    viewport: { width: 1440, height: 960 },
+    acceptDownloads: true,
+  });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+  context.on("request", (r) => requests.push(r.url()));
+  page = context.pages()[0] || (await context.newPage());
+  page.on("pageerror", (e) => pageErrors.push(String(e)));
+  page.on("dialog", (d) => {
+    pageErrors.push(`dialog opened: ${d.message()}`);
+    d.dismiss();
+  });
+});
+
+after(async () => {
+  await context?.close();
+  server?.kill();
+  if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
+  console.log("browser timings (ms):", JSON.stringify(timings));
+});
+
+test("the page loads, shows load progress in bytes and gets ready", async () => {
+  const t0 = Date.now();
+  await page.goto(baseUrl);
+  await page.waitForSelector("#load-progress, [data-ready]");
+  await page.waitForSelector("[data-ready]", { timeout: LOAD_TIMEOUT });
+  timings.loadToReady = Date.now() - t0;
+  assert.match(await page.title(), /skillmark/);
+  assert.match(await page.textContent("footer"), /ESCO, European Commission/);
+  assert.deepEqual(pageErrors, []);
+});
+
+test("the example is highlighted with the spans and ESCO labels the shipped model gives", async () => {
+  const t0 = Date.now();
+  await page.click("#example");
+  await waitDone();
+  timings.exampleHighlight = Date.now() - t0;
+  const { glue, manifestBytes, files } = await nodeEngine();
+  const engine = new glue.Highlighter(manifestBytes, files);
+  // The options the app sends: the slider's value, the sentence-level
+  // threshold at the engine's default distance from it.
+  const d = engine.defaultOptions();
+  const t = await threshold();
+  assert.equal(t, Math.round(d.minScore * 100) / 100, "the slider starts at the engine's default");
+  const expected = engine.highlight(EXAMPLE, { minScore: t, implicitMinScore: d.implicitMinScore - d.minScore + t });
+  const got = await marks();
+  assert.ok(expected.spans.length >= 3, `the engine finds spans in the example (${expected.spans.length})`);
+  assert.deepEqual(
+    got.map((m) => [m.text, m.uri]),
+    expected.spans.map((s) => [s.text, s.links[0]?.uri ?? ""]),
+  );
+  for (const s of expected.spans) {
+    const m = got.find((g) => g.text === s.text);
+    if (s.links[0]) assert.ok(m.label.includes(s.links[0].label), `${m.label} names ${s.links[0].label}`);
+  }
+  const listed = await page.$$eval("#skill-list li.skill a", (as) => as.map((a) => a.textContent));
+  assert.deepEqual(new Set(listed), new Set(expected.skills.map((s) => s.label)));
+  await page.screenshot({ path: path.join(ARTIFACTS, "example.png"), fullPage: true });
+  // The theme toggle switches light/dark.
+  const before = await page.evaluate(() => document.documentElement.dataset.theme ?? "system");
+  await page.click("#theme-toggle");
+  const toggled = await page.evaluate(() => document.documentElement.dataset.theme);
+  assert.notEqual(toggled, before);
+  await page.screenshot({ path: path.join(ARTIFACTS, `example-${toggled}.png`), fullPage: true });
+  await page.click("#theme-toggle");
+});
+
+test("hovering or focusing a highlight shows its ESCO card", async () => {
+  const first = page.locator("#document mark.hl").first();
+  const uri = await first.getAttribute("data-uri");
+  await first.hover();
+  const card = page.locator("#skill-card");
+  await card.waitFor({ state: "visible" });
+  assert.equal(await card.locator("a.card-link").getAttribute("href"), uri);
+  assert.match(uri, /^http:\/\/data\.europa\.eu\/esco\/skill\//);
+  assert.match(await card.textContent(), /ESCO match score \d\.\d{3}/);
+  await page.screenshot({ path: path.join(ARTIFACTS, "hover-card.png"), fullPage: false });
+  await page.mouse.move(5, 5);
+  await card.waitFor({ state: "detached" });
+  // Keyboard: focus shows the card, Escape closes it.
+  await page.locator("#document mark.hl").nth(1).focus();
+  await card.waitFor({ state: "visible" });
+  await page.keyboard.press("Escape");
+  await card.waitFor({ state: "detached" });
+});
+
+test("export gives the highlights as JSON and CSV", async () => {
+  const shown = await marks();
+  const [jsonDl] = await Promise.all([page.waitForEvent("download"), page.click("#export-json")]);
+  const json = JSON.parse(fs.readFileSync(await jsonDl.path(), "utf8"));
+  assert.equal(jsonDl.suggestedFilename(), "skillmark.json");
+  assert.deepEqual(json.spans.map((s) => s.text), shown.map((m) => m.text));
+  assert.ok(json.skills.length > 0 && json.skills.every((s) => s.uri && s.label && s.count >= 1));
+
+  const [csvDl] = await Promise.all([page.waitForEvent("download"), page.click("#export-csv")]);
+  const csv = fs.readFileSync(await csvDl.path(), "utf8").trimEnd().split("\n");
+  assert.equal(csv[0], "start_char,end_char,text,kind,confidence,esco_uri,esco_label,score,category");
+  assert.equal(csv.length - 1, shown.length);
+  for (const [i, s] of json.spans.entries()) {
+    assert.ok(csv[i + 1].startsWith(`${s.startChar},${s.endChar},`), csv[i + 1]);
+    if (s.links[0]) assert.ok(csv[i + 1].includes(s.links[0].uri), csv[i + 1]);
+  }
+});
+
+test("raising the threshold removes weaker links", async () => {
+  const before = await marks();
+  const low = await threshold();
+  await setThreshold(0.75);
+  const afterRaise = await marks();
+  assert.ok(afterRaise.length < before.length, `${afterRaise.length} < ${before.length}`);
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#export-json")]);
+  const json = JSON.parse(fs.readFileSync(await dl.path(), "utf8"));
+  for (const s of json.spans) if (s.links[0]) assert.ok(s.links[0].score >= 0.75, `${s.links[0].label} ${s.links[0].score}`);
+  await setThreshold(low);
+  assert.equal((await marks()).length, before.length);
+});
+
+test("script-like input is shown as text and never runs", async () => {
+  const hostile = [
+    "<script>window.__pwned = 'script'</script> Python developer wanted.",
+    '<img src=x onerror="window.__pwned=\'img\'"> You know SQL and data analysis.',
+    "<svg onload=\"window.__pwned='svg'\"></svg> <a href=\"javascript:window.__pwned='a'\">click</a>",
+    "<iframe srcdoc=\"<script>parent.__pwned='iframe'</script>\"></iframe> Strong communication skills.",
+  ].join("\n");
+  await page.fill("#editor", hostile);
+  await page.click("#highlight");
+  await waitDone();
+  const doc = page.locator("#document");
+  assert.equal(await doc.textContent(), hostile);
+  assert.equal(await page.locator("#document script, #document img, #document svg, #document iframe, #document a").count(), 0);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.deepEqual(pageErrors, []);
+});
+
+test("a 200 KB paste does not freeze the page", async () => {
+  const lines = EXAMPLE.trim().split("\n");
+  let big = "";
+  for (let i = 0; big.length < 200_000; i++) big += `${lines[i % lines.length]} (${i})\n`;
+  // Longest gap between timer ticks on the main thread while the worker works.
+  await page.evaluate(() => {
+    window.__gaps = { last: performance.now(), max: 0 };
+    window.__ticker = setInterval(() => {
+      const now = performance.now();
+      window.__gaps.max = Math.max(window.__gaps.max, now - window.__gaps.last);
+      window.__gaps.last = now;
+    }, 20);
+  });
+  // A real paste (Ctrl+V from the clipboard), as a user does it.
+  await page.evaluate((t) => navigator.clipboard.writeText(t), big);
+  await page.fill("#editor", "");
+  await page.focus("#editor");
+  await page.keyboard.press("Control+V");
+  await page.click("#highlight");
+  // Streamed: the first highlights show long before the whole post is done.
+  await page.waitForSelector("#document mark.hl", { timeout: RUN_TIMEOUT });
+  const status = await page.textContent("#run-status");
+  await page.waitForTimeout(5000);
+  const t0 = Date.now();
+  await page.evaluate(() => 1); // the main thread answers while the worker works
+  const answerMs = Date.now() - t0;
+  const maxGap = await page.evaluate(() => {
+    clearInterval(window.__ticker);
+    return window.__gaps.max;
+  });
+  timings.bigPasteMaxTimerGap = Math.round(maxGap);
+  assert.match(status, /Analysing/);
+  assert.ok(answerMs < 2000, `main thread answered in ${answerMs} ms`);
+  // A frozen page shows gaps of many seconds; the bound leaves room for a loaded CI machine.
+  assert.ok(maxGap < 2000, `longest main-thread gap ${maxGap.toFixed(0)} ms`);
+  assert.equal(await page.inputValue("#editor"), big, "no text lost");
+  await page.click("#clear"); // supersedes the long request
+});
+
+test("no request leaves localhost", async () => {
+  const host = new URL(baseUrl).host;
+  const foreign = requests.filter((u) => {
+    const url = new URL(u);
+    return !(url.protocol === "blob:" || url.protocol === "data:" || url.host === host);
+  });
+  assert.ok(requests.length > 5, "requests were recorded");
+  assert.deepEqual(foreign, []);
+});
+
+test("after the first load the site works offline (Cache API + service worker)", async () => {
+  await page.reload(); // the service worker now controls the page
+  await page.waitForSelector("[data-ready]", { timeout: LOAD_TIMEOUT });
+  server.kill();
+  await new Promise((r) => server.once("exit", r));
+  await page.reload();
+  await page.waitForSelector("[data-ready]", { timeout: LOAD_TIMEOUT });
+  await page.click("#example");
+  await waitDone();
+  assert.ok((await marks()).length >= 3);
+  await page.screenshot({ path: path.join(ARTIFACTS, "offline.png"), fullPage: true });
+});
+
+test("a corrupted or truncated asset gives an error naming the file", async () => {
+  const { glue, manifestBytes, files } = await nodeEngine();
+  const truncated = { ...files, "skills.index": files["skills.index"].slice(0, 1000) };
+  assert.throws(() => new glue.Highlighter(manifestBytes, truncated), /skills\.index.*truncated/);
+  const corrupted = { ...files, "esco.bin": files["esco.bin"].map((b, i) => (i === 100 ? b ^ 1 : b)) };
+  assert.throws(() => new glue.Highlighter(manifestBytes, corrupted), /esco\.bin.*sha256/);
+});

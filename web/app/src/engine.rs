@@ -1,0 +1,78 @@
+//! The page's side of the worker: starts `worker/worker.js` (a module
+//! worker), sends it requests, hands its messages to one callback.
+
+use std::cell::RefCell;
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::model::FromWorker;
+
+thread_local! {
+    static WORKER: RefCell<Option<web_sys::Worker>> = const { RefCell::new(None) };
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Options {
+    pub min_score: f32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub implicit_min_score: Option<f32>,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+enum ToWorker<'a> {
+    Highlight {
+        id: u32,
+        text: &'a str,
+        options: Options,
+    },
+}
+
+/// Starts the worker; `on_message` receives every message it posts.
+pub fn start(on_message: impl Fn(FromWorker) + 'static) -> Result<(), String> {
+    let opts = web_sys::WorkerOptions::new();
+    opts.set_type(web_sys::WorkerType::Module);
+    let worker = web_sys::Worker::new_with_options("./worker/worker.js", &opts)
+        .map_err(|e| format!("cannot start the worker: {e:?}"))?;
+    let on_message = std::rc::Rc::new(on_message);
+    let handler = {
+        let on_message = on_message.clone();
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+            match serde_wasm_bindgen::from_value::<FromWorker>(e.data()) {
+                Ok(msg) => on_message(msg),
+                Err(err) => on_message(FromWorker::Error {
+                    id: None,
+                    message: format!("unexpected message from the worker: {err}"),
+                }),
+            }
+        })
+    };
+    worker.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+    handler.forget(); // lives as long as the page
+    let on_error = Closure::<dyn Fn(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+        on_message(FromWorker::Error {
+            id: None,
+            message: format!("the worker failed: {}", e.message()),
+        })
+    });
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    on_error.forget();
+    WORKER.with(|w| *w.borrow_mut() = Some(worker));
+    Ok(())
+}
+
+/// Asks for the highlights of `text`; results come back tagged with `id`.
+pub fn highlight(id: u32, text: &str, options: Options) {
+    let msg = ToWorker::Highlight { id, text, options };
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    if let Ok(value) = msg.serialize(&ser) {
+        WORKER.with(|w| {
+            if let Some(w) = w.borrow().as_ref() {
+                let _ = w.post_message(&value);
+            }
+        });
+    }
+}

@@ -1,0 +1,165 @@
+// The inference worker: fetches the asset bundle once (progress in bytes of
+// the manifest's total), keeps it in the Cache API for offline use, builds the
+// wasm Highlighter and answers highlight requests, streaming results batch by
+// batch of sentences. Messages (in the style of candle's wasm examples):
+//   in : {type:"highlight", id, text, options} · {type:"skill", id, uri}
+//   out: {type:"loading", loaded, total, file} · {type:"ready", ...}
+//        {type:"result", id, upto, spans, skills, segments, total}
+//        {type:"done", id, ms, segments} · {type:"skill", id, skill}
+//        {type:"error", id?, message}
+import init, { Highlighter } from "../engine/skillmark_wasm.js";
+
+const ASSETS = new URL("../assets/", import.meta.url);
+const CACHE = "skillmark-assets";
+// The files the highlighter needs; every other file the manifest lists is
+// left alone (the bundle may carry more than the browser uses).
+const NEEDED = ["encoder.gguf", "tokenizer.json", "skills.index", "esco.bin", "tagger.gguf"];
+
+let highlighter = null;
+let latest = 0; // id of the newest highlight request; older ones stop early
+const queue = [];
+let busy = false;
+
+function post(msg) {
+  self.postMessage(msg);
+}
+
+async function fetchManifest(cache) {
+  const url = new URL("manifest.json", ASSETS).href;
+  try {
+    const res = await fetch(url, { cache: "no-store" });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    await cache.put(url, new Response(bytes));
+    return bytes;
+  } catch (err) {
+    const cached = await cache.match(url); // offline: the last manifest seen
+    if (cached) return new Uint8Array(await cached.arrayBuffer());
+    throw new Error(`cannot load assets/manifest.json: ${err.message}`);
+  }
+}
+
+// Streams one file into memory, reporting bytes as they arrive.
+async function download(url, name, onBytes) {
+  const res = await fetch(url, { cache: "no-store" });
+  if (!res.ok) throw new Error(`cannot load assets/${name}: HTTP ${res.status}`);
+  const reader = res.body.getReader();
+  const parts = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    size += value.length;
+    onBytes(value.length);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+async function loadAssets() {
+  const cache = await caches.open(CACHE);
+  const manifestBytes = await fetchManifest(cache);
+  const manifest = JSON.parse(new TextDecoder().decode(manifestBytes));
+  const names = NEEDED.filter((n) => manifest.files[n]);
+  const total = names.reduce((s, n) => s + manifest.files[n].bytes, 0);
+  let loaded = 0;
+  const progress = (file) => post({ type: "loading", loaded, total, file });
+  progress("manifest.json");
+  const files = {};
+  const keep = new Set([new URL("manifest.json", ASSETS).href]);
+  for (const name of names) {
+    // The sha in the key makes a changed file a cache miss; stale entries
+    // are deleted below.
+    const key = new URL(`${name}?sha256=${manifest.files[name].sha256}`, ASSETS).href;
+    keep.add(key);
+    const hit = await cache.match(key);
+    let bytes;
+    if (hit) {
+      bytes = new Uint8Array(await hit.arrayBuffer());
+      loaded += bytes.length;
+      progress(name);
+    } else {
+      bytes = await download(new URL(name, ASSETS).href, name, (n) => {
+        loaded += n;
+        progress(name);
+      });
+      await cache.put(key, new Response(bytes));
+    }
+    files[name] = bytes;
+  }
+  for (const req of await cache.keys()) {
+    if (!keep.has(req.url)) await cache.delete(req);
+  }
+  return { manifest, manifestBytes, files, total };
+}
+
+async function start() {
+  const t0 = performance.now();
+  try {
+    const [{ manifest, manifestBytes, files, total }] = await Promise.all([loadAssets(), init()]);
+    highlighter = new Highlighter(manifestBytes, files);
+    post({
+      type: "ready",
+      version: manifest.version,
+      attribution: manifest.attribution || [],
+      bytes: total,
+      defaults: highlighter.defaultOptions(),
+      ms: performance.now() - t0,
+    });
+  } catch (err) {
+    post({ type: "error", message: String(err && err.message ? err.message : err) });
+  }
+}
+
+const yieldToMessages = () => new Promise((r) => setTimeout(r, 0));
+
+async function highlight({ id, text, options }) {
+  const t0 = performance.now();
+  const segments = highlighter.segments(text);
+  let done = 0;
+  let batch = 1; // the first sentence alone, so the first highlights show soon
+  while (done < segments.length) {
+    if (id !== latest) return; // superseded by a newer request
+    const part = segments.slice(done, done + batch);
+    const h = highlighter.highlightSegments(text, part, options);
+    done += part.length;
+    const upto = done < segments.length ? part[part.length - 1].end : null;
+    post({ type: "result", id, upto, spans: h.spans, skills: h.skills, segments: done, total: segments.length });
+    batch = Math.min(batch * 2, 16);
+    await yieldToMessages();
+  }
+  post({ type: "done", id, ms: performance.now() - t0, segments: segments.length });
+}
+
+async function drain() {
+  if (busy) return;
+  busy = true;
+  while (queue.length) {
+    const msg = queue.shift();
+    try {
+      if (msg.type === "highlight") {
+        if (msg.id === latest) await highlight(msg);
+      } else if (msg.type === "skill") {
+        post({ type: "skill", id: msg.id, skill: highlighter.skill(msg.uri) });
+      }
+    } catch (err) {
+      post({ type: "error", id: msg.id, message: String(err && err.message ? err.message : err) });
+    }
+  }
+  busy = false;
+}
+
+const ready = start();
+self.onmessage = async (e) => {
+  const msg = e.data;
+  if (msg.type === "highlight") latest = msg.id;
+  queue.push(msg);
+  await ready;
+  if (highlighter) drain();
+};
