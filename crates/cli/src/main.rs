@@ -2,6 +2,7 @@
 
 mod bench;
 mod input;
+mod spans;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -67,10 +68,42 @@ enum Cmd {
     },
     /// Speed benchmarks (not tests): encoder latency and throughput.
     Bench(bench::BenchArgs),
+    /// Tag a CoNLL file: writes token<TAB>skill-tag<TAB>knowledge-tag, same tokens, same blank lines.
+    Spans {
+        #[arg(long)]
+        conll: PathBuf,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+    /// Highlight skills in documents: spans with offsets, type, category, linked ESCO skills, skill list.
+    Tag {
+        /// Input file (one document; with --lines one per line); `-` or nothing for stdin.
+        file: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: spans::Format,
+        /// How to read the input: HTML is converted to text first and offsets refer to that text.
+        #[arg(long, value_enum, default_value = "auto")]
+        input: spans::InputKind,
+        /// Each non-empty line is a document.
+        #[arg(long)]
+        lines: bool,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
 }
 
 #[derive(Subcommand)]
 enum EvalCmd {
+    /// Exact-match span P/R/F1 (Skill, Knowledge, combined; micro-averaged) against gold CoNLL files.
+    Spans {
+        #[arg(long, required = true)]
+        gold: Vec<PathBuf>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
     /// RP@5, RP@10 and MRR of the skill ranking on a gold CSV (sentence,span,sub_span,label / sentence,label / sentence,skills).
     Rank {
         #[arg(long, required = true)]
@@ -173,6 +206,17 @@ fn run() -> Result<()> {
             what: IndexCmd::Build { skill_text, model },
         } => index_build(&skill_text, &model),
         Cmd::Bench(args) => bench::run(args),
+        Cmd::Spans { conll, model } => spans::spans(&conll, &model),
+        Cmd::Eval {
+            what: EvalCmd::Spans { gold, json, model },
+        } => spans::eval_spans(&gold, json, &model),
+        Cmd::Tag {
+            file,
+            format,
+            input,
+            lines,
+            model,
+        } => spans::tag(file, format, input, lines, &model),
     }
 }
 
@@ -309,7 +353,7 @@ fn eval_rank(
     Ok(())
 }
 
-fn progress(len: u64, what: &str) -> ProgressBar {
+pub(crate) fn progress(len: u64, what: &str) -> ProgressBar {
     ProgressBar::new(len).with_style(
         ProgressStyle::with_template(&format!(
             "{what} {{bar:40}} {{pos}}/{{len}} [{{elapsed_precise}}<{{eta_precise}}] {{per_sec}}"

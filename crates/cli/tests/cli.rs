@@ -277,3 +277,137 @@ fn index_build_rebuilds_and_updates_the_manifest() {
     assert!(out.status.success());
     assert_eq!(labels(&jsonl(&out)[0])[0], "Python (computer programming)");
 }
+
+fn write_tmp(name: &str, content: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("skillmark-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+const CONLL: &str = "We\tO\tO\nuse\tO\tO\nPython\tO\tB-Knowledge\nand\tO\tO\nSQL\tO\tB-Knowledge\n.\tO\tO\n\n\nManage\tB-Skill\tO\na\tI-Skill\tO\nteam\tI-Skill\tO\n";
+
+#[test]
+fn spans_keeps_tokens_and_layout() {
+    let input = write_tmp("in.conll", &CONLL.replace("\tO\tO\n", "\tO\tO\textra\n"));
+    let out = skillmark(&["spans", "--conll", input.to_str().unwrap()], b"");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = String::from_utf8(out.stdout).unwrap();
+    let want_tokens: Vec<&str> = CONLL
+        .lines()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    let lines: Vec<&str> = got.lines().collect();
+    assert_eq!(lines.len(), want_tokens.len());
+    for (l, t) in lines.iter().zip(&want_tokens) {
+        if t.is_empty() {
+            assert!(l.is_empty());
+            continue;
+        }
+        let cols: Vec<&str> = l.split('\t').collect();
+        assert_eq!(cols.len(), 3, "{l}");
+        assert_eq!(cols[0], *t);
+        assert!(["O", "B-Skill", "I-Skill"].contains(&cols[1]), "{l}");
+        assert!(
+            ["O", "B-Knowledge", "I-Knowledge"].contains(&cols[2]),
+            "{l}"
+        );
+    }
+}
+
+#[test]
+fn eval_spans_scores_gold_files() {
+    let gold = write_tmp("gold.conll", CONLL);
+    let out = skillmark(
+        &["eval", "spans", "--gold", gold.to_str().unwrap(), "--json"],
+        b"",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &v[0]["scores"];
+    assert_eq!(s["sentences"], 2);
+    assert_eq!(s["skill"]["gold"], 1);
+    assert_eq!(s["knowledge"]["gold"], 2);
+    let f1 = s["combined"]["f1"].as_f64().unwrap();
+    assert!((0.0..=100.0).contains(&f1));
+    let bad = write_tmp("bad.conll", "a\tX\tO\n");
+    let out = skillmark(&["eval", "spans", "--gold", bad.to_str().unwrap()], b"");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 1"));
+}
+
+#[test]
+fn tag_outputs_offsets_links_and_skill_list() {
+    let text = "Über uns: we need Python and SQL skills.\n• Manage a team of nurses";
+    let out = skillmark(&["tag", "--format", "jsonl"], text.as_bytes());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let docs = jsonl(&out);
+    assert_eq!(docs.len(), 1);
+    let d = &docs[0];
+    assert_eq!(d["text"], text);
+    let spans = d["spans"].as_array().unwrap();
+    assert!(!spans.is_empty());
+    let chars: Vec<char> = text.chars().collect();
+    for s in spans {
+        let (a, b) = (
+            s["startChar"].as_u64().unwrap() as usize,
+            s["endChar"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(
+            chars[a..b].iter().collect::<String>(),
+            s["text"].as_str().unwrap()
+        );
+        for l in s["links"].as_array().unwrap() {
+            assert!(["technology", "technical", "business", "soft"]
+                .contains(&l["category"].as_str().unwrap()));
+        }
+    }
+    assert!(!d["skills"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn tag_html_escapes_user_text_and_reads_html_input() {
+    let hostile = "<p>Python &amp; <script>alert(1)</script>SQL</p><img src=x onerror=alert(2)>";
+    let out = skillmark(&["tag", "--format", "html"], hostile.as_bytes());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !html.contains("<script>") && !html.contains("<img"),
+        "{html}"
+    );
+    let out = skillmark(
+        &["tag", "--format", "html", "--input", "text"],
+        hostile.as_bytes(),
+    );
+    let html = String::from_utf8(out.stdout).unwrap();
+    assert!(html.contains("&lt;script&gt;") && !html.contains("<script>"));
+    let out = skillmark(&["tag", "--format", "jsonl"], hostile.as_bytes());
+    let d = &jsonl(&out)[0];
+    assert_eq!(d["html"], true);
+    assert!(d["text"].as_str().unwrap().starts_with("Python & SQL"));
+    let out = skillmark(
+        &["tag", "--format", "text", "--lines"],
+        b"Python\n\n\xff\xfe\n",
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("UTF-8"));
+    let out = skillmark(&["tag", "--format", "text"], b"   ");
+    assert!(out.status.success());
+}

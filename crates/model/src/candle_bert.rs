@@ -92,7 +92,8 @@ impl SelfAttention {
     }
 }
 
-struct Layer {
+/// One transformer layer (public so a branch, the span tagger, can own some).
+pub struct Layer {
     attention: SelfAttention,
     ffn_in: Linear,
     ffn_out: Linear,
@@ -100,7 +101,19 @@ struct Layer {
 }
 
 impl Layer {
-    fn forward(&self, x: &Tensor, mask_bias: &Tensor, mode: Mode) -> Result<Tensor> {
+    /// Loads the layer under `vb` (e.g. `vb.pp("encoder.layer.3")`).
+    pub fn load(vb: VarBuilder, config: &BertConfig) -> Result<Self> {
+        let h = config.hidden_size;
+        Ok(Layer {
+            attention: SelfAttention::load(vb.pp("attention"), config)?,
+            ffn_in: linear(h, config.intermediate_size, vb.pp("intermediate.dense"))?,
+            ffn_out: linear(config.intermediate_size, h, vb.pp("output.dense"))?,
+            ln: Norm::load(h, config.layer_norm_eps, vb.pp("output.LayerNorm"))?,
+        })
+    }
+
+    /// `x` `[batch, len, hidden]`; `mask_bias` from [`attention_bias`].
+    pub fn forward(&self, x: &Tensor, mask_bias: &Tensor, mode: Mode) -> Result<Tensor> {
         let a = self.attention.forward(x, mask_bias, mode)?;
         let f = self
             .ffn_out
@@ -128,13 +141,7 @@ impl CandleBert {
         let e = vb.pp("embeddings");
         let mut layers = Vec::with_capacity(config.num_hidden_layers);
         for l in 0..config.num_hidden_layers {
-            let p = vb.pp(format!("encoder.layer.{l}"));
-            layers.push(Layer {
-                attention: SelfAttention::load(p.pp("attention"), config)?,
-                ffn_in: linear(h, config.intermediate_size, p.pp("intermediate.dense"))?,
-                ffn_out: linear(config.intermediate_size, h, p.pp("output.dense"))?,
-                ln: Norm::load(h, config.layer_norm_eps, p.pp("output.LayerNorm"))?,
-            });
+            layers.push(Layer::load(vb.pp(format!("encoder.layer.{l}")), config)?);
         }
         Ok(CandleBert {
             word: embedding(config.vocab_size, h, e.pp("word_embeddings"))?,
@@ -179,10 +186,7 @@ impl CandleBert {
 
     /// Additive attention bias `[b, 1, 1, l]`: 0 where attended, −10⁴ on padding.
     pub fn mask_bias(&self, mask: &Tensor) -> Result<Tensor> {
-        let m = mask.to_dtype(self.dtype)?;
-        ((m.ones_like()? - m)? * MASK_NEG)?
-            .unsqueeze(1)?
-            .unsqueeze(1)
+        attention_bias(mask, self.dtype)
     }
 
     /// Runs the transformer layers in `layers` on hidden states `x`. Training
@@ -214,6 +218,14 @@ impl CandleBert {
     pub fn batch_tensors(&self, batch: &[&[u32]]) -> Result<(Tensor, Tensor)> {
         pad_batch(batch, &self.device)
     }
+}
+
+/// Additive attention bias `[b, 1, 1, l]` in `dtype`: 0 where attended, −10⁴ on padding.
+pub fn attention_bias(mask: &Tensor, dtype: DType) -> Result<Tensor> {
+    let m = mask.to_dtype(dtype)?;
+    ((m.ones_like()? - m)? * MASK_NEG)?
+        .unsqueeze(1)?
+        .unsqueeze(1)
 }
 
 /// Masked mean over `[batch, len, hidden]` then L2 normalisation.

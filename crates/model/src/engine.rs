@@ -116,6 +116,7 @@ enum Table {
 
 /// Token states of a batch: row `t` of `states` (`hidden` wide) is token `t`;
 /// sequence `i` owns rows `ranges[i]`.
+#[derive(Clone, Debug)]
 pub struct TokenStates {
     pub hidden: usize,
     pub states: Vec<f32>,
@@ -206,6 +207,89 @@ fn vector(store: &mut TensorStore, name: &str, len: usize) -> Result<Vec<f32>, M
     Ok(v)
 }
 
+fn load_ln(
+    store: &mut TensorStore,
+    prefix: &str,
+    h: usize,
+    eps: f32,
+) -> Result<LayerNorm, ModelError> {
+    Ok(LayerNorm {
+        gamma: vector(store, &format!("{prefix}.weight"), h)?,
+        beta: vector(store, &format!("{prefix}.bias"), h)?,
+        eps,
+    })
+}
+
+fn load_linear(
+    store: &mut TensorStore,
+    prefix: &str,
+    rows: usize,
+    cols: usize,
+    precision: Precision,
+) -> Result<Linear, ModelError> {
+    let name = format!("{prefix}.weight");
+    let t = store.take(&name)?;
+    if t.shape != [rows, cols] {
+        return Err(ModelError::Format(format!(
+            "{name}: shape {:?}, expected [{rows}, {cols}]",
+            t.shape
+        )));
+    }
+    // Per-token int8 quantization of the LayerNorm output that feeds
+    // the attention projections costs ~3 RP@5 points on validation
+    // (min cosine 0.993 → 0.997 with them in f32), so `Int8` keeps
+    // those in f32; `Int8All` quantizes every layer.
+    let p = match precision {
+        Precision::Int8 if prefix.contains("attention.self") => Precision::F32,
+        Precision::Int8All => Precision::Int8,
+        p => p,
+    };
+    Ok(Linear {
+        w: matrix(t, p, &name)?,
+        b: vector(store, &format!("{prefix}.bias"), rows)?,
+    })
+}
+
+/// One transformer layer stored under `prefix` (`encoder.layer.3`).
+fn load_layer(
+    store: &mut TensorStore,
+    p: &str,
+    cfg: &BertConfig,
+    precision: Precision,
+) -> Result<Layer, ModelError> {
+    let h = cfg.hidden_size;
+    let eps = cfg.layer_norm_eps as f32;
+    let q = load_linear(store, &format!("{p}.attention.self.query"), h, h, precision)?;
+    let k = load_linear(store, &format!("{p}.attention.self.key"), h, h, precision)?;
+    let v = load_linear(store, &format!("{p}.attention.self.value"), h, h, precision)?;
+    Ok(Layer {
+        qkv: fuse_qkv(q, k, v, precision),
+        attn_out: load_linear(
+            store,
+            &format!("{p}.attention.output.dense"),
+            h,
+            h,
+            precision,
+        )?,
+        ln_attn: load_ln(store, &format!("{p}.attention.output.LayerNorm"), h, eps)?,
+        ffn_in: load_linear(
+            store,
+            &format!("{p}.intermediate.dense"),
+            cfg.intermediate_size,
+            h,
+            precision,
+        )?,
+        ffn_out: load_linear(
+            store,
+            &format!("{p}.output.dense"),
+            h,
+            cfg.intermediate_size,
+            precision,
+        )?,
+        ln_ffn: load_ln(store, &format!("{p}.output.LayerNorm"), h, eps)?,
+    })
+}
+
 impl Encoder {
     /// Builds the encoder from loaded weights. `Int8` quantizes f32 weights per
     /// row; q8_0 weights stay int8. `F32` dequantizes q8_0 weights.
@@ -217,40 +301,6 @@ impl Encoder {
         cfg.validate()?;
         let h = cfg.hidden_size;
         let eps = cfg.layer_norm_eps as f32;
-        let ln = |store: &mut TensorStore, prefix: &str| -> Result<LayerNorm, ModelError> {
-            Ok(LayerNorm {
-                gamma: vector(store, &format!("{prefix}.weight"), h)?,
-                beta: vector(store, &format!("{prefix}.bias"), h)?,
-                eps,
-            })
-        };
-        let linear = |store: &mut TensorStore,
-                      prefix: &str,
-                      rows: usize,
-                      cols: usize|
-         -> Result<Linear, ModelError> {
-            let name = format!("{prefix}.weight");
-            let t = store.take(&name)?;
-            if t.shape != [rows, cols] {
-                return Err(ModelError::Format(format!(
-                    "{name}: shape {:?}, expected [{rows}, {cols}]",
-                    t.shape
-                )));
-            }
-            // Per-token int8 quantization of the LayerNorm output that feeds
-            // the attention projections costs ~3 RP@5 points on validation
-            // (min cosine 0.993 → 0.997 with them in f32), so `Int8` keeps
-            // those in f32; `Int8All` quantizes every layer.
-            let p = match precision {
-                Precision::Int8 if prefix.contains("attention.self") => Precision::F32,
-                Precision::Int8All => Precision::Int8,
-                p => p,
-            };
-            Ok(Linear {
-                w: matrix(t, p, &name)?,
-                b: vector(store, &format!("{prefix}.bias"), rows)?,
-            })
-        };
         let word_t = store.take("embeddings.word_embeddings.weight")?;
         let word_row = match store.vocab_rows.take() {
             Some((ids, fallback)) => Some(vocab_row_map(&ids, fallback, cfg.vocab_size)?),
@@ -292,32 +342,10 @@ impl Encoder {
                 "token type embeddings: wrong size".into(),
             ));
         }
-        let ln_emb = ln(&mut store, "embeddings.LayerNorm")?;
-        let mut layers = Vec::with_capacity(cfg.num_hidden_layers);
-        for l in 0..cfg.num_hidden_layers {
-            let p = format!("encoder.layer.{l}");
-            let q = linear(&mut store, &format!("{p}.attention.self.query"), h, h)?;
-            let k = linear(&mut store, &format!("{p}.attention.self.key"), h, h)?;
-            let v = linear(&mut store, &format!("{p}.attention.self.value"), h, h)?;
-            layers.push(Layer {
-                qkv: fuse_qkv(q, k, v, precision),
-                attn_out: linear(&mut store, &format!("{p}.attention.output.dense"), h, h)?,
-                ln_attn: ln(&mut store, &format!("{p}.attention.output.LayerNorm"))?,
-                ffn_in: linear(
-                    &mut store,
-                    &format!("{p}.intermediate.dense"),
-                    cfg.intermediate_size,
-                    h,
-                )?,
-                ffn_out: linear(
-                    &mut store,
-                    &format!("{p}.output.dense"),
-                    h,
-                    cfg.intermediate_size,
-                )?,
-                ln_ffn: ln(&mut store, &format!("{p}.output.LayerNorm"))?,
-            });
-        }
+        let ln_emb = load_ln(&mut store, "embeddings.LayerNorm", h, eps)?;
+        let layers = (0..cfg.num_hidden_layers)
+            .map(|l| load_layer(&mut store, &format!("encoder.layer.{l}"), &cfg, precision))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Encoder {
             token_type0: token_type[..h].to_vec(),
             cfg,
@@ -383,8 +411,9 @@ impl Encoder {
         Ok(self.token_states(batch)?.mean_pooled())
     }
 
-    /// The last layer's token states for a batch of token-id sequences.
-    pub fn token_states(&self, batch: &[&[u32]]) -> Result<TokenStates, ModelError> {
+    /// Embedding-layer output (before the first transformer layer) for a
+    /// batch of token-id sequences.
+    pub fn embed_tokens(&self, batch: &[&[u32]]) -> Result<TokenStates, ModelError> {
         let h = self.cfg.hidden_size;
         let mut ranges = Vec::with_capacity(batch.len());
         let mut t = 0;
@@ -422,10 +451,6 @@ impl Encoder {
             }
         }
         self.ln_emb.apply(&mut x);
-        let mut bufs = Buffers::default();
-        for layer in &self.layers {
-            self.layer_forward(layer, &mut x, t, &ranges, &mut bufs);
-        }
         Ok(TokenStates {
             hidden: h,
             states: x,
@@ -433,40 +458,102 @@ impl Encoder {
         })
     }
 
-    fn layer_forward(
-        &self,
-        layer: &Layer,
-        x: &mut Vec<f32>,
-        t: usize,
-        ranges: &[std::ops::Range<usize>],
-        b: &mut Buffers,
-    ) {
-        let h = self.cfg.hidden_size;
-        layer
-            .qkv
-            .forward(x, t, &mut b.qkv, &mut b.acts, self.kernel);
-        b.ctx.clear();
-        b.ctx.resize(t * h, 0.0);
-        attention(&b.qkv, &mut b.ctx, ranges, self.cfg.num_attention_heads, h);
-        layer
-            .attn_out
-            .forward(&b.ctx, t, &mut b.tmp, &mut b.acts, self.kernel);
-        for (o, r) in b.tmp.iter_mut().zip(x.iter()) {
-            *o += r;
-        }
-        layer.ln_attn.apply(&mut b.tmp);
-        layer
-            .ffn_in
-            .forward(&b.tmp, t, &mut b.ffn, &mut b.acts, self.kernel);
-        b.ffn.iter_mut().for_each(|v| *v = gelu(*v));
-        layer
-            .ffn_out
-            .forward(&b.ffn, t, x, &mut b.acts, self.kernel);
-        for (o, r) in x.iter_mut().zip(&b.tmp) {
-            *o += r;
-        }
-        layer.ln_ffn.apply(x);
+    /// The last layer's token states for a batch of token-id sequences.
+    pub fn token_states(&self, batch: &[&[u32]]) -> Result<TokenStates, ModelError> {
+        let mut states = self.embed_tokens(batch)?;
+        self.run_layers(&mut states, 0..self.layers.len());
+        Ok(states)
     }
+
+    /// Runs layers `layers` (a sub-range of `0..num_layers`) over `states`:
+    /// with [`Self::embed_tokens`] this lets a branch (the span tagger) fork
+    /// off after any layer and the rest of the encoder continue.
+    pub fn run_layers(&self, states: &mut TokenStates, layers: std::ops::Range<usize>) {
+        let mut bufs = Buffers::default();
+        for layer in &self.layers[layers] {
+            layer_forward(layer, &self.cfg, self.kernel, states, &mut bufs);
+        }
+    }
+
+    pub fn num_layers(&self) -> usize {
+        self.layers.len()
+    }
+}
+
+/// Transformer layers without embeddings, continuing from another encoder's
+/// token states (the span tagger's own layers).
+pub struct LayerStack {
+    cfg: BertConfig,
+    kernel: Kernel,
+    layers: Vec<Layer>,
+}
+
+impl LayerStack {
+    /// Loads the layers stored under `prefixes` (e.g. `encoder.layer.3`).
+    pub fn new(
+        cfg: BertConfig,
+        store: &mut TensorStore,
+        prefixes: &[String],
+        precision: Precision,
+    ) -> Result<Self, ModelError> {
+        cfg.validate()?;
+        let layers = prefixes
+            .iter()
+            .map(|p| load_layer(store, p, &cfg, precision))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(LayerStack {
+            cfg,
+            kernel: Kernel::detect(),
+            layers,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.layers.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.layers.is_empty()
+    }
+
+    pub fn forward(&self, states: &mut TokenStates) {
+        let mut bufs = Buffers::default();
+        for layer in &self.layers {
+            layer_forward(layer, &self.cfg, self.kernel, states, &mut bufs);
+        }
+    }
+}
+
+fn layer_forward(
+    layer: &Layer,
+    cfg: &BertConfig,
+    kernel: Kernel,
+    s: &mut TokenStates,
+    b: &mut Buffers,
+) {
+    let h = cfg.hidden_size;
+    let t = s.states.len() / h.max(1);
+    let x = &mut s.states;
+    layer.qkv.forward(x, t, &mut b.qkv, &mut b.acts, kernel);
+    b.ctx.clear();
+    b.ctx.resize(t * h, 0.0);
+    attention(&b.qkv, &mut b.ctx, &s.ranges, cfg.num_attention_heads, h);
+    layer
+        .attn_out
+        .forward(&b.ctx, t, &mut b.tmp, &mut b.acts, kernel);
+    for (o, r) in b.tmp.iter_mut().zip(x.iter()) {
+        *o += r;
+    }
+    layer.ln_attn.apply(&mut b.tmp);
+    layer
+        .ffn_in
+        .forward(&b.tmp, t, &mut b.ffn, &mut b.acts, kernel);
+    b.ffn.iter_mut().for_each(|v| *v = gelu(*v));
+    layer.ffn_out.forward(&b.ffn, t, x, &mut b.acts, kernel);
+    for (o, r) in x.iter_mut().zip(&b.tmp) {
+        *o += r;
+    }
+    layer.ln_ffn.apply(x);
 }
 
 /// Token id → table row for a pruned table that keeps the rows of `kept`

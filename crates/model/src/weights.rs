@@ -61,6 +61,8 @@ pub struct TensorStore {
     /// A pruned word embedding table: which token id each row belongs to, and
     /// the id whose row replaces dropped ones (see [`GGUF_VOCAB_ROWS_KEY`]).
     pub vocab_rows: Option<(Vec<u32>, u32)>,
+    /// String metadata of a GGUF file (key → value).
+    pub metadata: HashMap<String, String>,
 }
 
 fn canonical(name: &str) -> String {
@@ -131,6 +133,11 @@ impl TensorStore {
                 .to_u32()
                 .map_err(bad)?;
             store.vocab_rows = Some((ids, fallback));
+        }
+        for (k, v) in &content.metadata {
+            if let Ok(text) = v.to_string() {
+                store.metadata.insert(k.clone(), text.clone());
+            }
         }
         for (name, info) in content.tensor_infos.iter() {
             let qt = content

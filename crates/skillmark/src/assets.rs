@@ -13,8 +13,11 @@ pub const ENCODER: &str = "encoder.gguf";
 pub const TOKENIZER: &str = "tokenizer.json";
 pub const INDEX: &str = "skills.index";
 pub const TAXONOMY: &str = "esco.bin";
+pub const TAGGER: &str = "tagger.gguf";
 /// The files a bundle must have.
 pub const REQUIRED: [&str; 4] = [ENCODER, TOKENIZER, INDEX, TAXONOMY];
+/// Files a bundle may have; when the manifest lists one, it is read and verified.
+pub const OPTIONAL: [&str; 1] = [TAGGER];
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct FileEntry {
@@ -113,6 +116,11 @@ impl AssetBytes {
             })?;
             manifest.verify(name, bytes)?;
         }
+        for name in OPTIONAL {
+            if let Some(bytes) = files.get(name) {
+                manifest.verify(name, bytes)?;
+            }
+        }
         Ok(AssetBytes { manifest, files })
     }
 
@@ -131,7 +139,18 @@ impl AssetBytes {
         for name in REQUIRED {
             files.insert(name.to_string(), read(name)?);
         }
+        let listed = Manifest::from_json(&manifest)?;
+        for name in OPTIONAL {
+            if listed.files.contains_key(name) {
+                files.insert(name.to_string(), read(name)?);
+            }
+        }
         Self::new(&manifest, files)
+    }
+
+    /// The bytes of an optional file, if the bundle has it.
+    pub fn optional(&self, name: &str) -> Option<&[u8]> {
+        self.files.get(name).map(|v| v.as_slice())
     }
 
     pub fn get(&self, name: &str) -> &[u8] {

@@ -6,14 +6,27 @@
 //! It never reads CSVs and never touches the network.
 
 pub mod assets;
+pub mod bio;
+pub mod category;
+pub mod conll;
 #[cfg(feature = "gold")]
 pub mod gold;
+pub mod highlight;
+pub mod html;
 pub mod index;
+pub mod label_spans;
 pub mod lexical;
 pub mod metrics;
 pub mod ranker;
+pub mod tagger;
+pub mod text;
 
 pub use assets::{AssetBytes, Manifest};
+pub use category::Category;
+pub use highlight::{
+    DocumentSkill, HighlightOptions, HighlightSpan, Highlighter, Highlights, LinkMode, Segment,
+    SkillLink, SpanKind,
+};
 pub use index::{Hit, SkillIndex, SkillText};
 pub use metrics::{rank_metrics, RankMetrics};
 pub use ranker::{build_index, RankedSkill, Ranker};

@@ -6,6 +6,7 @@ mod contrastive;
 mod evaluate;
 mod optim;
 mod pairs;
+mod spans;
 
 mod synth;
 mod web_bundle;
@@ -115,6 +116,8 @@ enum Cmd {
     },
     /// Generate job-ad sentences for ESCO skills with a local quantized Qwen2.5 (resumable).
     Synth(synth::SynthArgs),
+    /// Train the span tagger (SkillSpan Skill/Knowledge BIO) as a branch of the bundle's encoder.
+    Spans(spans::SpansArgs),
 }
 
 #[derive(Subcommand)]
@@ -264,6 +267,7 @@ fn main() -> Result<()> {
             },
         ),
         Cmd::Synth(args) => synth::run(args),
+        Cmd::Spans(args) => spans::run(args),
     }
 }
 

@@ -1,0 +1,206 @@
+//! BIO tags, their decoding into spans, and SkillSpan's exact-match span
+//! precision / recall / F1 (micro-averaged; Skill, Knowledge, combined).
+
+use serde::Serialize;
+
+/// One BIO tag of one layer (Skill or Knowledge).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Bio {
+    B,
+    I,
+    O,
+}
+
+impl Bio {
+    /// Reads `B`, `I`, `O` with any type suffix (`B-Skill`, `I-Knowledge`).
+    /// Anything else is `None`.
+    pub fn parse(tag: &str) -> Option<Bio> {
+        let t = tag.trim();
+        let head = t.split(['-', '_']).next().unwrap_or("");
+        match head {
+            "B" => Some(Bio::B),
+            "I" => Some(Bio::I),
+            "O" if t == "O" => Some(Bio::O),
+            _ => None,
+        }
+    }
+
+    /// The tag as written in CoNLL output for a layer named `kind` ("Skill", "Knowledge").
+    pub fn write(self, kind: &str) -> String {
+        match self {
+            Bio::B => format!("B-{kind}"),
+            Bio::I => format!("I-{kind}"),
+            Bio::O => "O".into(),
+        }
+    }
+
+    /// Class index used by the tagger's heads: B = 0, I = 1, O = 2.
+    pub fn index(self) -> usize {
+        match self {
+            Bio::B => 0,
+            Bio::I => 1,
+            Bio::O => 2,
+        }
+    }
+
+    pub fn from_index(i: usize) -> Bio {
+        match i {
+            0 => Bio::B,
+            1 => Bio::I,
+            _ => Bio::O,
+        }
+    }
+}
+
+/// Spans `(start, end)` (word indices, end exclusive) of a BIO sequence. An
+/// `I` without a preceding `B`/`I` starts a span (conlleval's convention).
+pub fn decode(tags: &[Bio]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    for (i, t) in tags.iter().enumerate() {
+        match t {
+            Bio::B => {
+                if let Some(s) = start.take() {
+                    out.push((s, i));
+                }
+                start = Some(i);
+            }
+            Bio::I => {
+                if start.is_none() {
+                    start = Some(i);
+                }
+            }
+            Bio::O => {
+                if let Some(s) = start.take() {
+                    out.push((s, i));
+                }
+            }
+        }
+    }
+    if let Some(s) = start {
+        out.push((s, tags.len()));
+    }
+    out
+}
+
+/// Precision, recall and F1 in percent, with the counts behind them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Prf {
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    pub gold: usize,
+    pub predicted: usize,
+    pub correct: usize,
+}
+
+impl Prf {
+    pub fn from_counts(gold: usize, predicted: usize, correct: usize) -> Self {
+        let p = if predicted > 0 {
+            correct as f64 / predicted as f64
+        } else {
+            0.0
+        };
+        let r = if gold > 0 {
+            correct as f64 / gold as f64
+        } else {
+            0.0
+        };
+        let f = if p + r > 0.0 {
+            2.0 * p * r / (p + r)
+        } else {
+            0.0
+        };
+        Prf {
+            precision: 100.0 * p,
+            recall: 100.0 * r,
+            f1: 100.0 * f,
+            gold,
+            predicted,
+            correct,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct SpanScores {
+    pub skill: Prf,
+    pub knowledge: Prf,
+    pub combined: Prf,
+    pub sentences: usize,
+}
+
+/// Per sentence: gold and predicted (skill tags, knowledge tags), the same
+/// length. Exact match of (sentence, start, end, type), micro-averaged.
+pub fn span_scores(pairs: &[(&[Bio], &[Bio], &[Bio], &[Bio])]) -> SpanScores {
+    let mut c = [[0usize; 3]; 2]; // [layer][gold, predicted, correct]
+    for (gs, gk, ps, pk) in pairs {
+        for (layer, (g, p)) in [(gs, ps), (gk, pk)].into_iter().enumerate() {
+            let gold = decode(g);
+            let pred = decode(p);
+            c[layer][0] += gold.len();
+            c[layer][1] += pred.len();
+            c[layer][2] += pred.iter().filter(|s| gold.contains(s)).count();
+        }
+    }
+    SpanScores {
+        skill: Prf::from_counts(c[0][0], c[0][1], c[0][2]),
+        knowledge: Prf::from_counts(c[1][0], c[1][1], c[1][2]),
+        combined: Prf::from_counts(c[0][0] + c[1][0], c[0][1] + c[1][1], c[0][2] + c[1][2]),
+        sentences: pairs.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Bio::{B, I, O};
+    use super::*;
+
+    #[test]
+    fn parses_tags() {
+        assert_eq!(Bio::parse("B-Skill"), Some(B));
+        assert_eq!(Bio::parse("I-Knowledge"), Some(I));
+        assert_eq!(Bio::parse("O"), Some(O));
+        assert_eq!(Bio::parse(" I "), Some(I));
+        assert_eq!(Bio::parse("X"), None);
+        assert_eq!(Bio::parse("Other"), None);
+        assert_eq!(B.write("Skill"), "B-Skill");
+        assert_eq!(O.write("Skill"), "O");
+    }
+
+    #[test]
+    fn decodes_well_formed_and_malformed_sequences() {
+        assert_eq!(decode(&[O, B, I, O, B, B, I]), vec![(1, 3), (4, 5), (5, 7)]);
+        // I without B starts a span; a trailing span is closed at the end.
+        assert_eq!(decode(&[I, I, O, O, I]), vec![(0, 2), (4, 5)]);
+        assert_eq!(decode(&[O, O]), vec![]);
+        assert_eq!(decode(&[]), vec![]);
+    }
+
+    #[test]
+    fn hand_computed_scores() {
+        // Sentence 1: gold skills (0,2),(3,4); predicted (0,2),(3,5) -> 1 correct of 2/2.
+        // Sentence 2: gold knowledge (1,2); predicted knowledge (1,2) and (3,4); no skills.
+        let s1 = ([B, I, O, B, O], [O; 5], [B, I, O, B, I], [O; 5]);
+        let s2 = ([O; 4], [O, B, O, O], [O; 4], [O, B, O, B]);
+        let sc = span_scores(&[(&s1.0, &s1.1, &s1.2, &s1.3), (&s2.0, &s2.1, &s2.2, &s2.3)]);
+        assert_eq!(
+            (sc.skill.gold, sc.skill.predicted, sc.skill.correct),
+            (2, 2, 1)
+        );
+        assert!((sc.skill.f1 - 50.0).abs() < 1e-9);
+        assert_eq!(
+            (
+                sc.knowledge.gold,
+                sc.knowledge.predicted,
+                sc.knowledge.correct
+            ),
+            (1, 2, 1)
+        );
+        assert!((sc.knowledge.precision - 50.0).abs() < 1e-9);
+        assert!((sc.knowledge.recall - 100.0).abs() < 1e-9);
+        // Combined: gold 3, predicted 4, correct 2 -> P 50, R 66.67, F1 57.14.
+        assert!((sc.combined.f1 - 400.0 / 7.0).abs() < 1e-9);
+        assert_eq!(span_scores(&[]).combined.f1, 0.0);
+    }
+}

@@ -1,0 +1,609 @@
+//! Text in, highlights out: skill and knowledge spans with exact offsets,
+//! each linked to ESCO skills, plus the document's skill list.
+//!
+//! Pipeline per batch of segments: words → spans (the tagger of the bundle,
+//! or exact ESCO label matches when the bundle has none) → links (the span
+//! text ranked against the skill index) → implicit skills (the segment itself
+//! ranked; skills above a higher threshold that no span names).
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use skillmark_model::engine::{l2_normalize, mean_pool};
+use skillmark_model::Precision;
+
+use crate::assets::{AssetBytes, TAGGER};
+use crate::bio::{decode, Bio};
+use crate::category::{all_categories, Category};
+use crate::index::top_k;
+use crate::label_spans::LabelMatcher;
+use crate::tagger::{run_passes, Tagged, Tagger};
+pub use crate::text::Segment;
+use crate::text::{lengths, words, OffsetCursor};
+use crate::{Ranker, SkillmarkError};
+
+/// Segments embedded together (bounds memory on huge inputs).
+const SEGMENTS_PER_BATCH: usize = 64;
+/// Words per tagger window; longer segments are cut into windows.
+pub const WINDOW_WORDS: usize = 120;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HighlightOptions {
+    /// Links scoring below this are dropped.
+    pub min_score: f32,
+    /// Links per span, the linked skill and its runner-ups.
+    pub top_k: usize,
+    /// Also report skills of a segment that no span names.
+    pub implicit: bool,
+    /// Threshold for implicit skills (sentence-level scores run higher than span scores).
+    pub implicit_min_score: f32,
+    /// What stands for a span when it is linked.
+    pub link: LinkMode,
+}
+
+/// How a span is turned into the vector that is ranked against the skill index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkMode {
+    /// The span's text embedded on its own.
+    Text,
+    /// The mean of the span's token states in its sentence (same encoder pass).
+    Context,
+    /// Both vectors added, then normalised.
+    Both,
+}
+
+impl LinkMode {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "text" => Some(Self::Text),
+            "context" => Some(Self::Context),
+            "both" => Some(Self::Both),
+            _ => None,
+        }
+    }
+}
+
+impl Default for HighlightOptions {
+    fn default() -> Self {
+        HighlightOptions {
+            min_score: 0.5,
+            top_k: 5,
+            implicit: true,
+            implicit_min_score: 0.6,
+            link: LinkMode::Text,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SpanKind {
+    Skill,
+    Knowledge,
+    Implicit,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SkillLink {
+    pub uri: String,
+    pub label: String,
+    pub score: f32,
+    pub category: Category,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HighlightSpan {
+    pub start: usize,
+    pub end: usize,
+    pub start_char: usize,
+    pub end_char: usize,
+    pub start_utf16: usize,
+    pub end_utf16: usize,
+    pub text: String,
+    pub kind: SpanKind,
+    pub confidence: f32,
+    pub links: Vec<SkillLink>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentSkill {
+    pub uri: String,
+    pub label: String,
+    pub description: String,
+    pub category: Category,
+    pub skill_type: String,
+    pub count: usize,
+    pub best_score: f32,
+    pub implicit: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Highlights {
+    pub spans: Vec<HighlightSpan>,
+    pub skills: Vec<DocumentSkill>,
+    pub segments: usize,
+}
+
+/// A span found in a window before linking: words `a..b` of the window, byte
+/// range, kind, confidence, and the skill a lexical match names.
+struct RawSpan {
+    a: usize,
+    b: usize,
+    start: usize,
+    end: usize,
+    kind: SpanKind,
+    confidence: f32,
+    named: Option<u32>,
+}
+
+pub struct Highlighter {
+    pub ranker: Ranker,
+    pub tagger: Option<Tagger>,
+    lexicon: LabelMatcher,
+    categories: Vec<Category>,
+    defaults: HighlightOptions,
+}
+
+impl Highlighter {
+    pub fn from_assets(assets: &AssetBytes, precision: Precision) -> Result<Self, SkillmarkError> {
+        let ranker = Ranker::from_assets(assets, precision)?;
+        let tagger = match assets.optional(TAGGER) {
+            Some(bytes) => {
+                let t = Tagger::from_gguf(bytes, precision)?;
+                let enc = &assets.manifest.files[crate::assets::ENCODER].sha256;
+                if &t.encoder_sha256 != enc {
+                    return Err(SkillmarkError::Mismatch(format!(
+                        "tagger.gguf was trained on encoder {} but encoder.gguf is {enc}: retrain it with `skillmark-train spans --ship`",
+                        t.encoder_sha256
+                    )));
+                }
+                Some(t)
+            }
+            None => None,
+        };
+        let lexicon = LabelMatcher::new(&ranker.taxonomy);
+        let categories = all_categories(&ranker.taxonomy);
+        let mut defaults = HighlightOptions::default();
+        if let Some(h) = assets.manifest.rest.get("highlight") {
+            if let Some(v) = h.get("min_score").and_then(|v| v.as_f64()) {
+                defaults.min_score = v as f32;
+            }
+            if let Some(v) = h.get("implicit_min_score").and_then(|v| v.as_f64()) {
+                defaults.implicit_min_score = v as f32;
+            }
+        }
+        Ok(Highlighter {
+            ranker,
+            tagger,
+            lexicon,
+            categories,
+            defaults,
+        })
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn load_dir(dir: &std::path::Path, precision: Precision) -> Result<Self, SkillmarkError> {
+        Self::from_assets(&AssetBytes::read_dir(dir)?, precision)
+    }
+
+    /// The bundle's default options (thresholds recorded in its manifest).
+    pub fn default_options(&self) -> HighlightOptions {
+        self.defaults.clone()
+    }
+
+    pub fn segments(&self, text: &str) -> Vec<Segment> {
+        crate::text::segments(text)
+    }
+
+    pub fn highlight(&self, text: &str, opts: &HighlightOptions) -> Highlights {
+        self.highlight_segments(text, &self.segments(text), opts)
+    }
+
+    /// Highlights of the given segments of `text` (offsets relative to all of `text`).
+    /// Segments outside the text or not on char boundaries are skipped.
+    pub fn highlight_segments(
+        &self,
+        text: &str,
+        segments: &[Segment],
+        opts: &HighlightOptions,
+    ) -> Highlights {
+        let valid: Vec<Segment> = segments
+            .iter()
+            .copied()
+            .filter(|s| {
+                s.start < s.end
+                    && s.end <= text.len()
+                    && text.is_char_boundary(s.start)
+                    && text.is_char_boundary(s.end)
+            })
+            .collect();
+        let mut out = Highlights {
+            segments: valid.len(),
+            ..Default::default()
+        };
+        let mut doc: HashMap<u32, DocumentSkill> = HashMap::new();
+        let mut order: Vec<u32> = Vec::new();
+        let mut spans: Vec<(RawSpan, Vec<(u32, f32)>)> = Vec::new();
+        for batch in valid.chunks(SEGMENTS_PER_BATCH) {
+            let windows: Vec<Vec<(usize, usize)>> = batch
+                .iter()
+                .flat_map(|s| {
+                    let w = words(text, s.start, s.end);
+                    w.chunks(WINDOW_WORDS)
+                        .map(|c| c.to_vec())
+                        .collect::<Vec<_>>()
+                })
+                .filter(|w| !w.is_empty())
+                .collect();
+            match self.batch(text, &windows, opts) {
+                Ok(linked) => spans.extend(linked),
+                Err(_) => continue, // an encoder failure on one batch loses that batch only
+            }
+        }
+        spans.sort_by_key(|(s, _)| (s.start, s.end));
+        let mut cursor = OffsetCursor::new(text);
+        for (raw, links) in spans {
+            let (start_char, start_utf16) = cursor.at(raw.start);
+            let (nc, nu) = lengths(&text[raw.start..raw.end]);
+            // A span counts for the skill it links to; an implicit span for each of its skills.
+            let counted = if raw.kind == SpanKind::Implicit {
+                links.len()
+            } else {
+                1
+            };
+            for &(skill, score) in links.iter().take(counted) {
+                let entry = doc.entry(skill).or_insert_with(|| {
+                    order.push(skill);
+                    let mut d = self.document_skill(skill as usize);
+                    d.implicit = true;
+                    d
+                });
+                entry.count += 1;
+                entry.best_score = entry.best_score.max(score);
+                entry.implicit &= raw.kind == SpanKind::Implicit;
+            }
+            out.spans.push(HighlightSpan {
+                start: raw.start,
+                end: raw.end,
+                start_char,
+                end_char: start_char + nc,
+                start_utf16,
+                end_utf16: start_utf16 + nu,
+                text: text[raw.start..raw.end].to_string(),
+                kind: raw.kind,
+                confidence: raw.confidence,
+                links: links.iter().map(|&(s, sc)| self.link_of(s, sc)).collect(),
+            });
+        }
+        out.skills = order.into_iter().filter_map(|s| doc.remove(&s)).collect();
+        out.skills.sort_by(|a, b| {
+            a.implicit
+                .cmp(&b.implicit)
+                .then(b.count.cmp(&a.count))
+                .then(b.best_score.total_cmp(&a.best_score))
+        });
+        out
+    }
+
+    /// Label, description and category of a skill, for hover cards.
+    pub fn skill(&self, uri: &str) -> Option<DocumentSkill> {
+        self.ranker
+            .taxonomy
+            .skill_by_uri(uri)
+            .map(|i| self.document_skill(i))
+    }
+
+    pub fn category(&self, skill: usize) -> Category {
+        self.categories
+            .get(skill)
+            .copied()
+            .unwrap_or(Category::Technical)
+    }
+
+    fn document_skill(&self, i: usize) -> DocumentSkill {
+        let s = &self.ranker.taxonomy.skills[i];
+        DocumentSkill {
+            uri: s.uri.clone(),
+            label: s.preferred_label.clone(),
+            description: s.description.clone(),
+            category: self.category(i),
+            skill_type: s.skill_type.to_string(),
+            count: 0,
+            best_score: 0.0,
+            implicit: false,
+        }
+    }
+
+    fn link_of(&self, skill: u32, score: f32) -> SkillLink {
+        let s = &self.ranker.taxonomy.skills[skill as usize];
+        SkillLink {
+            uri: s.uri.clone(),
+            label: s.preferred_label.clone(),
+            score,
+            category: self.category(skill as usize),
+        }
+    }
+
+    /// Spans, links and implicit skills of a batch of windows.
+    fn batch(
+        &self,
+        text: &str,
+        windows: &[Vec<(usize, usize)>],
+        opts: &HighlightOptions,
+    ) -> Result<Vec<(RawSpan, Vec<(u32, f32)>)>, SkillmarkError> {
+        let passes = self.passes(text, windows)?;
+        let found: Vec<Vec<RawSpan>> = windows
+            .iter()
+            .zip(&passes)
+            .map(|(w, p)| self.find_spans(text, w, p))
+            .collect();
+        self.link(text, windows, &passes, found, opts)
+    }
+
+    /// One encoder pass per window (tagger branch included when the bundle has one).
+    fn passes(
+        &self,
+        text: &str,
+        windows: &[Vec<(usize, usize)>],
+    ) -> Result<Vec<Tagged>, SkillmarkError> {
+        let words: Vec<Vec<&str>> = windows
+            .iter()
+            .map(|w| w.iter().map(|&(s, e)| &text[s..e]).collect())
+            .collect();
+        let enc = &self.ranker.encoder;
+        run_passes(
+            &enc.encoder,
+            &enc.tokenizer,
+            &words,
+            self.tagger.as_ref(),
+            true,
+        )
+    }
+
+    /// Spans of one window: the tagger's, or exact ESCO label matches.
+    fn find_spans(&self, text: &str, w: &[(usize, usize)], pass: &Tagged) -> Vec<RawSpan> {
+        let raw = |a: usize, b: usize, kind, confidence, named| RawSpan {
+            a,
+            b,
+            start: w[a].0,
+            end: w[b - 1].1,
+            kind,
+            confidence,
+            named,
+        };
+        if let Some(tags) = &pass.tags {
+            let mut out = Vec::new();
+            for (kind, bio, prob) in [
+                (SpanKind::Skill, &tags.skill, &tags.skill_prob),
+                (SpanKind::Knowledge, &tags.knowledge, &tags.knowledge_prob),
+            ] {
+                for (a, b) in decode(bio) {
+                    let conf = prob[a..b].iter().sum::<f32>() / (b - a) as f32;
+                    out.push(raw(a, b, kind, conf, None));
+                }
+            }
+            return out;
+        }
+        self.lexicon
+            .find(text, w)
+            .into_iter()
+            .map(|(a, b, skill)| {
+                let kind = if self.ranker.taxonomy.skills[skill as usize].skill_type
+                    == esco::SkillType::Knowledge
+                {
+                    SpanKind::Knowledge
+                } else {
+                    SpanKind::Skill
+                };
+                raw(a, b, kind, 1.0, Some(skill))
+            })
+            .collect()
+    }
+
+    /// The vector a span is ranked with, per `mode`. `text_vec` is the span text's embedding.
+    fn span_vector(
+        pass: &Tagged,
+        h: usize,
+        a: usize,
+        b: usize,
+        text_vec: Option<&Vec<f32>>,
+        mode: LinkMode,
+    ) -> Vec<f32> {
+        let ctx = || {
+            let first = pass.first_token[a..b].iter().flatten().next().copied();
+            let end = pass.first_token[b..]
+                .iter()
+                .flatten()
+                .next()
+                .copied()
+                .unwrap_or(pass.tokens.saturating_sub(1));
+            match first {
+                Some(f) if end > f => mean_pool(&pass.states[f * h..end * h], h),
+                _ => vec![0.0; h],
+            }
+        };
+        match (mode, text_vec) {
+            (LinkMode::Text, Some(t)) => t.clone(),
+            (LinkMode::Both, Some(t)) => {
+                let mut v: Vec<f32> = ctx().iter().zip(t).map(|(a, b)| a + b).collect();
+                l2_normalize(&mut v);
+                v
+            }
+            _ => ctx(),
+        }
+    }
+
+    /// Links every span and adds the implicit skills of each window.
+    fn link(
+        &self,
+        text: &str,
+        windows: &[Vec<(usize, usize)>],
+        passes: &[Tagged],
+        found: Vec<Vec<RawSpan>>,
+        opts: &HighlightOptions,
+    ) -> Result<Vec<(RawSpan, Vec<(u32, f32)>)>, SkillmarkError> {
+        let h = self.ranker.encoder.dim();
+        let span_texts: Vec<&str> = found
+            .iter()
+            .flatten()
+            .map(|s| &text[s.start..s.end])
+            .collect();
+        let text_vecs = if opts.link != LinkMode::Context && !span_texts.is_empty() {
+            self.ranker.encoder.embed(&span_texts)?
+        } else {
+            Vec::new()
+        };
+        let mut queries: Vec<Vec<f32>> = Vec::new();
+        for (spans, pass) in found.iter().zip(passes) {
+            for s in spans {
+                let tv = text_vecs.get(queries.len());
+                queries.push(Self::span_vector(pass, h, s.a, s.b, tv, opts.link));
+            }
+        }
+        if opts.implicit {
+            for p in passes {
+                queries.push(mean_pool(&p.states, h));
+            }
+        }
+        let scores = if queries.is_empty() {
+            Vec::new()
+        } else {
+            self.ranker.index.score_all(&queries)
+        };
+        let mut out = Vec::new();
+        let mut q = 0;
+        let mut window_named: Vec<Vec<u32>> = Vec::with_capacity(windows.len());
+        for spans in found {
+            let mut named = Vec::new();
+            for s in spans {
+                let sc = &scores[q];
+                q += 1;
+                let mut links: Vec<(u32, f32)> = Vec::new();
+                if let Some(n) = s.named {
+                    links.push((n, sc[n as usize]));
+                }
+                for h in top_k(sc, opts.top_k + 1) {
+                    if links.len() >= opts.top_k {
+                        break;
+                    }
+                    if h.score >= opts.min_score && !links.iter().any(|l| l.0 == h.skill) {
+                        links.push((h.skill, h.score));
+                    }
+                }
+                links.truncate(opts.top_k);
+                if let Some(l) = links.first() {
+                    named.push(l.0);
+                }
+                out.push((s, links));
+            }
+            window_named.push(named);
+        }
+        if opts.implicit {
+            for (w, named) in windows.iter().zip(&window_named) {
+                let sc = &scores[q];
+                q += 1;
+                let links: Vec<(u32, f32)> = top_k(sc, opts.top_k)
+                    .into_iter()
+                    .filter(|h| h.score >= opts.implicit_min_score && !named.contains(&h.skill))
+                    .map(|h| (h.skill, h.score))
+                    .collect();
+                if let Some(&(_, best)) = links.first() {
+                    let span = RawSpan {
+                        a: 0,
+                        b: w.len(),
+                        start: w[0].0,
+                        end: w[w.len() - 1].1,
+                        kind: SpanKind::Implicit,
+                        confidence: best,
+                        named: None,
+                    };
+                    out.push((span, links));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Skill and knowledge tags of word sequences (CoNLL tokens): the
+    /// tagger's, or exact ESCO label matches when the bundle has none.
+    pub fn tag_words(
+        &self,
+        sentences: &[Vec<&str>],
+    ) -> Result<Vec<(Vec<Bio>, Vec<Bio>)>, SkillmarkError> {
+        let mut out = Vec::with_capacity(sentences.len());
+        for chunk in sentences.chunks(256) {
+            let enc = &self.ranker.encoder;
+            if let Some(t) = &self.tagger {
+                for p in t.tag(&enc.encoder, &enc.tokenizer, chunk, false)? {
+                    let w = p.tags.expect("the tagger ran");
+                    out.push((w.skill, w.knowledge));
+                }
+                continue;
+            }
+            for words in chunk {
+                let mut text = String::new();
+                let mut ranges = Vec::new();
+                for w in words {
+                    if !text.is_empty() {
+                        text.push(' ');
+                    }
+                    ranges.push((text.len(), text.len() + w.len()));
+                    text.push_str(w);
+                }
+                let mut tags = (vec![Bio::O; words.len()], vec![Bio::O; words.len()]);
+                for (a, b, skill) in self.lexicon.find(&text, &ranges) {
+                    let layer = if self.ranker.taxonomy.skills[skill as usize].skill_type
+                        == esco::SkillType::Knowledge
+                    {
+                        &mut tags.1
+                    } else {
+                        &mut tags.0
+                    };
+                    layer[a] = Bio::B;
+                    layer[a + 1..b].iter_mut().for_each(|t| *t = Bio::I);
+                }
+                out.push(tags);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Scores of every skill for given spans (byte ranges) of one sentence,
+    /// linked per `mode` (for measuring the link modes).
+    pub fn span_link_scores(
+        &self,
+        sentence: &str,
+        spans: &[(usize, usize)],
+        mode: LinkMode,
+    ) -> Result<Vec<Vec<f32>>, SkillmarkError> {
+        let w = words(sentence, 0, sentence.len());
+        let passes = self.passes(sentence, std::slice::from_ref(&w))?;
+        let h = self.ranker.encoder.dim();
+        let texts: Vec<&str> = spans.iter().map(|&(s, e)| &sentence[s..e]).collect();
+        let text_vecs = self.ranker.encoder.embed(&texts)?;
+        let queries: Vec<Vec<f32>> = spans
+            .iter()
+            .zip(&text_vecs)
+            .map(|(&(s, e), tv)| {
+                let a = w.iter().position(|&(_, we)| we > s).unwrap_or(w.len());
+                let b = w
+                    .iter()
+                    .rposition(|&(ws, _)| ws < e)
+                    .map_or(a, |i| i + 1)
+                    .max(a);
+                if a >= b {
+                    tv.clone()
+                } else {
+                    Self::span_vector(&passes[0], h, a, b, Some(tv), mode)
+                }
+            })
+            .collect();
+        Ok(self.ranker.index.score_all(&queries))
+    }
+}

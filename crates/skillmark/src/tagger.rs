@@ -1,0 +1,309 @@
+//! The span tagger: a branch of the sentence encoder that tags every word
+//! with Skill and Knowledge BIO tags (SkillSpan's two layers).
+//!
+//! The encoder runs its layers `0..K` once (K = the branch layer); the tagger
+//! continues from those token states with its own L layers and a linear
+//! classifier (6 logits: Skill B/I/O, Knowledge B/I/O), while the ranker
+//! continues with the encoder's layers `K..`. Each word's tags come from its
+//! first word piece ([`align_words`], shared with the trainer).
+
+use skillmark_model::engine::{LayerStack, TokenStates};
+use skillmark_model::sentence::length_sorted_passes;
+use skillmark_model::{Encoder, Precision, TensorStore, TextTokenizer};
+
+use crate::bio::Bio;
+use crate::SkillmarkError;
+
+pub use crate::assets::TAGGER;
+/// GGUF metadata keys of a tagger file.
+pub const KEY_BRANCH_LAYER: &str = "skillmark.tagger.branch_layer";
+pub const KEY_LAYERS: &str = "skillmark.tagger.layers";
+pub const KEY_LABELS: &str = "skillmark.tagger.labels";
+pub const KEY_ENCODER_SHA256: &str = "skillmark.tagger.encoder_sha256";
+pub const KEY_TRAIN_CONFIG: &str = "skillmark.tagger.train_config";
+pub const KEY_TRAIN_CONFIG_SHA256: &str = "skillmark.tagger.train_config_sha256";
+/// The classifier's outputs, in order.
+pub const LABELS: [&str; 6] = [
+    "B-Skill",
+    "I-Skill",
+    "O-Skill",
+    "B-Knowledge",
+    "I-Knowledge",
+    "O-Knowledge",
+];
+pub const CLASSIFIER_WEIGHT: &str = "classifier.weight";
+pub const CLASSIFIER_BIAS: &str = "classifier.bias";
+/// Tokens per tagger pass.
+const TOKENS_PER_PASS: usize = 4096;
+
+/// Word pieces of a word sequence and the first piece of each word.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlignedWords {
+    pub ids: Vec<u32>,
+    /// Token index of each word's first piece; `None` when the word produced
+    /// no piece or fell past truncation.
+    pub first_token: Vec<Option<usize>>,
+}
+
+/// Tokenizes `words` joined by single spaces and maps each word to its first
+/// word piece. Trainer and runtime both tokenize through here.
+pub fn align_words(tok: &TextTokenizer, words: &[&str]) -> Result<AlignedWords, SkillmarkError> {
+    let mut text = String::new();
+    let mut starts = Vec::with_capacity(words.len());
+    for w in words {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        starts.push(text.len());
+        text.push_str(w);
+    }
+    let enc = tok.encode(&text)?;
+    let mut first_token = vec![None; words.len()];
+    for (t, &(s, e)) in enc.offsets.iter().enumerate() {
+        if s == e {
+            continue; // [CLS], [SEP]
+        }
+        let w = starts.partition_point(|&x| x <= s).saturating_sub(1);
+        if let Some(slot) = first_token.get_mut(w) {
+            slot.get_or_insert(t);
+        }
+    }
+    Ok(AlignedWords {
+        ids: enc.ids,
+        first_token,
+    })
+}
+
+/// Tags of one word sequence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WordTags {
+    pub skill: Vec<Bio>,
+    pub knowledge: Vec<Bio>,
+    /// Per word: probability of its skill tag and of its knowledge tag.
+    pub skill_prob: Vec<f32>,
+    pub knowledge_prob: Vec<f32>,
+}
+
+pub struct Tagger {
+    pub branch_layer: usize,
+    layers: LayerStack,
+    classifier: Vec<f32>,
+    bias: Vec<f32>,
+    hidden: usize,
+    /// sha256 of the encoder.gguf the tagger was trained on.
+    pub encoder_sha256: String,
+}
+
+impl Tagger {
+    pub fn from_gguf(bytes: &[u8], precision: Precision) -> Result<Self, SkillmarkError> {
+        let bad = |m: String| SkillmarkError::Asset {
+            file: TAGGER.into(),
+            message: m,
+        };
+        let mut store = TensorStore::from_gguf(bytes)?;
+        let cfg = store
+            .config
+            .clone()
+            .ok_or_else(|| bad("carries no BERT config".into()))?;
+        let meta = |k: &str| {
+            store
+                .metadata
+                .get(k)
+                .cloned()
+                .ok_or_else(|| bad(format!("metadata {k} missing")))
+        };
+        let branch_layer: usize = meta(KEY_BRANCH_LAYER)?
+            .parse()
+            .map_err(|_| bad("bad branch layer".into()))?;
+        let n: usize = meta(KEY_LAYERS)?
+            .parse()
+            .map_err(|_| bad("bad layer count".into()))?;
+        let encoder_sha256 = meta(KEY_ENCODER_SHA256)?;
+        if meta(KEY_LABELS)? != LABELS.join(",") {
+            return Err(bad("unknown label set".into()));
+        }
+        let prefixes: Vec<String> = (branch_layer..branch_layer + n)
+            .map(|l| format!("encoder.layer.{l}"))
+            .collect();
+        let layers = LayerStack::new(cfg.clone(), &mut store, &prefixes, precision)?;
+        let h = cfg.hidden_size;
+        let classifier = store.take(CLASSIFIER_WEIGHT)?.to_f32();
+        let bias = store.take(CLASSIFIER_BIAS)?.to_f32();
+        if classifier.len() != LABELS.len() * h || bias.len() != LABELS.len() {
+            return Err(bad("classifier has the wrong shape".into()));
+        }
+        Ok(Tagger {
+            branch_layer,
+            layers,
+            classifier,
+            bias,
+            hidden: h,
+            encoder_sha256,
+        })
+    }
+
+    pub fn layers(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// Runs the tagger layers and the classifier over states after the branch
+    /// layer (consumed); returns 6 probabilities per token (two softmaxes).
+    pub fn probabilities(&self, mut states: TokenStates) -> Vec<[f32; 6]> {
+        self.layers.forward(&mut states);
+        let h = self.hidden;
+        states
+            .states
+            .chunks_exact(h)
+            .map(|x| {
+                let mut z = [0f32; 6];
+                for (k, zk) in z.iter_mut().enumerate() {
+                    let w = &self.classifier[k * h..(k + 1) * h];
+                    *zk = self.bias[k] + w.iter().zip(x).map(|(a, b)| a * b).sum::<f32>();
+                }
+                for head in z.chunks_exact_mut(3) {
+                    let m = head.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+                    let mut sum = 0.0;
+                    for v in head.iter_mut() {
+                        *v = (*v - m).exp();
+                        sum += *v;
+                    }
+                    head.iter_mut().for_each(|v| *v /= sum);
+                }
+                z
+            })
+            .collect()
+    }
+
+    /// Tags word sequences. With `ranker_states`, each result also holds the
+    /// encoder's last-layer token states (the ranker branch of the same pass).
+    pub fn tag(
+        &self,
+        encoder: &Encoder,
+        tok: &TextTokenizer,
+        sentences: &[Vec<&str>],
+        ranker_states: bool,
+    ) -> Result<Vec<Tagged>, SkillmarkError> {
+        run_passes(encoder, tok, sentences, Some(self), ranker_states)
+    }
+}
+
+/// One word sequence after a pass: word tags (when a tagger ran), the first
+/// piece of each word, and the last-layer token states (when asked for).
+#[derive(Clone, Debug)]
+pub struct Tagged {
+    pub tags: Option<WordTags>,
+    pub first_token: Vec<Option<usize>>,
+    pub tokens: usize,
+    pub states: Vec<f32>,
+}
+
+/// Encoder passes over word sequences: layers `0..K`, the tagger's branch
+/// (if any), then the encoder's remaining layers (if `ranker_states`).
+pub fn run_passes(
+    encoder: &Encoder,
+    tok: &TextTokenizer,
+    sentences: &[Vec<&str>],
+    tagger: Option<&Tagger>,
+    ranker_states: bool,
+) -> Result<Vec<Tagged>, SkillmarkError> {
+    let aligned: Vec<AlignedWords> = sentences
+        .iter()
+        .map(|w| align_words(tok, w))
+        .collect::<Result<_, _>>()?;
+    let ids: Vec<&[u32]> = aligned.iter().map(|a| a.ids.as_slice()).collect();
+    let h = encoder.hidden_size();
+    let n = encoder.num_layers();
+    let k = tagger.map_or(n, |t| t.branch_layer.min(n));
+    let mut out: Vec<Option<Tagged>> = vec![None; sentences.len()];
+    for pass in length_sorted_passes(&ids, TOKENS_PER_PASS) {
+        let batch: Vec<&[u32]> = pass.iter().map(|&i| ids[i]).collect();
+        let mut states = encoder.embed_tokens(&batch)?;
+        encoder.run_layers(&mut states, 0..k);
+        let ranges = states.ranges.clone();
+        let probs = match (tagger, ranker_states) {
+            (Some(t), true) => Some(t.probabilities(states.clone())),
+            (Some(t), false) => Some(t.probabilities(std::mem::replace(
+                &mut states,
+                TokenStates {
+                    hidden: h,
+                    states: Vec::new(),
+                    ranges: Vec::new(),
+                },
+            ))),
+            (None, _) => None,
+        };
+        if ranker_states {
+            encoder.run_layers(&mut states, k..n);
+        }
+        for (&i, r) in pass.iter().zip(&ranges) {
+            let a = &aligned[i];
+            out[i] = Some(Tagged {
+                tags: probs
+                    .as_ref()
+                    .map(|p| word_tags(&p[r.clone()], &a.first_token)),
+                first_token: a.first_token.clone(),
+                tokens: r.end - r.start,
+                states: if ranker_states {
+                    states.states[r.start * h..r.end * h].to_vec()
+                } else {
+                    Vec::new()
+                },
+            });
+        }
+    }
+    Ok(out
+        .into_iter()
+        .map(|t| t.expect("every sentence ran"))
+        .collect())
+}
+
+/// Word tags from token probabilities: each word takes its first piece's argmax.
+pub fn word_tags(probs: &[[f32; 6]], first_token: &[Option<usize>]) -> WordTags {
+    let mut t = WordTags {
+        skill: Vec::new(),
+        knowledge: Vec::new(),
+        skill_prob: Vec::new(),
+        knowledge_prob: Vec::new(),
+    };
+    for f in first_token {
+        let p = f
+            .and_then(|i| probs.get(i))
+            .copied()
+            .unwrap_or([0.0, 0.0, 1.0, 0.0, 0.0, 1.0]);
+        let (s, sp) = argmax3(&p[0..3]);
+        let (k, kp) = argmax3(&p[3..6]);
+        t.skill.push(s);
+        t.skill_prob.push(sp);
+        t.knowledge.push(k);
+        t.knowledge_prob.push(kp);
+    }
+    t
+}
+
+fn argmax3(p: &[f32]) -> (Bio, f32) {
+    let mut best = 2;
+    for i in 0..3 {
+        if p[i] > p[best] {
+            best = i;
+        }
+    }
+    (Bio::from_index(best), p[best])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_piece_carries_the_word() {
+        let p = [
+            [0.1, 0.1, 0.8, 0.0, 0.0, 1.0],
+            [0.7, 0.2, 0.1, 0.0, 0.6, 0.4],
+            [0.0, 0.9, 0.1, 0.0, 0.0, 1.0],
+        ];
+        let t = word_tags(&p, &[Some(1), None, Some(2), Some(0)]);
+        assert_eq!(t.skill, vec![Bio::B, Bio::O, Bio::I, Bio::O]);
+        assert_eq!(t.knowledge, vec![Bio::I, Bio::O, Bio::O, Bio::O]);
+        assert!((t.skill_prob[0] - 0.7).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,143 @@
+//! The highlight pipeline on the shipped `assets/`.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use skillmark::{HighlightOptions, Highlighter, SpanKind};
+use skillmark_model::Precision;
+
+fn highlighter() -> &'static Highlighter {
+    static H: OnceLock<Highlighter> = OnceLock::new();
+    H.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets");
+        Highlighter::load_dir(&dir, Precision::Int8).expect("shipped assets load")
+    })
+}
+
+/// Every span's offsets point at its text, in bytes, chars and UTF-16 units.
+fn assert_offsets(text: &str, h: &skillmark::Highlights) {
+    for s in &h.spans {
+        assert_eq!(&text[s.start..s.end], s.text);
+        assert_eq!(text[..s.start].chars().count(), s.start_char);
+        assert_eq!(text[..s.end].chars().count(), s.end_char);
+        assert_eq!(text[..s.start].encode_utf16().count(), s.start_utf16);
+        assert_eq!(text[..s.end].encode_utf16().count(), s.end_utf16);
+        assert!(!s.text.trim().is_empty());
+        assert_eq!(s.text, s.text.trim());
+    }
+}
+
+#[test]
+fn finds_and_links_skills_with_exact_offsets() {
+    let text = "Über uns 😀\n\n  •\u{a0}Strong experience with Python and SQL.\n- You will manage a team of nurses; first aid is a plus!";
+    let h = highlighter().highlight(text, &HighlightOptions::default());
+    assert_eq!(h.segments, 4);
+    assert_offsets(text, &h);
+    let python = h
+        .spans
+        .iter()
+        .find(|s| s.text == "Python")
+        .expect("Python is highlighted");
+    assert_ne!(python.kind, SpanKind::Implicit);
+    assert!(
+        python.links[0].label.starts_with("Python"),
+        "{:?}",
+        python.links
+    );
+    assert!(!h.skills.is_empty());
+    let json = serde_json::to_value(&h).unwrap();
+    assert!(json["spans"][0].get("startUtf16").is_some());
+    assert!(json["skills"][0].get("bestScore").is_some());
+}
+
+#[test]
+fn empty_and_whitespace_inputs_give_nothing() {
+    for t in ["", "   \n\t\u{a0}\n", "• • •"] {
+        let h = highlighter().highlight(t, &HighlightOptions::default());
+        assert!(h.spans.is_empty() && h.skills.is_empty(), "{t:?}");
+    }
+}
+
+#[test]
+fn segments_stream_to_the_same_result() {
+    let text = "We need Java developers.\nKnowledge of Docker and Kubernetes. Teamwork matters.";
+    let hl = highlighter();
+    let opts = HighlightOptions::default();
+    let whole = hl.highlight(text, &opts);
+    let mut spans = Vec::new();
+    for seg in hl.segments(text) {
+        spans.extend(hl.highlight_segments(text, &[seg], &opts).spans);
+    }
+    assert_eq!(whole.spans, spans);
+    // Out-of-range or split-char segments are ignored, not a panic.
+    let bad = [
+        skillmark::Segment {
+            start: 3,
+            end: 10_000,
+        },
+        skillmark::Segment { start: 0, end: 0 },
+    ];
+    assert!(hl.highlight_segments(text, &bad, &opts).spans.is_empty());
+}
+
+#[test]
+fn huge_and_hostile_input_does_not_panic() {
+    let mut text = String::new();
+    for i in 0..400 {
+        text.push_str(&format!(
+            "Line {i}: <b>Python</b> &amp; SQL\u{0}\u{200B} ąčę 😀 {}\n",
+            "x".repeat(i % 50)
+        ));
+    }
+    text.push_str(&"a".repeat(5000));
+    let h = highlighter().highlight(
+        &text,
+        &HighlightOptions {
+            implicit: false,
+            ..Default::default()
+        },
+    );
+    assert_offsets(&text, &h);
+    assert!(!h.spans.is_empty());
+}
+
+#[test]
+fn hover_card_lookup() {
+    let hl = highlighter();
+    let tax = &hl.ranker.taxonomy;
+    let uri = &tax.skills[tax.skill_by_label("Python (computer programming)").unwrap()].uri;
+    let s = hl.skill(uri).unwrap();
+    assert_eq!(s.category, skillmark::Category::Technology);
+    assert_eq!(s.skill_type, "knowledge");
+    assert!(hl.skill("nope").is_none());
+}
+
+#[test]
+fn categories_follow_the_documented_mapping() {
+    use skillmark::Category::*;
+    let hl = highlighter();
+    let tax = &hl.ranker.taxonomy;
+    for (label, want) in [
+        ("Python (computer programming)", Technology),
+        ("SQL", Technology),
+        ("use spreadsheets software", Technology),
+        ("work in teams", Soft),
+        ("English", Soft),
+        ("show initiative", Soft),
+        ("manage staff", Business),
+        ("accounting", Business),
+        ("operate forklift", Technical),
+        ("welding techniques", Technical),
+        ("install plumbing systems", Technical),
+    ] {
+        let i = tax
+            .skill_by_label(label)
+            .unwrap_or_else(|| panic!("{label} is an ESCO label"));
+        let paths: Vec<Vec<&str>> = tax
+            .ancestry(i)
+            .into_iter()
+            .map(|p| p.into_iter().filter_map(|n| tax.node_label(n)).collect())
+            .collect();
+        assert_eq!(hl.category(i), want, "{label}: {paths:?}");
+    }
+}

@@ -1,0 +1,611 @@
+//! `skillmark-train spans`: trains the span tagger (Skill / Knowledge BIO) as
+//! a branch of the shipped encoder and writes `tagger.gguf`.
+//!
+//! The encoder's layers `0..K` stay frozen (the ranker shares them), so their
+//! output is computed once with the runtime engine (f32) and cached; training
+//! runs only the tagger's L layers (initialised from the encoder's layers
+//! `K..K+L`) and its classifier, in Candle. Model selection on SkillSpan dev
+//! (combined span F1, early stopping); never trained on dev.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use candle_core::{DType, Device, Tensor, D};
+use candle_nn::{linear, AdamW, Linear, Module, Optimizer, ParamsAdamW, VarBuilder, VarMap};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::{Deserialize, Serialize};
+use skillmark::assets::{sha256_hex, Manifest, ENCODER, MANIFEST, TOKENIZER};
+use skillmark::bio::{span_scores, Bio, SpanScores};
+use skillmark::conll::Conll;
+use skillmark::tagger::{self, align_words, Tagger, TAGGER};
+use skillmark_model::candle_bert::{attention_bias, Layer, Mode};
+use skillmark_model::weights::write_gguf;
+use skillmark_model::{BertConfig, Encoder, ExportType, Precision, TensorStore, TextTokenizer};
+
+#[derive(clap::Args, Clone, Serialize, Deserialize, PartialEq, Debug)]
+pub struct SpansArgs {
+    /// Asset bundle with the encoder to branch from (encoder.gguf, tokenizer.json, manifest.json).
+    #[arg(long, default_value = "assets")]
+    pub model: PathBuf,
+    /// SkillSpan folder: trains on *_train.conll, selects on *_dev.conll.
+    #[arg(long, default_value = "../shared/data/skillspan")]
+    pub data: PathBuf,
+    /// K: the tagger reads the encoder's states after layer K (0 = embeddings).
+    #[arg(long, default_value_t = 3)]
+    pub branch_layer: usize,
+    /// L: transformer layers the tagger owns (copies of the encoder's layers K..K+L).
+    #[arg(long, default_value_t = 2)]
+    pub layers: usize,
+    #[arg(long, default_value_t = 6)]
+    pub epochs: usize,
+    #[arg(long, default_value_t = 16)]
+    pub batch: usize,
+    /// Learning rate of the tagger layers.
+    #[arg(long, default_value_t = 1e-4)]
+    pub lr: f64,
+    /// Learning rate of the classifier.
+    #[arg(long, default_value_t = 1e-3)]
+    pub head_lr: f64,
+    /// Share of the steps spent warming the learning rate up (then linear decay to 0).
+    #[arg(long, default_value_t = 0.1)]
+    pub warmup: f64,
+    #[arg(long, default_value_t = 0.01)]
+    pub weight_decay: f64,
+    /// Stop after this many epochs without a better dev F1.
+    #[arg(long, default_value_t = 2)]
+    pub patience: usize,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Use at most this many training sentences (0 = all; for quick tests).
+    #[arg(long, default_value_t = 0)]
+    pub limit: usize,
+    /// Work folder: checkpoints, state.json, best weights, tagger.gguf.
+    #[arg(long, default_value = "target/spans")]
+    pub out: PathBuf,
+    /// Continue from the checkpoint in --out (weights and epoch; optimizer moments restart).
+    #[arg(long)]
+    #[serde(skip)]
+    pub resume: bool,
+    /// Copy the tagger into the bundle (--model) and record its metrics in manifest.json.
+    #[arg(long)]
+    #[serde(skip)]
+    pub ship: bool,
+    /// Skip training: write tagger.gguf from the best weights in --out (e.g. after stopping a run early).
+    #[arg(long)]
+    #[serde(skip)]
+    pub export_only: bool,
+    /// Train on the GPU (build with --features cuda).
+    #[arg(long)]
+    #[serde(skip)]
+    pub cuda: bool,
+}
+
+/// One sentence ready for training: cached branch states and word-piece labels.
+struct Example {
+    states: Vec<f32>,
+    len: usize,
+    /// (token, skill class, knowledge class) for each word's first piece.
+    labels: Vec<(usize, u32, u32)>,
+    gold: (Vec<Bio>, Vec<Bio>),
+    first_token: Vec<Option<usize>>,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct State {
+    config: Option<SpansArgs>,
+    epoch: usize,
+    best_f1: f64,
+    best_epoch: usize,
+    history: Vec<serde_json::Value>,
+}
+
+struct Model {
+    layers: Vec<Layer>,
+    classifier: Linear,
+}
+
+impl Model {
+    fn forward(&self, x: &Tensor, mask: &Tensor) -> candle_core::Result<Tensor> {
+        let bias = attention_bias(mask, DType::F32)?;
+        let mut x = x.clone();
+        for l in &self.layers {
+            x = l.forward(&x, &bias, Mode::Train)?;
+        }
+        self.classifier.forward(&x)
+    }
+}
+
+/// splitmix64: a small seeded generator for shuffling.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            v.swap(i, (self.next() % (i as u64 + 1)) as usize);
+        }
+    }
+}
+
+fn read_split(dir: &Path, suffix: &str) -> Result<Vec<Conll>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(suffix))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        bail!("no *{suffix} files in {}", dir.display());
+    }
+    files
+        .iter()
+        .map(|p| {
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            Conll::parse(&text, true).with_context(|| p.display().to_string())
+        })
+        .collect()
+}
+
+/// Aligns sentences and computes the encoder's states after layer K (f32 engine).
+fn examples(
+    files: &[Conll],
+    tok: &TextTokenizer,
+    enc: &Encoder,
+    k: usize,
+    limit: usize,
+    what: &str,
+) -> Result<Vec<Example>> {
+    let mut out = Vec::new();
+    for c in files {
+        for i in 0..c.sentences.len() {
+            let words = c.tokens(i);
+            let a = align_words(tok, &words)?;
+            let gold = c.tags(i);
+            let labels = a
+                .first_token
+                .iter()
+                .enumerate()
+                .filter_map(|(w, t)| {
+                    t.map(|t| (t, gold.0[w].index() as u32, gold.1[w].index() as u32))
+                })
+                .collect();
+            out.push((
+                a.ids,
+                Example {
+                    states: Vec::new(),
+                    len: 0,
+                    labels,
+                    gold,
+                    first_token: a.first_token,
+                },
+            ));
+        }
+    }
+    if limit > 0 {
+        out.truncate(limit);
+    }
+    let bar = bar(out.len() as u64, &format!("{what}: encoder layers 0..{k}"));
+    let h = enc.hidden_size();
+    for chunk in out.chunks_mut(64) {
+        let ids: Vec<&[u32]> = chunk.iter().map(|(ids, _)| ids.as_slice()).collect();
+        let mut s = enc.embed_tokens(&ids)?;
+        enc.run_layers(&mut s, 0..k);
+        for ((_, ex), r) in chunk.iter_mut().zip(&s.ranges) {
+            ex.states = s.states[r.start * h..r.end * h].to_vec();
+            ex.len = r.end - r.start;
+        }
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish();
+    Ok(out.into_iter().map(|(_, e)| e).collect())
+}
+
+fn bar(len: u64, what: &str) -> ProgressBar {
+    ProgressBar::new(len).with_style(
+        ProgressStyle::with_template(&format!(
+            "{what} {{bar:30}} {{pos}}/{{len}} [{{elapsed_precise}}<{{eta_precise}}] {{msg}}"
+        ))
+        .expect("template"),
+    )
+}
+
+/// Padded `[b, t, h]` states and `[b, t]` mask of a batch.
+fn batch_tensors(batch: &[&Example], h: usize, dev: &Device) -> Result<(Tensor, Tensor, usize)> {
+    let t = batch.iter().map(|e| e.len).max().unwrap_or(1).max(1);
+    let mut x = vec![0f32; batch.len() * t * h];
+    let mut m = vec![0f32; batch.len() * t];
+    for (i, e) in batch.iter().enumerate() {
+        x[i * t * h..i * t * h + e.len * h].copy_from_slice(&e.states);
+        m[i * t..i * t + e.len].iter_mut().for_each(|v| *v = 1.0);
+    }
+    Ok((
+        Tensor::from_vec(x, (batch.len(), t, h), dev)?,
+        Tensor::from_vec(m, (batch.len(), t), dev)?,
+        t,
+    ))
+}
+
+/// Batches of similar length (less padding), in shuffled order.
+fn batches(examples: &[Example], size: usize, rng: Option<&mut Rng>) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..examples.len()).collect();
+    if let Some(r) = rng {
+        r.shuffle(&mut order);
+        // Sort within windows of 50 batches: similar lengths, still random.
+        for w in order.chunks_mut(size * 50) {
+            w.sort_by_key(|&i| examples[i].len);
+        }
+        let mut b: Vec<Vec<usize>> = order.chunks(size).map(|c| c.to_vec()).collect();
+        r.shuffle(&mut b);
+        b
+    } else {
+        order.sort_by_key(|&i| examples[i].len);
+        order.chunks(size).map(|c| c.to_vec()).collect()
+    }
+}
+
+fn loss(model: &Model, batch: &[&Example], h: usize, dev: &Device) -> Result<Tensor> {
+    let (x, m, t) = batch_tensors(batch, h, dev)?;
+    let logits = model.forward(&x, &m)?.reshape((batch.len() * t, 6))?;
+    let mut idx = Vec::new();
+    let (mut ys, mut yk) = (Vec::new(), Vec::new());
+    for (i, e) in batch.iter().enumerate() {
+        for &(tok, s, k) in &e.labels {
+            idx.push((i * t + tok) as u32);
+            ys.push(s);
+            yk.push(k);
+        }
+    }
+    let n = idx.len();
+    let sel = logits.index_select(&Tensor::from_vec(idx, n, dev)?, 0)?;
+    let ls = candle_nn::loss::cross_entropy(&sel.narrow(1, 0, 3)?, &Tensor::from_vec(ys, n, dev)?)?;
+    let lk = candle_nn::loss::cross_entropy(&sel.narrow(1, 3, 3)?, &Tensor::from_vec(yk, n, dev)?)?;
+    Ok((ls + lk)?)
+}
+
+/// Dev span scores of the Candle model (f32).
+fn evaluate(model: &Model, examples: &[Example], h: usize, dev: &Device) -> Result<SpanScores> {
+    let mut preds: Vec<(Vec<Bio>, Vec<Bio>)> = vec![Default::default(); examples.len()];
+    for b in batches(examples, 64, None) {
+        let refs: Vec<&Example> = b.iter().map(|&i| &examples[i]).collect();
+        let (x, m, _) = batch_tensors(&refs, h, dev)?;
+        let logits = model.forward(&x, &m)?;
+        let s = logits
+            .narrow(D::Minus1, 0, 3)?
+            .argmax(D::Minus1)?
+            .to_vec2::<u32>()?;
+        let k = logits
+            .narrow(D::Minus1, 3, 3)?
+            .argmax(D::Minus1)?
+            .to_vec2::<u32>()?;
+        for (j, &i) in b.iter().enumerate() {
+            let tag = |v: &Vec<u32>, f: &Option<usize>| {
+                f.map_or(Bio::O, |t| Bio::from_index(v[t] as usize))
+            };
+            preds[i] = (
+                examples[i]
+                    .first_token
+                    .iter()
+                    .map(|f| tag(&s[j], f))
+                    .collect(),
+                examples[i]
+                    .first_token
+                    .iter()
+                    .map(|f| tag(&k[j], f))
+                    .collect(),
+            );
+        }
+    }
+    Ok(score(examples.iter().map(|e| &e.gold), &preds))
+}
+
+fn score<'a>(
+    gold: impl Iterator<Item = &'a (Vec<Bio>, Vec<Bio>)>,
+    preds: &[(Vec<Bio>, Vec<Bio>)],
+) -> SpanScores {
+    let pairs: Vec<(&[Bio], &[Bio], &[Bio], &[Bio])> = gold
+        .zip(preds)
+        .map(|(g, p)| {
+            (
+                g.0.as_slice(),
+                g.1.as_slice(),
+                p.0.as_slice(),
+                p.1.as_slice(),
+            )
+        })
+        .collect();
+    span_scores(&pairs)
+}
+
+pub fn run(args: SpansArgs) -> Result<()> {
+    let dev = if args.cuda {
+        Device::new_cuda(0)?
+    } else {
+        Device::Cpu
+    };
+    let read = |n: &str| {
+        std::fs::read(args.model.join(n))
+            .with_context(|| format!("reading {}", args.model.join(n).display()))
+    };
+    let manifest = Manifest::from_json(&read(MANIFEST)?)?;
+    let enc_bytes = read(ENCODER)?;
+    manifest.verify(ENCODER, &enc_bytes)?;
+    let tok_bytes = read(TOKENIZER)?;
+    let store = TensorStore::from_gguf(&enc_bytes)?;
+    let cfg: BertConfig = store.config.clone().context("encoder.gguf has no config")?;
+    let (k, l) = (args.branch_layer, args.layers);
+    if k + l > cfg.num_hidden_layers {
+        bail!(
+            "--branch-layer {k} + --layers {l} exceeds the encoder's {} layers",
+            cfg.num_hidden_layers
+        );
+    }
+    let tok = TextTokenizer::from_bytes(&tok_bytes, 256)?;
+    let layer_init: Vec<(String, Vec<usize>, Vec<f32>)> = store
+        .tensors
+        .iter()
+        .filter(|(n, _)| (k..k + l).any(|i| n.starts_with(&format!("encoder.layer.{i}."))))
+        .map(|(n, t)| (n.clone(), t.shape.clone(), t.to_f32()))
+        .collect();
+    let encoder = Encoder::new(cfg.clone(), store, Precision::F32)?;
+    let h = cfg.hidden_size;
+
+    std::fs::create_dir_all(&args.out)?;
+    if args.export_only {
+        let state: State = serde_json::from_slice(&std::fs::read(args.out.join("state.json"))?)?;
+        let dev_files = read_split(&args.data, "_dev.conll")?;
+        let mut args = args.clone();
+        if let Some(c) = &state.config {
+            (args.branch_layer, args.layers, args.epochs) = (c.branch_layer, c.layers, c.epochs);
+            (args.batch, args.lr, args.head_lr, args.seed) = (c.batch, c.lr, c.head_lr, c.seed);
+        }
+        return export(&args, &cfg, &enc_bytes, &tok, &dev_files, &state);
+    }
+    let train = examples(
+        &read_split(&args.data, "_train.conll")?,
+        &tok,
+        &encoder,
+        k,
+        args.limit,
+        "train",
+    )?;
+    let dev_files = read_split(&args.data, "_dev.conll")?;
+    let dev_set = examples(&dev_files, &tok, &encoder, k, 0, "dev")?;
+
+    let varmap = VarMap::new();
+    let vb = VarBuilder::from_varmap(&varmap, DType::F32, &dev);
+    let model = Model {
+        layers: (k..k + l)
+            .map(|i| Layer::load(vb.pp(format!("encoder.layer.{i}")), &cfg))
+            .collect::<candle_core::Result<_>>()?,
+        classifier: linear(h, 6, vb.pp("classifier"))?,
+    };
+    {
+        let vars = varmap.data().lock().expect("varmap lock");
+        for (name, shape, data) in &layer_init {
+            if let Some(v) = vars.get(name) {
+                v.set(&Tensor::from_vec(data.clone(), shape.as_slice(), &dev)?)?;
+            }
+        }
+    }
+    let state_path = args.out.join("state.json");
+    let mut state = State {
+        config: Some(args.clone()),
+        ..Default::default()
+    };
+    if args.resume && state_path.is_file() {
+        let s: State = serde_json::from_slice(&std::fs::read(&state_path)?)?;
+        if s.config.as_ref() != Some(&args) {
+            bail!(
+                "{} was written with other options; start without --resume or use another --out",
+                state_path.display()
+            );
+        }
+        let mut vm = varmap.clone();
+        vm.load(args.out.join("checkpoint.safetensors"))?;
+        eprintln!(
+            "resuming after epoch {} (best dev F1 {:.2} at epoch {})",
+            s.epoch, s.best_f1, s.best_epoch
+        );
+        state = s;
+    }
+    let (head_vars, layer_vars): (Vec<_>, Vec<_>) = {
+        let vars = varmap.data().lock().expect("varmap lock");
+        vars.iter()
+            .map(|(n, v)| (n.starts_with("classifier"), v.clone()))
+            .partition(|(c, _)| *c)
+    };
+    let p = |lr| ParamsAdamW {
+        lr,
+        weight_decay: args.weight_decay,
+        ..Default::default()
+    };
+    let mut opt_layers = AdamW::new(layer_vars.into_iter().map(|(_, v)| v).collect(), p(args.lr))?;
+    let mut opt_head = AdamW::new(
+        head_vars.into_iter().map(|(_, v)| v).collect(),
+        p(args.head_lr),
+    )?;
+    let per_epoch = train.len().div_ceil(args.batch.max(1));
+    let total = (per_epoch * args.epochs).max(1);
+    let warm = ((total as f64 * args.warmup) as usize).max(1);
+    let mut rng = Rng(args.seed);
+    for _ in 0..state.epoch {
+        batches(&train, args.batch, Some(&mut rng)); // same shuffles as an uninterrupted run
+    }
+    for epoch in state.epoch + 1..=args.epochs {
+        let bar = bar(per_epoch as u64, &format!("epoch {epoch}/{}", args.epochs));
+        let mut sum = 0.0;
+        for (j, b) in batches(&train, args.batch, Some(&mut rng))
+            .iter()
+            .enumerate()
+        {
+            let step = (epoch - 1) * per_epoch + j;
+            let f = if step < warm {
+                (step + 1) as f64 / warm as f64
+            } else {
+                (total - step) as f64 / (total - warm).max(1) as f64
+            };
+            opt_layers.set_learning_rate(args.lr * f);
+            opt_head.set_learning_rate(args.head_lr * f);
+            let refs: Vec<&Example> = b.iter().map(|&i| &train[i]).collect();
+            let loss = loss(&model, &refs, h, &dev)?;
+            let grads = loss.backward()?;
+            opt_layers.step(&grads)?;
+            opt_head.step(&grads)?;
+            sum += loss.to_scalar::<f32>()? as f64;
+            bar.inc(1);
+            if j % 20 == 0 {
+                bar.set_message(format!("loss {:.4}", sum / (j + 1) as f64));
+            }
+        }
+        bar.finish();
+        let sc = evaluate(&model, &dev_set, h, &dev)?;
+        eprintln!(
+            "epoch {epoch}: train loss {:.4}, dev F1 skill {:.2} knowledge {:.2} combined {:.2}",
+            sum / per_epoch as f64,
+            sc.skill.f1,
+            sc.knowledge.f1,
+            sc.combined.f1
+        );
+        state.epoch = epoch;
+        state
+            .history
+            .push(serde_json::json!({ "epoch": epoch, "loss": sum / per_epoch as f64, "dev": sc }));
+        if sc.combined.f1 > state.best_f1 {
+            state.best_f1 = sc.combined.f1;
+            state.best_epoch = epoch;
+            varmap.save(args.out.join("best.safetensors"))?;
+        }
+        varmap.save(args.out.join("checkpoint.safetensors"))?;
+        std::fs::write(&state_path, serde_json::to_vec_pretty(&state)?)?;
+        if epoch - state.best_epoch >= args.patience {
+            eprintln!("no better dev F1 for {} epochs: stopping", args.patience);
+            break;
+        }
+    }
+    export(&args, &cfg, &enc_bytes, &tok, &dev_files, &state)
+}
+
+/// Writes tagger.gguf from the best weights, scores it with the runtime
+/// engine (f32 and int8) on dev, and ships it when asked.
+fn export(
+    args: &SpansArgs,
+    cfg: &BertConfig,
+    enc_bytes: &[u8],
+    tok: &TextTokenizer,
+    dev_files: &[Conll],
+    state: &State,
+) -> Result<()> {
+    let best = candle_core::safetensors::load(args.out.join("best.safetensors"), &Device::Cpu)?;
+    let mut tensors: Vec<(String, Vec<usize>, Vec<f32>)> = Vec::new();
+    for (name, t) in best {
+        tensors.push((name, t.dims().to_vec(), t.flatten_all()?.to_vec1::<f32>()?));
+    }
+    tensors.sort_by(|a, b| a.0.cmp(&b.0));
+    let config_json = serde_json::to_string(&state.config)?;
+    let meta = [
+        (tagger::KEY_BRANCH_LAYER, args.branch_layer.to_string()),
+        (tagger::KEY_LAYERS, args.layers.to_string()),
+        (tagger::KEY_LABELS, tagger::LABELS.join(",")),
+        (tagger::KEY_ENCODER_SHA256, sha256_hex(enc_bytes)),
+        (
+            tagger::KEY_TRAIN_CONFIG_SHA256,
+            sha256_hex(config_json.as_bytes()),
+        ),
+        (tagger::KEY_TRAIN_CONFIG, config_json),
+    ];
+    let mut gguf = std::io::Cursor::new(Vec::new());
+    write_gguf(&mut gguf, cfg, &tensors, ExportType::Q8_0, &meta)?;
+    let bytes = gguf.into_inner();
+    std::fs::write(args.out.join(TAGGER), &bytes)?;
+
+    let mut runtime = serde_json::Map::new();
+    for (name, p) in [("f32", Precision::F32), ("int8", Precision::Int8)] {
+        let sc = runtime_scores(&bytes, enc_bytes, tok, dev_files, p)?;
+        eprintln!(
+            "runtime {name}: dev F1 skill {:.2} knowledge {:.2} combined {:.2}",
+            sc.skill.f1, sc.knowledge.f1, sc.combined.f1
+        );
+        runtime.insert(name.into(), serde_json::to_value(sc)?);
+    }
+    let report = serde_json::json!({
+        "branch_layer": args.branch_layer, "layers": args.layers, "best_epoch": state.best_epoch,
+        "candle_f32_dev": state.history.get(state.best_epoch.saturating_sub(1)).map(|h| h["dev"].clone()),
+        "runtime_dev": runtime, "bytes": bytes.len(),
+    });
+    std::fs::write(
+        args.out.join("report.json"),
+        serde_json::to_vec_pretty(&report)?,
+    )?;
+    eprintln!(
+        "wrote {} ({:.1} MB)",
+        args.out.join(TAGGER).display(),
+        bytes.len() as f64 / 1e6
+    );
+    if args.ship {
+        ship(args, &bytes, report)?;
+    }
+    Ok(())
+}
+
+/// Dev scores of a tagger file through the runtime engine.
+pub fn runtime_scores(
+    tagger_bytes: &[u8],
+    enc_bytes: &[u8],
+    tok: &TextTokenizer,
+    dev_files: &[Conll],
+    p: Precision,
+) -> Result<SpanScores> {
+    let t = Tagger::from_gguf(tagger_bytes, p)?;
+    let store = TensorStore::from_gguf(enc_bytes)?;
+    let cfg = store.config.clone().context("encoder config")?;
+    let enc = Encoder::new(cfg, store, p)?;
+    let mut gold = Vec::new();
+    let mut preds = Vec::new();
+    for c in dev_files {
+        let sents: Vec<Vec<&str>> = (0..c.sentences.len()).map(|i| c.tokens(i)).collect();
+        for (i, w) in t.tag(&enc, tok, &sents, false)?.into_iter().enumerate() {
+            let w = w.tags.expect("the tagger ran");
+            gold.push(c.tags(i));
+            preds.push((w.skill, w.knowledge));
+        }
+    }
+    Ok(score(gold.iter(), &preds))
+}
+
+fn ship(args: &SpansArgs, bytes: &[u8], report: serde_json::Value) -> Result<()> {
+    let path = args.model.join(MANIFEST);
+    let mut m = Manifest::from_json(&std::fs::read(&path)?)?;
+    std::fs::write(args.model.join(TAGGER), bytes)?;
+    m.set_file(
+        TAGGER,
+        bytes,
+        "span tagger: Skill/Knowledge BIO branch after encoder layer K (GGUF)",
+    );
+    let cmd = format!(
+        "skillmark-train spans --model {} --branch-layer {} --layers {} --epochs {} --batch {} --lr {} --head-lr {} --seed {} --ship",
+        args.model.display(), args.branch_layer, args.layers, args.epochs, args.batch, args.lr, args.head_lr, args.seed
+    );
+    m.rest.insert(
+        "tagger".into(),
+        serde_json::json!({
+            "data": "SkillSpan (Zhang et al. 2022, MIT): trained on house+tech train, selected on house+tech dev",
+            "command": cmd,
+            "dev_metrics": report,
+            "note": "dev F1 is the model-selection split, not a test result",
+        }),
+    );
+    m.version = format!(
+        "{}-{}",
+        env!("CARGO_PKG_VERSION"),
+        &sha256_hex(m.to_json().as_bytes())[..8]
+    );
+    std::fs::write(&path, m.to_json())?;
+    eprintln!("shipped {} into {}", TAGGER, args.model.display());
+    Ok(())
+}
