@@ -157,7 +157,15 @@ impl Highlighter {
             Some(bytes) => {
                 let t = Tagger::from_gguf(bytes, precision)?;
                 let enc = &assets.manifest.files[crate::assets::ENCODER].sha256;
-                if &t.encoder_sha256 != enc {
+                // A web bundle re-encodes the encoder compactly; it names the
+                // full encoder it was derived from, which the tagger knows.
+                let derived_from = assets
+                    .manifest
+                    .rest
+                    .get("web")
+                    .and_then(|w| w.get("full_encoder_sha256"))
+                    .and_then(|v| v.as_str());
+                if &t.encoder_sha256 != enc && derived_from != Some(t.encoder_sha256.as_str()) {
                     return Err(SkillmarkError::Mismatch(format!(
                         "tagger.gguf was trained on encoder {} but encoder.gguf is {enc}: retrain it with `skillmark-train spans --ship`",
                         t.encoder_sha256

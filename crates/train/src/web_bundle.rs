@@ -109,6 +109,14 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
         std::fs::write(out.join(name), bytes).with_context(|| format!("writing {name}"))?;
         manifest.set_file(name, bytes, role);
     }
+    if let Some(tagger) = full.optional(skillmark::assets::TAGGER) {
+        std::fs::write(out.join(skillmark::assets::TAGGER), tagger)?;
+        manifest.set_file(
+            skillmark::assets::TAGGER,
+            tagger,
+            "span tagger: its own layers + Skill/Knowledge BIO heads (GGUF), as in the full bundle",
+        );
+    }
     // The version names the web files and the full bundle they came from, so
     // browser caches follow either.
     manifest.version = format!(
@@ -122,6 +130,7 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
         "web".into(),
         serde_json::json!({
             "derived_from": full.manifest.version,
+            "full_encoder_sha256": full.manifest.files[ENCODER].sha256,
             "command": format!(
                 "skillmark-train export-web --from assets --out DIR --layer-quant {} --embed-quant {} --index-bits {}{}{}",
                 quant_name(opt.layer_quant), quant_name(opt.embed_quant), opt.index_bits,

@@ -8,10 +8,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-// TEMPORARY: `highlight_shim` stands in for `skillmark::highlight` (spans issue)
-// until it lands in main; same types and signatures.
-mod highlight_shim;
-use highlight_shim::{HighlightOptions, Highlighter as Engine, Segment};
+use skillmark::highlight::{HighlightOptions, Highlighter as Engine, Segment};
 use skillmark::AssetBytes;
 use skillmark_model::Precision;
 use wasm_bindgen::prelude::*;
