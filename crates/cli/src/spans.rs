@@ -60,7 +60,7 @@ pub fn eval_spans(gold: &[PathBuf], json: bool, model: &ModelArgs) -> Result<()>
         let c = read_conll(path, true)?;
         let pred = tag_conll(&hl, &c)?;
         let golds: Vec<(Vec<Bio>, Vec<Bio>)> = (0..c.sentences.len()).map(|i| c.tags(i)).collect();
-        let pairs: Vec<(&[Bio], &[Bio], &[Bio], &[Bio])> = golds
+        let pairs: Vec<skillmark::bio::TagQuad> = golds
             .iter()
             .zip(&pred)
             .map(|(g, p)| {

@@ -132,7 +132,10 @@ pub struct SpanScores {
 
 /// Per sentence: gold and predicted (skill tags, knowledge tags), the same
 /// length. Exact match of (sentence, start, end, type), micro-averaged.
-pub fn span_scores(pairs: &[(&[Bio], &[Bio], &[Bio], &[Bio])]) -> SpanScores {
+/// Per sentence: gold skill tags, predicted skill tags, gold knowledge tags, predicted knowledge tags.
+pub type TagQuad<'a> = (&'a [Bio], &'a [Bio], &'a [Bio], &'a [Bio]);
+
+pub fn span_scores(pairs: &[TagQuad<'_>]) -> SpanScores {
     let mut c = [[0usize; 3]; 2]; // [layer][gold, predicted, correct]
     for (gs, gk, ps, pk) in pairs {
         for (layer, (g, p)) in [(gs, ps), (gk, pk)].into_iter().enumerate() {

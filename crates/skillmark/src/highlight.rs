@@ -142,6 +142,11 @@ struct RawSpan {
     named: Option<u32>,
 }
 
+/// A span with its scored skills (skill number, score), best first.
+type LinkedSpan = (RawSpan, Vec<(u32, f32)>);
+/// Skill and knowledge tags of one segment's words.
+type WordTags = (Vec<Bio>, Vec<Bio>);
+
 pub struct Highlighter {
     pub ranker: Ranker,
     pub tagger: Option<Tagger>,
@@ -344,7 +349,7 @@ impl Highlighter {
         text: &str,
         windows: &[Vec<(usize, usize)>],
         opts: &HighlightOptions,
-    ) -> Result<Vec<(RawSpan, Vec<(u32, f32)>)>, SkillmarkError> {
+    ) -> Result<Vec<LinkedSpan>, SkillmarkError> {
         let passes = self.passes(text, windows)?;
         let found: Vec<Vec<RawSpan>> = windows
             .iter()
@@ -455,7 +460,7 @@ impl Highlighter {
         passes: &[Tagged],
         found: Vec<Vec<RawSpan>>,
         opts: &HighlightOptions,
-    ) -> Result<Vec<(RawSpan, Vec<(u32, f32)>)>, SkillmarkError> {
+    ) -> Result<Vec<LinkedSpan>, SkillmarkError> {
         let h = self.ranker.encoder.dim();
         let span_texts: Vec<&str> = found
             .iter()
@@ -540,10 +545,7 @@ impl Highlighter {
 
     /// Skill and knowledge tags of word sequences (CoNLL tokens): the
     /// tagger's, or exact ESCO label matches when the bundle has none.
-    pub fn tag_words(
-        &self,
-        sentences: &[Vec<&str>],
-    ) -> Result<Vec<(Vec<Bio>, Vec<Bio>)>, SkillmarkError> {
+    pub fn tag_words(&self, sentences: &[Vec<&str>]) -> Result<Vec<WordTags>, SkillmarkError> {
         let mut out = Vec::with_capacity(sentences.len());
         for chunk in sentences.chunks(256) {
             let enc = &self.ranker.encoder;

@@ -308,7 +308,7 @@ fn score<'a>(
     gold: impl Iterator<Item = &'a (Vec<Bio>, Vec<Bio>)>,
     preds: &[(Vec<Bio>, Vec<Bio>)],
 ) -> SpanScores {
-    let pairs: Vec<(&[Bio], &[Bio], &[Bio], &[Bio])> = gold
+    let pairs: Vec<skillmark::bio::TagQuad> = gold
         .zip(preds)
         .map(|(g, p)| {
             (
