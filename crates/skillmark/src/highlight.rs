@@ -492,6 +492,9 @@ impl Highlighter {
         let mut out = Vec::new();
         let mut q = 0;
         let mut window_named: Vec<Vec<u32>> = Vec::with_capacity(windows.len());
+        // Highlights never overlap: a segment with explicit spans gets no
+        // sentence-wide implicit span on top of them.
+        let has_spans: Vec<bool> = found.iter().map(|s| !s.is_empty()).collect();
         for spans in found {
             let mut named = Vec::new();
             for s in spans {
@@ -518,9 +521,12 @@ impl Highlighter {
             window_named.push(named);
         }
         if opts.implicit {
-            for (w, named) in windows.iter().zip(&window_named) {
+            for ((w, named), explicit) in windows.iter().zip(&window_named).zip(&has_spans) {
                 let sc = &scores[q];
                 q += 1;
+                if *explicit {
+                    continue;
+                }
                 let links: Vec<(u32, f32)> = top_k(sc, opts.top_k)
                     .into_iter()
                     .filter(|h| h.score >= opts.implicit_min_score && !named.contains(&h.skill))

@@ -141,3 +141,18 @@ fn categories_follow_the_documented_mapping() {
         assert_eq!(hl.category(i), want, "{label}: {paths:?}");
     }
 }
+
+#[test]
+fn highlights_never_overlap() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/job-post.txt"),
+    )
+    .unwrap();
+    let h = highlighter().highlight(&text, &HighlightOptions::default());
+    assert!(!h.spans.is_empty());
+    let mut spans: Vec<(usize, usize)> = h.spans.iter().map(|s| (s.start, s.end)).collect();
+    spans.sort();
+    for w in spans.windows(2) {
+        assert!(w[0].1 <= w[1].0, "overlapping highlights {w:?}");
+    }
+}
