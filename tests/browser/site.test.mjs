@@ -203,7 +203,9 @@ test("raising the threshold removes weaker links", async () => {
   const low = await threshold();
   await setThreshold(0.75);
   const afterRaise = await marks();
-  assert.ok(afterRaise.length < before.length, `${afterRaise.length} < ${before.length}`);
+  // Tagged spans stay highlighted; links under the threshold go (a span may end up unlinked).
+  const linked = (ms) => ms.filter((m) => m.uri).length;
+  assert.ok(linked(afterRaise) < linked(before), `${linked(afterRaise)} < ${linked(before)}`);
   const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#export-json")]);
   const json = JSON.parse(fs.readFileSync(await dl.path(), "utf8"));
   for (const s of json.spans) if (s.links[0]) assert.ok(s.links[0].score >= 0.75, `${s.links[0].label} ${s.links[0].score}`);
