@@ -4,7 +4,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use skillmark::bio::{span_scores, Bio, SpanScores};
+use skillmark::bio::{score_sentences, Bio, SpanScores};
 use skillmark::conll::Conll;
 use skillmark::html::{escape, html_to_text, looks_like_html};
 use skillmark::{Highlighter, Highlights, SpanKind};
@@ -60,19 +60,7 @@ pub fn eval_spans(gold: &[PathBuf], json: bool, model: &ModelArgs) -> Result<()>
         let c = read_conll(path, true)?;
         let pred = tag_conll(&hl, &c)?;
         let golds: Vec<(Vec<Bio>, Vec<Bio>)> = (0..c.sentences.len()).map(|i| c.tags(i)).collect();
-        let pairs: Vec<skillmark::bio::TagQuad> = golds
-            .iter()
-            .zip(&pred)
-            .map(|(g, p)| {
-                (
-                    g.0.as_slice(),
-                    g.1.as_slice(),
-                    p.0.as_slice(),
-                    p.1.as_slice(),
-                )
-            })
-            .collect();
-        results.push((path.display().to_string(), span_scores(&pairs)));
+        results.push((path.display().to_string(), score_sentences(&golds, &pred)));
     }
     if json {
         let v: Vec<_> = results

@@ -130,11 +130,27 @@ pub struct SpanScores {
     pub sentences: usize,
 }
 
-/// Per sentence: gold and predicted (skill tags, knowledge tags), the same
-/// length. Exact match of (sentence, start, end, type), micro-averaged.
-/// Per sentence: gold skill tags, predicted skill tags, gold knowledge tags, predicted knowledge tags.
+/// One sentence's tags: gold skill, gold knowledge, predicted skill,
+/// predicted knowledge (all the same length).
 pub type TagQuad<'a> = (&'a [Bio], &'a [Bio], &'a [Bio], &'a [Bio]);
 
+/// Skill and knowledge tags of one sentence.
+pub type SentenceTags = (Vec<Bio>, Vec<Bio>);
+
+/// [`span_scores`] of gold and predicted sentences given side by side.
+pub fn score_sentences<'a>(
+    gold: impl IntoIterator<Item = &'a SentenceTags>,
+    pred: &[SentenceTags],
+) -> SpanScores {
+    let quads: Vec<TagQuad> = gold
+        .into_iter()
+        .zip(pred)
+        .map(|(g, p)| (&g.0[..], &g.1[..], &p.0[..], &p.1[..]))
+        .collect();
+    span_scores(&quads)
+}
+
+/// Exact match of (sentence, start, end, type), micro-averaged.
 pub fn span_scores(pairs: &[TagQuad<'_>]) -> SpanScores {
     let mut c = [[0usize; 3]; 2]; // [layer][gold, predicted, correct]
     for (gs, gk, ps, pk) in pairs {

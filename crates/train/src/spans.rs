@@ -15,7 +15,7 @@ use candle_nn::{linear, AdamW, Linear, Module, Optimizer, ParamsAdamW, VarBuilde
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use skillmark::assets::{sha256_hex, Manifest, ENCODER, MANIFEST, TOKENIZER};
-use skillmark::bio::{span_scores, Bio, SpanScores};
+use skillmark::bio::{score_sentences, Bio, SpanScores};
 use skillmark::conll::Conll;
 use skillmark::tagger::{self, align_words, Tagger, TAGGER};
 use skillmark_model::candle_bert::{attention_bias, Layer, Mode};
@@ -301,25 +301,7 @@ fn evaluate(model: &Model, examples: &[Example], h: usize, dev: &Device) -> Resu
             );
         }
     }
-    Ok(score(examples.iter().map(|e| &e.gold), &preds))
-}
-
-fn score<'a>(
-    gold: impl Iterator<Item = &'a (Vec<Bio>, Vec<Bio>)>,
-    preds: &[(Vec<Bio>, Vec<Bio>)],
-) -> SpanScores {
-    let pairs: Vec<skillmark::bio::TagQuad> = gold
-        .zip(preds)
-        .map(|(g, p)| {
-            (
-                g.0.as_slice(),
-                g.1.as_slice(),
-                p.0.as_slice(),
-                p.1.as_slice(),
-            )
-        })
-        .collect();
-    span_scores(&pairs)
+    Ok(score_sentences(examples.iter().map(|e| &e.gold), &preds))
 }
 
 pub fn run(args: SpansArgs) -> Result<()> {
@@ -575,7 +557,7 @@ pub fn runtime_scores(
             preds.push((w.skill, w.knowledge));
         }
     }
-    Ok(score(gold.iter(), &preds))
+    Ok(score_sentences(gold.iter(), &preds))
 }
 
 fn ship(args: &SpansArgs, bytes: &[u8], report: serde_json::Value) -> Result<()> {
