@@ -162,8 +162,10 @@ pub fn read_jsonl(path: &Path) -> Result<Vec<Pair>> {
         if line.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str::<Pair>(line) {
-            Ok(p) => out.push(p),
+        match serde_json::from_str::<StoredPair>(line) {
+            Ok(p) => out.push(p.into_pair().with_context(|| {
+                format!("{}, line {}: no `source` and no `model`", path.display(), i + 1)
+            })?),
             Err(_) if i + 1 == last => {
                 eprintln!(
                     "warning: {}: skipping truncated last line {}",
@@ -175,6 +177,37 @@ pub fn read_jsonl(path: &Path) -> Result<Vec<Pair>> {
         }
     }
     Ok(out)
+}
+
+/// A pair as stored: builders write `source`; the synth journal
+/// (`data/synth/*.jsonl.gz`) writes `model` instead, so its files train as
+/// they are committed, with source `synth:<model>`.
+#[derive(Deserialize)]
+struct StoredPair {
+    text: String,
+    skill_uri: String,
+    #[serde(default)]
+    skill_label: String,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    model: Option<String>,
+}
+
+impl StoredPair {
+    fn into_pair(self) -> Option<Pair> {
+        let source = match (self.source, self.model) {
+            (Some(s), _) => s,
+            (None, Some(m)) => format!("synth:{m}"),
+            (None, None) => return None,
+        };
+        Some(Pair {
+            text: self.text,
+            skill_uri: self.skill_uri,
+            skill_label: self.skill_label,
+            source,
+        })
+    }
 }
 
 fn is_gz(path: &Path) -> bool {
@@ -279,5 +312,37 @@ mod tests {
         .unwrap();
         let err = read_jsonl(&path).unwrap_err().to_string();
         assert!(err.contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn synth_journal_lines_train_as_synth_pairs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("synth.jsonl");
+        std::fs::write(
+            &path,
+            concat!(
+                r#"{"text":"Build APIs in Go.","skill_uri":"u","skill_label":"Go","model":"qwen","cosine":0.7}"#,
+                "\n",
+                r#"{"text":"x","skill_uri":"u"}"#,
+                "\n",
+                r#"{"text":"y","skill_uri":"u","source":"esco:alt"}"#,
+                "\n"
+            ),
+        )
+        .unwrap();
+        let err = read_jsonl(&path).unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("source"), "{err}");
+        let lines: Vec<String> = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .enumerate()
+            .filter(|(i, _)| *i != 1)
+            .map(|(_, l)| l.to_string())
+            .collect();
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        let pairs = read_jsonl(&path).unwrap();
+        assert_eq!(pairs[0].source, "synth:qwen");
+        assert_eq!(pairs[0].skill_label, "Go");
+        assert_eq!(pairs[1].source, "esco:alt");
     }
 }
