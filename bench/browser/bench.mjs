@@ -33,6 +33,7 @@ const DIST = path.resolve(arg("dist", path.join(ROOT, "dist")));
 const MODELS = arg("models");
 const RUNS = Number(arg("runs", 7)); // measured runs after warm-up
 const COLD = Number(arg("cold", 3)); // measured cold starts per engine (after one warm-up)
+const PROFILE_ENGINE = arg("profile-engine"); // the engine built with function names
 const JSON_OUT = arg("json", path.join(ROOT, "target/bench-browser/results.json"));
 const CACHE = path.join(process.env.SKILLMARK_CACHE || path.join(os.homedir(), ".cache/skillmark"), "bench-browser");
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
@@ -54,6 +55,7 @@ const MOUNTS = [
   ["/tjs/", path.join(HERE, "node_modules/@huggingface/transformers/dist")],
   ["/ort/", path.join(HERE, "node_modules/onnxruntime-web/dist")],
   ["/models/", MODELS],
+  ...(PROFILE_ENGINE ? [["/names/", path.resolve(PROFILE_ENGINE)]] : []),
 ];
 const TYPES = {
   ".html": "text/html; charset=utf-8",
@@ -193,6 +195,15 @@ function status(pid) {
   return { rss: kb("VmRSS"), hwm: kb("VmHWM"), anon: kb("RssAnon") };
 }
 
+// CPU time (user + system) of a process, ms: with the machine shared, wall
+// time stretches with the load; CPU time much less (Linux clock ticks: 10 ms
+// resolution, so it is summed over many calls).
+function cpuMs(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime at USER_HZ = 100
+}
+
 // ------------------------------------------------------------------- browser
 
 const requests = [];
@@ -278,59 +289,170 @@ async function coldStarts(browser) {
   return { app: summary(out.app), theirs: summary(out.theirs), site: summary(out.site) };
 }
 
+// One request to a bench worker, with the CPU time its renderer spent.
+async function timed(s, msg) {
+  const c0 = cpuMs(s.pid);
+  const out = await call(s, msg);
+  return { ...out, cpu: cpuMs(s.pid) - c0 };
+}
+
 async function encodeBench(ours, theirs) {
-  const series = { ours: { single: [], post: [] }, theirs: { single: [], post: [] } };
+  const fresh = () => ({ single: [], post: [], singleCpu: 0, singleN: 0, postCpu: 0, postN: 0 });
+  const series = { ours: fresh(), theirs: fresh() };
   // Warm-up round (JIT, first-call allocations), then RUNS rounds that
   // alternate the engines so both see the same machine load.
   for (let round = 0; round <= RUNS; round++) {
     for (const [name, s] of [["ours", ours], ["theirs", theirs]]) {
-      const single = await call(s, { type: "embed", texts: [SINGLE], reps: 5 });
-      const post = await call(s, { type: "embed", texts: POST_SENTENCES, reps: 1 });
+      const single = await timed(s, { type: "embed", texts: [SINGLE], reps: 10 });
+      const post = await timed(s, { type: "embed", texts: POST_SENTENCES, reps: 1 });
       if (round > 0) {
-        series[name].single.push(...single.ms);
-        series[name].post.push(...post.ms);
+        const x = series[name];
+        x.single.push(...single.ms);
+        x.post.push(...post.ms);
+        x.singleCpu += single.cpu;
+        x.singleN += single.ms.length;
+        x.postCpu += post.cpu;
+        x.postN += post.ms.length;
       }
     }
   }
-  const sum = (x) => ({ singleMs: median(x.single), postMs: median(x.post), postPerSentenceMs: median(x.post) / POST_SENTENCES.length });
+  const sum = (x) => ({
+    singleMs: median(x.single),
+    singleCpuMs: x.singleCpu / x.singleN,
+    postMs: median(x.post),
+    postCpuMs: x.postCpu / x.postN,
+    postPerSentenceMs: median(x.post) / POST_SENTENCES.length,
+  });
   return { ours: sum(series.ours), theirs: sum(series.theirs) };
 }
 
 async function cosineCheck(ours, theirs) {
   const a = await call(ours, { type: "embed", texts: COSINE_SENTENCES, vectors: true });
   const b = await call(theirs, { type: "embed", texts: COSINE_SENTENCES, vectors: true });
-  return COSINE_SENTENCES.map((t, i) => {
-    const x = a.rows[i];
-    const y = b.rows[i];
+  const cos = (x, y) => {
     let dot = 0, nx = 0, ny = 0;
     for (let k = 0; k < x.length; k++) {
       dot += x[k] * y[k];
       nx += x[k] * x[k];
       ny += y[k] * y[k];
     }
-    return { text: t, cosine: dot / Math.sqrt(nx * ny) };
-  });
+    return dot / Math.sqrt(nx * ny);
+  };
+  // Same sentence across engines, and (for contrast) different sentences.
+  const same = COSINE_SENTENCES.map((t, i) => ({ text: t, cosine: cos(a.rows[i], b.rows[i]) }));
+  const other = [];
+  for (let i = 0; i < a.rows.length; i++) for (let j = 0; j < b.rows.length; j++) if (i !== j) other.push(cos(a.rows[i], b.rows[j]));
+  return { same, otherMean: other.reduce((x, y) => x + y, 0) / other.length, otherMax: Math.max(...other) };
 }
 
 async function highlightBench(app) {
   const options = app.ready.defaults;
   const first = [];
   const total = [];
+  let cpu = 0;
   let last;
   for (let i = 0; i < RUNS + 2; i++) {
+    const c0 = cpuMs(app.pid);
     last = await app.page.evaluate(([t, o]) => window.highlightApp(t, o), [POST, options]);
     if (i >= 2) {
+      cpu += cpuMs(app.pid) - c0;
       first.push(last.first);
       total.push(last.total);
     }
   }
-  return { firstMs: median(first), totalMs: median(total), firstAll: first.map(Math.round), totalAll: total.map(Math.round), segments: last.segments, spans: last.spans, results: last.results };
+  return {
+    firstMs: median(first),
+    totalMs: median(total),
+    cpuMs: cpu / total.length,
+    firstAll: first.map(Math.round),
+    totalAll: total.map(Math.round),
+    segments: last.segments,
+    spans: last.spans,
+    results: last.results,
+  };
 }
 
 async function memory(s) {
   const ua = await s.page.evaluate(() => window.uaMemory());
   const proc = s.pid ? status(s.pid) : null;
   return { renderer: proc, ua };
+}
+
+// Where the time of a highlight goes: Chrome's sampling profiler over a few
+// highlights of the post, the engine (with function names) on a page's main
+// thread. Each sample is put in the first stage whose pattern matches a frame
+// of its stack, innermost stage first.
+const STAGES = [
+  "tagger branch (span tagger layers + BIO head)",
+  "linking: encoding span texts",
+  "linking: index scoring + top-k",
+  "linking: rest",
+  "encoder (sentence passes)",
+  "results → JS objects (serde-wasm-bindgen)",
+  "segmenting, words, offsets",
+];
+
+function stageOf(stack) {
+  const has = (re) => stack.some((f) => re.test(f));
+  if (has(/tagger::|Tagger/)) return STAGES[0];
+  if (has(/highlight::Highlighter::link/)) {
+    if (has(/SentenceEncoder|skillmark_model::/)) return STAGES[1];
+    if (has(/SkillIndex|index::|top_k/)) return STAGES[2];
+    return STAGES[3];
+  }
+  if (has(/run_passes|Highlighter::passes|skillmark_model::/)) return STAGES[4];
+  if (has(/serde|to_js|Serializer/)) return STAGES[5];
+  if (has(/text::|segments|words|OffsetCursor|lexical|LabelMatcher/)) return STAGES[6];
+  if (stack.some((f) => f.startsWith("wasm:"))) return "other engine code";
+  return "JS and browser";
+}
+
+async function profileHighlight(browser) {
+  const context = await browser.newContext();
+  context.on("request", (r) => requests.push(r.url()));
+  const page = await context.newPage();
+  await page.goto(`${origin}/bench/profile.html`);
+  await page.evaluate(() => window.ready);
+  await page.evaluate((t) => window.run(t, 2), POST); // warm-up
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+  await cdp.send("Profiler.start");
+  const ms = await page.evaluate((t) => window.run(t, 3), POST);
+  const { profile } = await cdp.send("Profiler.stop");
+  await context.close();
+
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children || []) parent.set(c, n.id);
+  const name = (n) => {
+    const f = n.callFrame;
+    const wasm = f.url.startsWith("wasm:") || /\.wasm/.test(f.url) || f.url === "" && /::/.test(f.functionName);
+    return (wasm ? "wasm:" : "") + (f.functionName || "(anonymous)");
+  };
+  const stages = new Map();
+  const self = new Map();
+  let total = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const dt = (profile.timeDeltas[i + 1] ?? 0) / 1000; // ms until the next sample
+    let n = byId.get(profile.samples[i]);
+    const leaf = name(n);
+    if (/^(\(idle\)|\(program\)|\(root\))$/.test(n.callFrame.functionName)) continue;
+    const stack = [];
+    for (let id = n.id; id !== undefined; id = parent.get(id)) stack.push(name(byId.get(id)));
+    const st = stageOf(stack);
+    stages.set(st, (stages.get(st) || 0) + dt);
+    self.set(leaf, (self.get(leaf) || 0) + dt);
+    total += dt;
+  }
+  const per = (x) => x / ms.length;
+  return {
+    runs: ms.length,
+    highlightMs: median(ms),
+    sampledMs: per(total),
+    stages: [...stages].sort((a, b) => b[1] - a[1]).map(([stage, t]) => ({ stage, ms: per(t), share: t / total })),
+    topSelf: [...self].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([fn, t]) => ({ fn, ms: per(t), share: t / total })),
+  };
 }
 
 // ---------------------------------------------------------------------- main
@@ -368,6 +490,10 @@ async function main() {
   result.highlight = await highlightBench(app);
   log("where the highlight time goes (our engine, timed from JS)");
   result.profile = await call(ours, { type: "profile", text: POST, options: ours.ready.defaults, reps: 5 });
+  if (PROFILE_ENGINE) {
+    log("CPU profile of the highlight (engine with function names, main thread)");
+    result.cpuProfile = await profileHighlight(browser);
+  }
 
   result.memory = {
     baselineRenderer: (await memory(baseline)).renderer,
@@ -412,12 +538,17 @@ function report(r) {
   const lines = [];
   lines.push(`Chromium ${r.chromium}, ${r.cores} × ${r.cpu}; load average ${r.loadAverage.start} (start) / ${r.loadAverage.end} (end)`);
   lines.push(`transformers.js tokens for the single sentence: [${r.theirsTokens.dims}] (pads to the longest, not to 128)`);
-  lines.push(`cosine ours vs transformers.js: ${r.cosine.map((x) => x.cosine.toFixed(3)).join(", ")}`);
+  lines.push(
+    `cosine ours vs transformers.js, same sentence: ${r.cosine.same.map((x) => x.cosine.toFixed(3)).join(", ")}; ` +
+      `different sentences: mean ${r.cosine.otherMean.toFixed(3)}, max ${r.cosine.otherMax.toFixed(3)}`,
+  );
   lines.push("");
   lines.push("| measure | ours (skillmark wasm) | transformers.js 4.3.1 (ORT web, int8 ONNX) | ratio ours/theirs |");
   lines.push("|---|---|---|---|");
-  lines.push(`| encode one sentence, ms | ${ms(e.ours.singleMs)} | ${ms(e.theirs.singleMs)} | ${ratio(e.ours.singleMs, e.theirs.singleMs)} |`);
-  lines.push(`| encode 25-sentence post (one call), ms | ${ms(e.ours.postMs)} | ${ms(e.theirs.postMs)} | ${ratio(e.ours.postMs, e.theirs.postMs)} |`);
+  lines.push(`| encode one sentence, ms (wall, median) | ${ms(e.ours.singleMs)} | ${ms(e.theirs.singleMs)} | ${ratio(e.ours.singleMs, e.theirs.singleMs)} |`);
+  lines.push(`| … CPU ms per call (renderer process) | ${ms(e.ours.singleCpuMs)} | ${ms(e.theirs.singleCpuMs)} | ${ratio(e.ours.singleCpuMs, e.theirs.singleCpuMs)} |`);
+  lines.push(`| encode 25-sentence post (one call), ms (wall, median) | ${ms(e.ours.postMs)} | ${ms(e.theirs.postMs)} | ${ratio(e.ours.postMs, e.theirs.postMs)} |`);
+  lines.push(`| … CPU ms per call | ${ms(e.ours.postCpuMs)} | ${ms(e.theirs.postCpuMs)} | ${ratio(e.ours.postCpuMs, e.theirs.postCpuMs)} |`);
   lines.push(`| … per sentence, ms | ${ms(e.ours.postPerSentenceMs)} | ${ms(e.theirs.postPerSentenceMs)} | |`);
   lines.push(`| cold start, page load → worker ready, ms | ${ms(c.app.readyMs)} | ${ms(c.theirs.readyMs)} | ${ratio(c.app.readyMs, c.theirs.readyMs)} |`);
   lines.push(`| bytes transferred, MB (raw) | ${mb(c.app.bytes)} | ${mb(c.theirs.bytes)} | ${ratio(c.app.bytes, c.theirs.bytes)} |`);
@@ -432,12 +563,22 @@ function report(r) {
   lines.push(`Blank bench page renderer: ${mb(m.baselineRenderer.rss)} MB RSS. Our wasm linear memory: ${mb(m.ours.wasmMemoryAtReady)} MB at ready, ${mb(m.ours.wasmMemory)} MB after the benchmarks.`);
   lines.push(`Full app (/site/): page load → ready ${ms(c.site.readyMs)} ms, ${mb(c.site.bytes)} MB raw, ${mb(c.site.brotli)} MB brotli.`);
   const h = r.highlight;
-  lines.push(`Real worker, ${r.text.postWords}-word post (${h.segments} sentences, ${h.spans} spans, ${h.results} streamed results): first highlights ${ms(h.firstMs)} ms, all ${ms(h.totalMs)} ms (medians of ${h.totalAll.length}: ${h.totalAll.join(" ")})`);
+  lines.push(
+    `Real worker, ${r.text.postWords}-word post (${h.segments} sentences, ${h.spans} spans, ${h.results} streamed results): ` +
+      `first highlights ${ms(h.firstMs)} ms, all ${ms(h.totalMs)} ms (medians of ${h.totalAll.length}: ${h.totalAll.join(" ")}); CPU ${ms(h.cpuMs)} ms per highlight`,
+  );
   const p = r.profile;
   lines.push(
     `Breakdown (one highlight() call, medians): total ${ms(p.highlightMs)} ms; encoding the ${p.segments} sentences alone ${ms(p.encodeSentencesMs)} ms; ` +
       `encoding the ${p.spanTexts} span texts alone ${ms(p.encodeSpanTextsMs)} ms; segmenting ${ms(p.segmentsMs)} ms; structuredClone of the result ${ms(p.structuredCloneMs)} ms`,
   );
+  if (r.cpuProfile) {
+    const cp = r.cpuProfile;
+    lines.push(`CPU profile of highlight() (main thread, engine with names; ${cp.runs} runs, median ${ms(cp.highlightMs)} ms, ${ms(cp.sampledMs)} ms sampled per run):`);
+    for (const st of cp.stages) lines.push(`  ${ms(st.ms).padStart(7)} ms  ${(st.share * 100).toFixed(1).padStart(5)} %  ${st.stage}`);
+    lines.push("  top functions (self time):");
+    for (const f of cp.topSelf.slice(0, 12)) lines.push(`  ${ms(f.ms).padStart(7)} ms  ${(f.share * 100).toFixed(1).padStart(5)} %  ${f.fn.slice(0, 110)}`);
+  }
   lines.push(`Requests: ${r.requests.count}, leaving localhost: ${r.requests.foreign.length}`);
   console.log(lines.join("\n"));
 }

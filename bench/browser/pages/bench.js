@@ -83,5 +83,8 @@ window.uaMemory = async () => {
   const worker = m.breakdown
     .filter((b) => b.attribution.some((a) => a.scope === "DedicatedWorkerGlobalScope"))
     .reduce((s, b) => s + b.bytes, 0);
-  return { total: m.bytes, worker };
+  const breakdown = m.breakdown
+    .filter((b) => b.bytes > 0)
+    .map((b) => ({ bytes: b.bytes, types: b.types, scopes: b.attribution.map((a) => `${a.scope} ${a.url}`) }));
+  return { total: m.bytes, worker, breakdown };
 };
