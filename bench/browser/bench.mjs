@@ -226,9 +226,11 @@ async function launch() {
   });
 }
 
-// A fresh browser context (its own renderer process, caches and storage):
-// the page starts one worker; resolves when it is ready.
-async function open(browser, kind) {
+// A fresh browser context (its own renderer process, caches and storage)
+// whose page starts one worker at load (?start=kind: page load → ready is
+// the cold start) or, with `later`, once the blank page's memory is read (so
+// the worker's own memory is the growth of the same process).
+async function open(browser, kind, later = false) {
   const before = new Set(renderers());
   const context = await browser.newContext();
   context.on("request", (r) => requests.push(r.url()));
@@ -236,19 +238,25 @@ async function open(browser, kind) {
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-  await page.goto(`${origin}/bench/bench.html?start=${kind}`);
+  await page.goto(`${origin}/bench/bench.html?start=${later ? "none" : kind}`);
+  const blank = {};
+  if (later) {
+    await new Promise((r) => setTimeout(r, 500));
+    for (const p of renderers()) if (!before.has(p)) blank[p] = status(p);
+  }
   let ready;
   try {
-    ready = await page.evaluate(() => window.ready);
+    ready = await page.evaluate((k) => (k ? window.start(k) : window.ready), later ? kind : null);
   } catch (e) {
     throw new Error(`${kind}: ${e.message}\n${errors.join("\n")}`);
   }
   const readyAt = await page.evaluate(() => window.readyAt);
-  // This context's renderer: the new one with the most memory (a spare
-  // renderer Chromium keeps around is small).
+  // This context's renderer: of the new ones, the one that grew most (a
+  // spare renderer Chromium keeps around stays small).
+  const grew = (p) => status(p).rss - (blank[p]?.rss ?? 0);
   const fresh = renderers().filter((p) => !before.has(p));
-  const pid = fresh.map((p) => [p, status(p).rss]).sort((a, b) => b[1] - a[1])[0]?.[0];
-  return { context, page, ready, readyAt, pid, errors };
+  const pid = fresh.sort((a, b) => grew(b) - grew(a))[0];
+  return { context, page, ready, readyAt, pid, blank: blank[pid] || null, errors };
 }
 
 async function openSite(browser) {
@@ -372,10 +380,12 @@ async function highlightBench(app) {
   };
 }
 
+// The renderer's memory now, and what the worker added to the blank page.
 async function memory(s) {
   const ua = await s.page.evaluate(() => window.uaMemory());
-  const proc = s.pid ? status(s.pid) : null;
-  return { renderer: proc, ua };
+  const proc = status(s.pid);
+  const worker = s.blank ? { rss: proc.rss - s.blank.rss, anon: proc.anon - s.blank.anon, hwm: proc.hwm - s.blank.rss } : null;
+  return { renderer: proc, blank: s.blank, worker, ua };
 }
 
 // Where the time of a highlight goes: Chrome's sampling profiler over a few
@@ -383,27 +393,19 @@ async function memory(s) {
 // thread. Each sample is put in the first stage whose pattern matches a frame
 // of its stack, innermost stage first.
 const STAGES = [
-  "tagger branch (span tagger layers + BIO head)",
-  "linking: encoding span texts",
-  "linking: index scoring + top-k",
-  "linking: rest",
-  "encoder (sentence passes)",
-  "results → JS objects (serde-wasm-bindgen)",
-  "segmenting, words, offsets",
+  ["tagger branch (its layer + BIO head)", /Tagger::probabilities/],
+  ["encoder, sentence passes (tokens → layers)", /tagger::run_passes/],
+  ["linking: encoding span texts", /SentenceEncoder::embed/],
+  ["linking: index scoring (all skills)", /SkillIndex::score_all/],
+  ["linking: top-k", /index::top_k/],
+  ["spans from tags (find_spans)", /Highlighter::find_spans/],
+  ["results → JS objects (serde-wasm-bindgen)", /serde|to_js|Serializer/],
 ];
 
+// The first stage (in STAGES order) one of whose patterns matches the stack.
 function stageOf(stack) {
-  const has = (re) => stack.some((f) => re.test(f));
-  if (has(/tagger::|Tagger/)) return STAGES[0];
-  if (has(/highlight::Highlighter::link/)) {
-    if (has(/SentenceEncoder|skillmark_model::/)) return STAGES[1];
-    if (has(/SkillIndex|index::|top_k/)) return STAGES[2];
-    return STAGES[3];
-  }
-  if (has(/run_passes|Highlighter::passes|skillmark_model::/)) return STAGES[4];
-  if (has(/serde|to_js|Serializer/)) return STAGES[5];
-  if (has(/text::|segments|words|OffsetCursor|lexical|LabelMatcher/)) return STAGES[6];
-  if (stack.some((f) => f.startsWith("wasm:"))) return "other engine code";
+  for (const [stage, re] of STAGES) if (stack.some((f) => re.test(f))) return stage;
+  if (stack.some((f) => f.startsWith("wasm:"))) return "rest of the engine (segments, words, links, offsets)";
   return "JS and browser";
 }
 
@@ -421,6 +423,9 @@ async function profileHighlight(browser) {
   const ms = await page.evaluate((t) => window.run(t, 3), POST);
   const { profile } = await cdp.send("Profiler.stop");
   await context.close();
+  // For Chrome DevTools (Performance → load profile) or speedscope.
+  fs.mkdirSync(path.dirname(JSON_OUT), { recursive: true });
+  fs.writeFileSync(path.join(path.dirname(JSON_OUT), "highlight.cpuprofile"), JSON.stringify(profile));
 
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
@@ -472,14 +477,15 @@ async function main() {
     text: { singleChars: SINGLE.length, postSentences: POST_SENTENCES.length, postWords: POST.split(/\s+/).length },
   };
 
-  log("cold starts (fresh context each: nothing cached)");
-  result.coldStart = await coldStarts(browser);
+  if (COLD > 0) {
+    log("cold starts (fresh context each: nothing cached)");
+    result.coldStart = await coldStarts(browser);
+  }
 
   log("steady state: the real worker, our encode-only worker, transformers.js, a blank page");
-  const baseline = await open(browser, "none");
-  const app = await open(browser, "app");
-  const ours = await open(browser, "ours");
-  const theirs = await open(browser, "theirs");
+  const app = await open(browser, "app", true);
+  const ours = await open(browser, "ours", true);
+  const theirs = await open(browser, "theirs", true);
   result.theirsTokens = await call(theirs, { type: "tokens", texts: [SINGLE] });
 
   log("cosine of our vectors with transformers.js' (same model family?)");
@@ -496,7 +502,6 @@ async function main() {
   }
 
   result.memory = {
-    baselineRenderer: (await memory(baseline)).renderer,
     app: await memory(app),
     ours: { ...(await memory(ours)), wasmMemory: (await call(ours, { type: "memory" })).wasmMemory, wasmMemoryAtReady: ours.ready.wasmMemory },
     theirs: await memory(theirs),
@@ -509,7 +514,7 @@ async function main() {
     return !(url.protocol === "blob:" || url.protocol === "data:" || url.host === host);
   });
   result.requests = { count: requests.length, foreign };
-  for (const s of [baseline, app, ours, theirs]) {
+  for (const s of [app, ours, theirs]) {
     if (s.errors.length) log(`page errors: ${s.errors.join(" | ")}`);
     await s.context.close();
   }
@@ -534,7 +539,8 @@ function report(r) {
   const mb = (x) => (x / 1e6).toFixed(2);
   const ratio = (a, b) => (a / b).toFixed(2);
   const e = r.encode;
-  const c = r.coldStart;
+  const none = { readyMs: NaN, bytes: NaN, brotli: NaN };
+  const c = r.coldStart || { app: none, theirs: none, site: none };
   const lines = [];
   lines.push(`Chromium ${r.chromium}, ${r.cores} × ${r.cpu}; load average ${r.loadAverage.start} (start) / ${r.loadAverage.end} (end)`);
   lines.push(`transformers.js tokens for the single sentence: [${r.theirsTokens.dims}] (pads to the longest, not to 128)`);
@@ -554,13 +560,14 @@ function report(r) {
   lines.push(`| bytes transferred, MB (raw) | ${mb(c.app.bytes)} | ${mb(c.theirs.bytes)} | ${ratio(c.app.bytes, c.theirs.bytes)} |`);
   lines.push(`| … brotli -q 11 (static hosting), MB | ${mb(c.app.brotli)} | ${mb(c.theirs.brotli)} | ${ratio(c.app.brotli, c.theirs.brotli)} |`);
   const m = r.memory;
-  lines.push(`| renderer RSS (page + worker), MB | ${mb(m.ours.renderer.rss)} (encode worker) · ${mb(m.app.renderer.rss)} (real worker) | ${mb(m.theirs.renderer.rss)} | ${ratio(m.app.renderer.rss, m.theirs.renderer.rss)} |`);
-  lines.push(`| renderer peak RSS (VmHWM), MB | ${mb(m.ours.renderer.hwm)} · ${mb(m.app.renderer.hwm)} | ${mb(m.theirs.renderer.hwm)} | |`);
+  lines.push(`| worker's resident memory (renderer RSS growth over the blank page), MB | ${mb(m.app.worker.rss)} (real worker) · ${mb(m.ours.worker.rss)} (encode worker) | ${mb(m.theirs.worker.rss)} | ${ratio(m.app.worker.rss, m.theirs.worker.rss)} |`);
+  lines.push(`| … its peak (VmHWM − blank RSS), MB | ${mb(m.app.worker.hwm)} · ${mb(m.ours.worker.hwm)} | ${mb(m.theirs.worker.hwm)} | |`);
+  lines.push(`| renderer RSS, page + worker, MB | ${mb(m.app.renderer.rss)} · ${mb(m.ours.renderer.rss)} | ${mb(m.theirs.renderer.rss)} | |`);
   if (m.app.ua && m.theirs.ua) {
-    lines.push(`| worker memory (measureUserAgentSpecificMemory), MB | ${mb(m.ours.ua.worker)} · ${mb(m.app.ua.worker)} | ${mb(m.theirs.ua.worker)} | |`);
+    lines.push(`| worker memory (measureUserAgentSpecificMemory), MB | ${mb(m.app.ua.worker)} · ${mb(m.ours.ua.worker)} | ${mb(m.theirs.ua.worker)} | |`);
   }
   lines.push("");
-  lines.push(`Blank bench page renderer: ${mb(m.baselineRenderer.rss)} MB RSS. Our wasm linear memory: ${mb(m.ours.wasmMemoryAtReady)} MB at ready, ${mb(m.ours.wasmMemory)} MB after the benchmarks.`);
+  lines.push(`Blank bench page renderer: ${mb(m.app.blank.rss)} MB RSS (${mb(m.app.blank.anon)} MB anonymous). Our wasm linear memory: ${mb(m.ours.wasmMemoryAtReady)} MB at ready, ${mb(m.ours.wasmMemory)} MB after the benchmarks.`);
   lines.push(`Full app (/site/): page load → ready ${ms(c.site.readyMs)} ms, ${mb(c.site.bytes)} MB raw, ${mb(c.site.brotli)} MB brotli.`);
   const h = r.highlight;
   lines.push(

@@ -1,8 +1,9 @@
-// Page side of scripts/bench-browser. ?start= picks the worker:
+// Page side of scripts/bench-browser. ?start= picks the worker (or
+// window.start(kind) starts it later):
 //   app    : the site's real inference worker (dist/worker/worker.js)
 //   ours   : our engine with an encode-only API (ours-worker.js)
 //   theirs : transformers.js (theirs-worker.js)
-//   none   : no worker (baseline memory of a blank bench page)
+//   none   : no worker yet
 // The worker starts as soon as this module runs, so window.readyAt
 // (performance.now(), i.e. ms since navigation start) is page load → ready.
 const kind = new URLSearchParams(location.search).get("start") || "none";
@@ -16,35 +17,36 @@ let worker = null;
 let nextId = 1;
 const waiting = new Map(); // id -> {resolve, reject, onResult}
 
-window.ready =
-  kind === "none"
-    ? Promise.resolve({})
-    : new Promise((resolve, reject) => {
-        worker = new Worker(urls[kind], { type: "module" });
-        worker.onerror = (e) => reject(new Error(`worker error: ${e.message}`));
-        worker.onmessage = ({ data }) => {
-          if (data.type === "ready") {
-            window.readyAt = performance.now();
-            resolve(data);
-          } else if (data.type === "error" && data.id === undefined) {
-            reject(new Error(data.message));
-          } else if (data.type === "loading") {
-            // progress; ignored
-          } else {
-            const w = waiting.get(data.id);
-            if (!w) return;
-            if (data.type === "error") {
-              waiting.delete(data.id);
-              w.reject(new Error(data.message));
-            } else if (data.type === "result") {
-              w.onResult?.(data);
-            } else {
-              waiting.delete(data.id);
-              w.resolve(data);
-            }
-          }
-        };
-      });
+// Starts a worker; resolves with its `ready` message.
+window.start = (which) =>
+  new Promise((resolve, reject) => {
+    worker = new Worker(urls[which], { type: "module" });
+    worker.onerror = (e) => reject(new Error(`worker error: ${e.message}`));
+    worker.onmessage = ({ data }) => {
+      if (data.type === "ready") {
+        window.readyAt = performance.now();
+        resolve(data);
+      } else if (data.type === "error" && data.id === undefined) {
+        reject(new Error(data.message));
+      } else if (data.type === "loading") {
+        // progress; ignored
+      } else {
+        const w = waiting.get(data.id);
+        if (!w) return;
+        if (data.type === "error") {
+          waiting.delete(data.id);
+          w.reject(new Error(data.message));
+        } else if (data.type === "result") {
+          w.onResult?.(data);
+        } else {
+          waiting.delete(data.id);
+          w.resolve(data);
+        }
+      }
+    };
+  });
+
+window.ready = kind === "none" ? Promise.resolve({}) : window.start(kind);
 
 // Request/response with the bench workers (ours, theirs).
 window.call = (msg) =>
