@@ -147,6 +147,25 @@ impl Highlighter {
         )
     }
 
+    /// Sentence embeddings of `texts` (mean-pooled, L2-normalised), flat:
+    /// `texts.length × dim` floats, row by row. Encoder only (no tagger, no
+    /// linking): what `scripts/bench-browser` times against transformers.js.
+    pub fn embed(&self, texts: Vec<String>) -> Result<Vec<f32>, JsError> {
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let vecs = self
+            .engine
+            .ranker
+            .encoder
+            .embed(&refs)
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(vecs.into_iter().flatten().collect())
+    }
+
+    /// Width of the vectors [`Self::embed`] returns.
+    pub fn dim(&self) -> usize {
+        self.engine.ranker.encoder.dim()
+    }
+
     /// Label, description, category and type of one ESCO skill, or `null`.
     pub fn skill(&self, uri: &str) -> Result<JsValue, JsError> {
         to_js(&self.engine.skill(uri))
