@@ -522,6 +522,8 @@ mod x86 {
 mod wasm {
     /// 2 activation rows × 4 weight rows with `i32x4.dot_i16x8_s`.
     #[cfg(target_feature = "simd128")]
+    // `j` indexes the weight rows and both accumulator rows at once.
+    #[allow(clippy::needless_range_loop)]
     pub unsafe fn tile2x4(a: *const i8, w: *const i8, kpad: usize, out: &mut [[i32; 4]; 4]) {
         use core::arch::wasm32::*;
         let mut c = [[i32x4_splat(0); 4]; 2];

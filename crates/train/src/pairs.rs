@@ -164,7 +164,11 @@ pub fn read_jsonl(path: &Path) -> Result<Vec<Pair>> {
         }
         match serde_json::from_str::<StoredPair>(line) {
             Ok(p) => out.push(p.into_pair().with_context(|| {
-                format!("{}, line {}: no `source` and no `model`", path.display(), i + 1)
+                format!(
+                    "{}, line {}: no `source` and no `model`",
+                    path.display(),
+                    i + 1
+                )
             })?),
             Err(_) if i + 1 == last => {
                 eprintln!(
