@@ -16,7 +16,6 @@ use crate::assets::{AssetBytes, TAGGER};
 use crate::bio::{decode, Bio};
 use crate::category::{all_categories, Category};
 use crate::index::top_k;
-use crate::label_spans::LabelMatcher;
 use crate::tagger::{run_passes, Tagged, Tagger};
 pub use crate::text::Segment;
 use crate::text::{lengths, words, OffsetCursor};
@@ -181,7 +180,6 @@ type WordTags = (Vec<Bio>, Vec<Bio>);
 pub struct Highlighter {
     pub ranker: Ranker,
     pub tagger: Option<Tagger>,
-    lexicon: LabelMatcher,
     categories: Vec<Category>,
     defaults: HighlightOptions,
 }
@@ -211,7 +209,11 @@ impl Highlighter {
             }
             None => None,
         };
-        let lexicon = LabelMatcher::new(&ranker.taxonomy);
+        // The ESCO label automaton serves the lexical bonus and, without a
+        // tagger, the spans: build it while loading, not on the first text.
+        if tagger.is_none() || ranker.lexical_bonus != 0.0 {
+            ranker.lexical();
+        }
         let categories = all_categories(&ranker.taxonomy);
         let mut defaults = HighlightOptions::default();
         if let Some(h) = assets.manifest.rest.get("highlight") {
@@ -225,7 +227,6 @@ impl Highlighter {
         Ok(Highlighter {
             ranker,
             tagger,
-            lexicon,
             categories,
             defaults,
         })
@@ -434,8 +435,9 @@ impl Highlighter {
             }
             return out;
         }
-        self.lexicon
-            .find(text, w)
+        self.ranker
+            .lexical()
+            .find_spans(text, w)
             .into_iter()
             .map(|(a, b, skill)| {
                 let kind = if self.ranker.taxonomy.skills[skill as usize].skill_type
@@ -596,7 +598,7 @@ impl Highlighter {
                     text.push_str(w);
                 }
                 let mut tags = (vec![Bio::O; words.len()], vec![Bio::O; words.len()]);
-                for (a, b, skill) in self.lexicon.find(&text, &ranges) {
+                for (a, b, skill) in self.ranker.lexical().find_spans(&text, &ranges) {
                     let layer = if self.ranker.taxonomy.skills[skill as usize].skill_type
                         == esco::SkillType::Knowledge
                     {
