@@ -250,6 +250,9 @@ impl Prf {
     }
 }
 
+/// A sentence's highlights (at the lowest thresholds) and its gold skill URIs.
+type Judged = (Highlights, BTreeSet<String>);
+
 /// Sentence-level skill P/R/F1 of the whole highlighter (spans, links,
 /// implicit skills) against the gold labels of each sentence, over a grid
 /// of link and implicit thresholds.
@@ -278,7 +281,7 @@ pub fn eval_highlight(
     opts.implicit_min_score = f32::NEG_INFINITY;
     opts.implicit = true;
     // Per gold file: per sentence, (highlights at the lowest thresholds, gold URIs).
-    let mut docs: Vec<(String, Vec<(Highlights, BTreeSet<String>)>)> = Vec::new();
+    let mut docs: Vec<(String, Vec<Judged>)> = Vec::new();
     for path in gold_files {
         let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
         let gold = parse_gold_spans(&bytes, &path.display().to_string(), &hl.ranker.taxonomy)?;
@@ -296,15 +299,14 @@ pub fn eval_highlight(
         bar.finish_and_clear();
         docs.push((path.display().to_string(), v));
     }
-    let score = |set: &[(Highlights, BTreeSet<String>)], t: f32, ti: f32| {
+    let score = |set: &[Judged], t: f32, ti: f32| {
         let mut p = Prf::default();
         for (h, g) in set {
             p.add(&hl.skills_at(h, t, ti), g);
         }
         p.finish()
     };
-    let all: Vec<(Highlights, BTreeSet<String>)> =
-        docs.iter().flat_map(|(_, v)| v.iter().cloned()).collect();
+    let all: Vec<Judged> = docs.iter().flat_map(|(_, v)| v.iter().cloned()).collect();
     let mut grid = Vec::new();
     for &t in &LINK_GRID {
         for &ti in &IMPLICIT_GRID {
