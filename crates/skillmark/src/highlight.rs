@@ -3,8 +3,10 @@
 //!
 //! Pipeline per batch of segments: words → spans (the tagger of the bundle,
 //! or exact ESCO label matches when the bundle has none) → links (the span
-//! text ranked against the skill index) → implicit skills (the segment itself
-//! ranked; skills above a higher threshold that no span names).
+//! ranked against the skill index as its text, its tokens in context, or a
+//! mix: [`LinkMode`]; plus the lexical bonus for labels the span names) →
+//! implicit skills (the segment itself ranked, with the bonus for labels it
+//! names; skills above a higher threshold, in segments without spans).
 
 use std::collections::HashMap;
 
