@@ -2,6 +2,7 @@
 
 mod bench;
 mod input;
+mod links;
 mod spans;
 
 use std::io::Write;
@@ -104,6 +105,48 @@ enum EvalCmd {
         #[command(flatten)]
         model: ModelArgs,
     },
+    /// RP@5, RP@10 and MRR of linking gold spans (CSV with sentence,span,label; TECH/HOUSE style) per link mode.
+    Links {
+        #[arg(long, required = true)]
+        gold: Vec<PathBuf>,
+        /// Link modes to measure: text (the span embedded alone), context (its
+        /// token states in the sentence's pass), both (a weighted mix).
+        #[arg(long, value_delimiter = ',', default_value = "text,context,both")]
+        mode: Vec<String>,
+        /// Text weights for `both` (default: the engine's).
+        #[arg(long, value_delimiter = ',')]
+        text_weight: Vec<f32>,
+        /// Mix `both` as scores (w · text score + (1 − w) · context score) instead of vectors.
+        #[arg(long)]
+        score_mix: bool,
+        /// Lexical bonuses to measure (default: 0 and the bundle's).
+        #[arg(long, value_delimiter = ',')]
+        lexical_bonus: Option<Vec<f32>>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+    /// Sentence-level skill P/R/F1 of the highlighter (spans, links, implicit skills) over a grid of thresholds.
+    Highlight {
+        #[arg(long, required = true)]
+        gold: Vec<PathBuf>,
+        /// Link mode: text, context or both (default: the engine's).
+        #[arg(long)]
+        link: Option<String>,
+        /// Text weight for `--link both` (default: the engine's).
+        #[arg(long)]
+        text_weight: Option<f32>,
+        /// Lexical bonus (default: the bundle's).
+        #[arg(long)]
+        lexical_bonus: Option<f32>,
+        /// Print JSON (the whole grid) instead of tables.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
     /// RP@5, RP@10 and MRR of the skill ranking on a gold CSV (sentence,span,sub_span,label / sentence,label / sentence,skills).
     Rank {
         #[arg(long, required = true)]
@@ -200,6 +243,44 @@ fn run() -> Result<()> {
             json,
             record,
             lexical_bonus,
+            &model,
+        ),
+        Cmd::Eval {
+            what:
+                EvalCmd::Links {
+                    gold,
+                    mode,
+                    text_weight,
+                    score_mix,
+                    lexical_bonus,
+                    json,
+                    model,
+                },
+        } => links::eval_links(
+            &gold,
+            &mode,
+            &text_weight,
+            score_mix,
+            lexical_bonus,
+            json,
+            &model,
+        ),
+        Cmd::Eval {
+            what:
+                EvalCmd::Highlight {
+                    gold,
+                    link,
+                    text_weight,
+                    lexical_bonus,
+                    json,
+                    model,
+                },
+        } => links::eval_highlight(
+            &gold,
+            link.as_deref(),
+            text_weight,
+            lexical_bonus,
+            json,
             &model,
         ),
         Cmd::Index {

@@ -11,7 +11,7 @@ use skillmark::{Highlighter, Highlights, SpanKind};
 
 use crate::ModelArgs;
 
-fn highlighter(model: &ModelArgs) -> Result<Highlighter> {
+pub(crate) fn highlighter(model: &ModelArgs) -> Result<Highlighter> {
     let precision = model.setup()?;
     Highlighter::load_dir(&model.model, precision)
         .with_context(|| format!("loading the model bundle {}", model.model.display()))

@@ -425,3 +425,66 @@ fn manifest_lexical_bonus() -> f64 {
     .unwrap();
     m["ranking"]["lexical_bonus"].as_f64().unwrap_or(0.0)
 }
+
+#[test]
+fn eval_links_measures_each_link_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let gold = dir.path().join("spans.csv");
+    // "manage a" is a span cut short: only its sentence says what is managed.
+    std::fs::write(
+        &gold,
+        "sentence,span,sub_span,label\n\
+         Strong experience with Python and SQL.,Python,,Python (computer programming)\n\
+         You will manage a budget of 2 million.,manage a,,manage budgets\n\
+         You will manage a budget of 2 million.,2 million,,LABEL NOT PRESENT\n",
+    )
+    .unwrap();
+    let out = skillmark(
+        &[
+            "eval",
+            "links",
+            "--gold",
+            gold.to_str().unwrap(),
+            "--lexical-bonus",
+            "0",
+            "--json",
+        ],
+        b"",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = |mode: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["mode"].as_str().unwrap().starts_with(mode))
+            .unwrap_or_else(|| panic!("a {mode} row"))["metrics"]
+            .clone()
+    };
+    assert_eq!(
+        row("text")["sentences"],
+        2,
+        "spans without a skill are skipped"
+    );
+    // In context both spans link first; the text "manage a" alone does not.
+    assert_eq!(row("context")["mrr"], 100.0);
+    assert!(row("text")["mrr"].as_f64().unwrap() < 100.0);
+    assert_eq!(row("both")["mrr"], 100.0);
+
+    let out = skillmark(
+        &["eval", "highlight", "--gold", gold.to_str().unwrap()],
+        b"",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("best micro F1"), "{text}");
+    assert!(text.contains("| all | 2 |"), "{text}");
+}

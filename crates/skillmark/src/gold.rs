@@ -125,6 +125,143 @@ pub fn parse_gold(
     Ok(out)
 }
 
+/// One gold span: byte range in its sentence and the ESCO skills it names.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GoldSpan {
+    /// Index into [`GoldSpans::sentences`].
+    pub sentence: usize,
+    pub start: usize,
+    pub end: usize,
+    pub skills: Vec<usize>,
+}
+
+/// A span-level gold file (TECH/HOUSE style: `sentence,span,sub_span,label`).
+#[derive(Debug, Default)]
+pub struct GoldSpans {
+    /// Every sentence of the file in order, with the skills of all its spans
+    /// (empty when every span is `LABEL NOT PRESENT` / `UNDERSPECIFIED`).
+    pub sentences: Vec<GoldSentence>,
+    /// Spans with at least one skill. Rows with the same sentence and span
+    /// (a discontinuous span has one row per `sub_span`) are one span whose
+    /// gold is the union of their labels.
+    pub spans: Vec<GoldSpan>,
+    pub unknown_labels: Vec<(String, usize)>,
+    /// Spans left without any skill (not scored).
+    pub skipped: usize,
+}
+
+/// Byte range of `span` in `sentence`: the first occurrence on word
+/// boundaries (not inside a longer word), else the first occurrence.
+pub fn locate_span(sentence: &str, span: &str) -> Option<(usize, usize)> {
+    if span.is_empty() {
+        return None;
+    }
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric());
+    let mut first = None;
+    for (i, _) in sentence.match_indices(span) {
+        let e = i + span.len();
+        first.get_or_insert((i, e));
+        if !word(sentence[..i].chars().next_back()) && !word(sentence[e..].chars().next()) {
+            return Some((i, e));
+        }
+    }
+    first
+}
+
+/// Parses a span-level gold CSV (columns `sentence`, `span`, `label`).
+pub fn parse_gold_spans(
+    bytes: &[u8],
+    file: &str,
+    taxonomy: &esco::Taxonomy,
+) -> Result<GoldSpans, GoldError> {
+    let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
+    let headers = rdr
+        .headers()
+        .map_err(|e| GoldError::Format {
+            file: file.into(),
+            message: e.to_string(),
+        })?
+        .clone();
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim() == name)
+            .ok_or_else(|| GoldError::Format {
+                file: file.into(),
+                message: format!("no `{name}` column (span gold needs sentence, span, label)"),
+            })
+    };
+    let (sc, pc, lc) = (col("sentence")?, col("span")?, col("label")?);
+    let mut sentence_ids: std::collections::HashMap<String, usize> = Default::default();
+    let mut sentence_skills: Vec<BTreeSet<usize>> = Vec::new();
+    let mut out = GoldSpans::default();
+    let mut span_ids: std::collections::HashMap<(usize, usize, usize), usize> = Default::default();
+    let mut span_skills: Vec<BTreeSet<usize>> = Vec::new();
+    let mut spans: Vec<(usize, usize, usize)> = Vec::new();
+    let mut unknown: std::collections::BTreeMap<String, usize> = Default::default();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| GoldError::Row {
+            file: file.into(),
+            line: e.position().map_or(0, |p| p.line()),
+            message: e.to_string(),
+        })?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let row_err = |message: String| GoldError::Row {
+            file: file.into(),
+            line,
+            message,
+        };
+        let sentence = rec.get(sc).unwrap_or("").trim();
+        let span = rec.get(pc).unwrap_or("").trim();
+        if sentence.is_empty() {
+            return Err(row_err("empty sentence".into()));
+        }
+        let (start, end) = locate_span(sentence, span)
+            .ok_or_else(|| row_err(format!("span {span:?} is not in its sentence")))?;
+        let s = *sentence_ids.entry(sentence.to_string()).or_insert_with(|| {
+            out.sentences.push(GoldSentence {
+                text: sentence.to_string(),
+                skills: Vec::new(),
+            });
+            sentence_skills.push(BTreeSet::new());
+            out.sentences.len() - 1
+        });
+        let k = *span_ids.entry((s, start, end)).or_insert_with(|| {
+            spans.push((s, start, end));
+            span_skills.push(BTreeSet::new());
+            spans.len() - 1
+        });
+        let label = rec.get(lc).unwrap_or("").trim();
+        if label.is_empty() || NOT_SKILLS.contains(&label) {
+            continue;
+        }
+        match taxonomy.skill_by_label(label) {
+            Some(i) => {
+                span_skills[k].insert(i);
+                sentence_skills[s].insert(i);
+            }
+            None => *unknown.entry(label.to_string()).or_default() += 1,
+        }
+    }
+    for (sent, skills) in out.sentences.iter_mut().zip(sentence_skills) {
+        sent.skills = skills.into_iter().collect();
+    }
+    for ((sentence, start, end), skills) in spans.into_iter().zip(span_skills) {
+        if skills.is_empty() {
+            out.skipped += 1;
+        } else {
+            out.spans.push(GoldSpan {
+                sentence,
+                start,
+                end,
+                skills: skills.into_iter().collect(),
+            });
+        }
+    }
+    out.unknown_labels = unknown.into_iter().collect();
+    Ok(out)
+}
+
 /// `['a', "b's"]` → `["a", "b's"]`.
 fn parse_py_list(s: &str) -> Result<Vec<String>, String> {
     let s = s.trim();
@@ -169,5 +306,80 @@ mod tests {
         assert!(parse_py_list("[]").unwrap().is_empty());
         assert!(parse_py_list("'a'").is_err());
         assert!(parse_py_list("['a").is_err());
+    }
+
+    #[test]
+    fn span_gold_groups_rows_per_span() {
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../assets/esco.bin"
+        ))
+        .expect("shipped assets/esco.bin");
+        let tax = esco::Taxonomy::from_bytes(&bytes).unwrap();
+        let csv = "sentence,span,sub_span,label\n\
+            javascript reactjs java,javascript,,JavaScript\n\
+            javascript reactjs java,reactjs,,LABEL NOT PRESENT\n\
+            javascript reactjs java,java,,Java (computer programming)\n\
+            javascript reactjs java,javascript,,JavaScript\n\
+            We value innovation and engineering practices.,innovation and engineering practices,innovation practices,innovation processes\n\
+            We value innovation and engineering practices.,innovation and engineering practices,engineering practices,engineering principles\n\
+            BS/BA degree,BS/BA degree,,UNDERSPECIFIED\n\
+            BS/BA degree,degree,,no such skill\n";
+        let g = parse_gold_spans(csv.as_bytes(), "t.csv", &tax).unwrap();
+        let texts: Vec<&str> = g.sentences.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "javascript reactjs java",
+                "We value innovation and engineering practices.",
+                "BS/BA degree"
+            ]
+        );
+        let id = |l: &str| tax.skill_by_label(l).unwrap();
+        let spans: Vec<(usize, &str, Vec<usize>)> = g
+            .spans
+            .iter()
+            .map(|s| {
+                (
+                    s.sentence,
+                    &texts[s.sentence][s.start..s.end],
+                    s.skills.clone(),
+                )
+            })
+            .collect();
+        // Repeated rows are one span; "java" is the word, not the start of "javascript";
+        // the two sub-spans of a discontinuous span are one span with both labels.
+        let mut both = vec![id("innovation processes"), id("engineering principles")];
+        both.sort();
+        assert_eq!(
+            spans,
+            vec![
+                (0, "javascript", vec![id("JavaScript")]),
+                (0, "java", vec![id("Java (computer programming)")]),
+                (1, "innovation and engineering practices", both),
+            ]
+        );
+        assert_eq!(g.sentences[2].skills, Vec::<usize>::new());
+        assert_eq!(g.skipped, 3, "reactjs, BS/BA degree, degree");
+        assert_eq!(g.unknown_labels, vec![("no such skill".to_string(), 1)]);
+        let bad = "sentence,span,label\nabc,xyz,SQL\n";
+        let e = parse_gold_spans(bad.as_bytes(), "b.csv", &tax)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("b.csv, line 2") && e.contains("not in its sentence"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn spans_are_located_on_word_boundaries() {
+        let s = "javascript reactjs java";
+        assert_eq!(locate_span(s, "java"), Some((19, 23)));
+        assert_eq!(locate_span(s, "javascript"), Some((0, 10)));
+        // Only inside a word: the first occurrence still counts.
+        assert_eq!(locate_span("reactjs", "act"), Some((2, 5)));
+        assert_eq!(locate_span(s, "python"), None);
+        assert_eq!(locate_span(s, ""), None);
     }
 }

@@ -3,8 +3,10 @@
 //!
 //! Pipeline per batch of segments: words → spans (the tagger of the bundle,
 //! or exact ESCO label matches when the bundle has none) → links (the span
-//! text ranked against the skill index) → implicit skills (the segment itself
-//! ranked; skills above a higher threshold that no span names).
+//! ranked against the skill index as its text, its tokens in context, or a
+//! mix: [`LinkMode`]; plus the lexical bonus for labels the span names) →
+//! implicit skills (the segment itself ranked, with the bonus for labels it
+//! names; skills above a higher threshold, in segments without spans).
 
 use std::collections::HashMap;
 
@@ -16,7 +18,6 @@ use crate::assets::{AssetBytes, TAGGER};
 use crate::bio::{decode, Bio};
 use crate::category::{all_categories, Category};
 use crate::index::top_k;
-use crate::label_spans::LabelMatcher;
 use crate::tagger::{run_passes, Tagged, Tagger};
 pub use crate::text::Segment;
 use crate::text::{lengths, words, OffsetCursor};
@@ -28,7 +29,7 @@ const SEGMENTS_PER_BATCH: usize = 64;
 pub const WINDOW_WORDS: usize = 120;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct HighlightOptions {
     /// Links scoring below this are dropped.
     pub min_score: f32,
@@ -40,6 +41,13 @@ pub struct HighlightOptions {
     pub implicit_min_score: f32,
     /// What stands for a span when it is linked.
     pub link: LinkMode,
+    /// Weight of the span text's vector in [`LinkMode::Both`]; the in-context
+    /// vector gets `1 - text_weight`.
+    pub text_weight: f32,
+    /// Added to the score of every skill a span (for implicit skills: the
+    /// segment) names by an ESCO label; `None` takes the bundle's
+    /// `ranking.lexical_bonus` (0 = dense scores only).
+    pub lexical_bonus: Option<f32>,
 }
 
 /// How a span is turned into the vector that is ranked against the skill index.
@@ -50,7 +58,7 @@ pub enum LinkMode {
     Text,
     /// The mean of the span's token states in its sentence (same encoder pass).
     Context,
-    /// Both vectors added, then normalised.
+    /// `text_weight · text + (1 − text_weight) · context`, then normalised.
     Both,
 }
 
@@ -63,16 +71,40 @@ impl LinkMode {
             _ => None,
         }
     }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Context => "context",
+            Self::Both => "both",
+        }
+    }
 }
 
+// Defaults measured on the TECH and HOUSE *validation* sets (chosen on them;
+// not test results) with the bundle of 2026-11-22 (encoder step 200, tagger
+// K=3 L=1 epoch 2, lexical bonus 0.2); docs/BENCHMARKS.md, "Span linking and
+// highlighter thresholds":
+// - `link: Both`, `text_weight: 0.5`: the 237 gold spans link with RP@5 82.14
+//   / MRR 73.10 (lexical bonus 0.2), text alone 81.33 / 72.39, context alone
+//   82.35 / 69.73 (`skillmark eval links`);
+// - `min_score: 0.6`, `implicit_min_score: 0.65`: the best sentence-level
+//   skill F1 of the whole highlighter, 41.51 (P 41.04 / R 41.98, 178
+//   sentences), on a grid of 0.3-0.9 × 0.4-1.0/off (`skillmark eval
+//   highlight`); the old 0.5 / 0.6 with text links and no bonus gave 33.28.
+// Re-measure after retraining the encoder or the tagger. A bundle can
+// override the thresholds in its manifest (`highlight.min_score`,
+// `highlight.implicit_min_score`).
 impl Default for HighlightOptions {
     fn default() -> Self {
         HighlightOptions {
-            min_score: 0.5,
+            min_score: 0.6,
             top_k: 5,
             implicit: true,
-            implicit_min_score: 0.6,
-            link: LinkMode::Text,
+            implicit_min_score: 0.65,
+            link: LinkMode::Both,
+            text_weight: 0.5,
+            lexical_bonus: None,
         }
     }
 }
@@ -150,7 +182,6 @@ type WordTags = (Vec<Bio>, Vec<Bio>);
 pub struct Highlighter {
     pub ranker: Ranker,
     pub tagger: Option<Tagger>,
-    lexicon: LabelMatcher,
     categories: Vec<Category>,
     defaults: HighlightOptions,
 }
@@ -180,7 +211,11 @@ impl Highlighter {
             }
             None => None,
         };
-        let lexicon = LabelMatcher::new(&ranker.taxonomy);
+        // The ESCO label automaton serves the lexical bonus and, without a
+        // tagger, the spans: build it while loading, not on the first text.
+        if tagger.is_none() || ranker.lexical_bonus != 0.0 {
+            ranker.lexical();
+        }
         let categories = all_categories(&ranker.taxonomy);
         let mut defaults = HighlightOptions::default();
         if let Some(h) = assets.manifest.rest.get("highlight") {
@@ -194,7 +229,6 @@ impl Highlighter {
         Ok(Highlighter {
             ranker,
             tagger,
-            lexicon,
             categories,
             defaults,
         })
@@ -403,8 +437,9 @@ impl Highlighter {
             }
             return out;
         }
-        self.lexicon
-            .find(text, w)
+        self.ranker
+            .lexical()
+            .find_spans(text, w)
             .into_iter()
             .map(|(a, b, skill)| {
                 let kind = if self.ranker.taxonomy.skills[skill as usize].skill_type
@@ -426,29 +461,16 @@ impl Highlighter {
         a: usize,
         b: usize,
         text_vec: Option<&Vec<f32>>,
-        mode: LinkMode,
+        opts: &HighlightOptions,
     ) -> Vec<f32> {
-        let ctx = || {
-            let first = pass.first_token[a..b].iter().flatten().next().copied();
-            let end = pass.first_token[b..]
-                .iter()
-                .flatten()
-                .next()
-                .copied()
-                .unwrap_or(pass.tokens.saturating_sub(1));
-            match first {
-                Some(f) if end > f => mean_pool(&pass.states[f * h..end * h], h),
-                _ => vec![0.0; h],
-            }
-        };
-        match (mode, text_vec) {
+        let ctx = || context_vector(pass, h, a, b);
+        match (opts.link, text_vec) {
             (LinkMode::Text, Some(t)) => t.clone(),
-            (LinkMode::Both, Some(t)) => {
-                let mut v: Vec<f32> = ctx().iter().zip(t).map(|(a, b)| a + b).collect();
-                l2_normalize(&mut v);
-                v
-            }
-            _ => ctx(),
+            (LinkMode::Both, Some(t)) => match ctx() {
+                Some(c) => mix(t, &c, opts.text_weight),
+                None => t.clone(),
+            },
+            (_, t) => ctx().or_else(|| t.cloned()).unwrap_or_else(|| vec![0.0; h]),
         }
     }
 
@@ -476,19 +498,24 @@ impl Highlighter {
         for (spans, pass) in found.iter().zip(passes) {
             for s in spans {
                 let tv = text_vecs.get(queries.len());
-                queries.push(Self::span_vector(pass, h, s.a, s.b, tv, opts.link));
+                queries.push(Self::span_vector(pass, h, s.a, s.b, tv, opts));
             }
         }
+        let mut query_texts = span_texts;
         if opts.implicit {
-            for p in passes {
+            for (p, w) in passes.iter().zip(windows) {
                 queries.push(mean_pool(&p.states, h));
+                query_texts.push(&text[w[0].0..w[w.len() - 1].1]);
             }
         }
-        let scores = if queries.is_empty() {
+        let mut scores = if queries.is_empty() {
             Vec::new()
         } else {
             self.ranker.index.score_all(&queries)
         };
+        let bonus = opts.lexical_bonus.unwrap_or(self.ranker.lexical_bonus);
+        self.ranker
+            .add_lexical_bonus(&query_texts, &mut scores, bonus);
         let mut out = Vec::new();
         let mut q = 0;
         let mut window_named: Vec<Vec<u32>> = Vec::with_capacity(windows.len());
@@ -573,7 +600,7 @@ impl Highlighter {
                     text.push_str(w);
                 }
                 let mut tags = (vec![Bio::O; words.len()], vec![Bio::O; words.len()]);
-                for (a, b, skill) in self.lexicon.find(&text, &ranges) {
+                for (a, b, skill) in self.ranker.lexical().find_spans(&text, &ranges) {
                     let layer = if self.ranker.taxonomy.skills[skill as usize].skill_type
                         == esco::SkillType::Knowledge
                     {
@@ -590,36 +617,106 @@ impl Highlighter {
         Ok(out)
     }
 
-    /// Scores of every skill for given spans (byte ranges) of one sentence,
-    /// linked per `mode` (for measuring the link modes).
-    pub fn span_link_scores(
+    /// The skills (URIs) a document lists when its links are cut at
+    /// `min_score` and `implicit_min_score`, computed from highlights made
+    /// with lower thresholds and otherwise the same options — what
+    /// [`Self::highlight`] with these thresholds would list, without running
+    /// the encoder again (for threshold sweeps).
+    pub fn skills_at(
+        &self,
+        h: &Highlights,
+        min_score: f32,
+        implicit_min_score: f32,
+    ) -> std::collections::BTreeSet<String> {
+        // Without a tagger every span is an exact label match, linked to the
+        // skill it names whatever its score.
+        let named = self.tagger.is_none();
+        let mut out = std::collections::BTreeSet::new();
+        for s in &h.spans {
+            if s.kind == SpanKind::Implicit {
+                out.extend(
+                    s.links
+                        .iter()
+                        .filter(|l| l.score >= implicit_min_score)
+                        .map(|l| l.uri.clone()),
+                );
+            } else if let Some(l) = s.links.first() {
+                if named || l.score >= min_score {
+                    out.insert(l.uri.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// The two vectors each span (a byte range of `sentence`) can be linked
+    /// with: its text embedded alone, and the mean of its token states in
+    /// the sentence's own encoder pass (as the highlighter computes them).
+    pub fn span_vectors(
         &self,
         sentence: &str,
         spans: &[(usize, usize)],
-        mode: LinkMode,
-    ) -> Result<Vec<Vec<f32>>, SkillmarkError> {
+    ) -> Result<Vec<SpanVectors>, SkillmarkError> {
         let w = words(sentence, 0, sentence.len());
         let passes = self.passes(sentence, std::slice::from_ref(&w))?;
         let h = self.ranker.encoder.dim();
         let texts: Vec<&str> = spans.iter().map(|&(s, e)| &sentence[s..e]).collect();
-        let text_vecs = self.ranker.encoder.embed(&texts)?;
-        let queries: Vec<Vec<f32>> = spans
+        let text_vecs = if texts.is_empty() {
+            Vec::new()
+        } else {
+            self.ranker.encoder.embed(&texts)?
+        };
+        Ok(spans
             .iter()
-            .zip(&text_vecs)
-            .map(|(&(s, e), tv)| {
+            .zip(text_vecs)
+            .map(|(&(s, e), text)| {
                 let a = w.iter().position(|&(_, we)| we > s).unwrap_or(w.len());
                 let b = w
                     .iter()
                     .rposition(|&(ws, _)| ws < e)
                     .map_or(a, |i| i + 1)
                     .max(a);
-                if a >= b {
-                    tv.clone()
+                let context = if a < b {
+                    context_vector(&passes[0], h, a, b)
                 } else {
-                    Self::span_vector(&passes[0], h, a, b, Some(tv), mode)
-                }
+                    None
+                };
+                SpanVectors { text, context }
             })
-            .collect();
-        Ok(self.ranker.index.score_all(&queries))
+            .collect())
     }
+}
+
+/// The vectors a span can be linked with (see [`Highlighter::span_vectors`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpanVectors {
+    /// The span's text embedded on its own (L2-normalised).
+    pub text: Vec<f32>,
+    /// Mean of the span's token states in its sentence (L2-normalised);
+    /// `None` when the span has no tokens (e.g. past truncation).
+    pub context: Option<Vec<f32>>,
+}
+
+/// Mean of the last-layer states of words `a..b` of a pass (from the first
+/// piece of word `a` to the first piece of word `b`, or to `[SEP]`), L2-normalised.
+fn context_vector(pass: &Tagged, h: usize, a: usize, b: usize) -> Option<Vec<f32>> {
+    let first = pass.first_token[a..b].iter().flatten().next().copied()?;
+    let end = pass.first_token[b..]
+        .iter()
+        .flatten()
+        .next()
+        .copied()
+        .unwrap_or(pass.tokens.saturating_sub(1));
+    (end > first).then(|| mean_pool(&pass.states[first * h..end * h], h))
+}
+
+/// `w · text + (1 − w) · context`, L2-normalised (both inputs normalised).
+pub fn mix(text: &[f32], context: &[f32], w: f32) -> Vec<f32> {
+    let mut v: Vec<f32> = text
+        .iter()
+        .zip(context)
+        .map(|(t, c)| w * t + (1.0 - w) * c)
+        .collect();
+    l2_normalize(&mut v);
+    v
 }

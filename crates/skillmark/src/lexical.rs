@@ -1,15 +1,35 @@
-//! Exact mentions of ESCO labels in text: every preferred or alternative
-//! label found verbatim (case-insensitive, on word boundaries).
+//! Exact mentions of ESCO labels in text, for two uses served by one
+//! Aho-Corasick automaton over the labels (built once per engine):
 //!
-//! The ranker adds a small bonus to the skills a sentence names outright
-//! (hybrid lexical + dense ranking); an exact mention is strong evidence the
-//! bi-encoder alone sometimes under-weights, especially for tools and
-//! technologies ("PostgreSQL", "Kubernetes").
+//! - **the ranking's lexical bonus** ([`LexicalMatcher::mentions`],
+//!   [`LexicalMatcher::boost`]): every preferred or alternative label of 3+
+//!   characters found verbatim (case-insensitive, not inside a longer word),
+//!   leftmost-longest. An exact mention is strong evidence the bi-encoder
+//!   alone sometimes under-weights, especially for tools and technologies
+//!   ("PostgreSQL", "Kubernetes");
+//! - **spans when the bundle has no tagger** ([`LexicalMatcher::find_spans`]):
+//!   runs of 1–6 words (as [`crate::text::words`] splits them) that spell a
+//!   label word for word, whatever separates the words, longest first, left
+//!   to right.
+//!
+//! The automaton holds each label in two spellings: lower-cased as written
+//! (mentions) and as its lower-cased words joined by single spaces (spans);
+//! where they coincide — most labels — it is one pattern. Each use matches
+//! its own spelling of the text and keeps only the patterns meant for it, so
+//! both behave exactly as the two matchers they replace did.
+
+use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-/// Labels shorter than this (in chars) are too ambiguous to match ("C", "R", "Go").
+use crate::text::words;
+
+/// Labels shorter than this (in chars) are too ambiguous to match as
+/// mentions ("C", "R", "Go").
 const MIN_LABEL_CHARS: usize = 3;
+/// Labels longer than this many words are not span candidates (ESCO's long
+/// labels are descriptions, not mentions).
+const MAX_LABEL_WORDS: usize = 6;
 
 /// One label mention: byte range in the text and the skills with that label.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,34 +41,74 @@ pub struct Mention {
     pub preferred: bool,
 }
 
+/// What one pattern of the automaton stands for.
+#[derive(Default)]
+struct Target {
+    /// As a written label: its skills, and whether it is a preferred label of one.
+    mention: Option<(Vec<u32>, bool)>,
+    /// As a label's words: the first skill (taxonomy order) with that label.
+    span: Option<u32>,
+}
+
 pub struct LexicalMatcher {
+    /// `MatchKind::Standard`, so every occurrence of every pattern can be
+    /// reported (overlapping) and each use picks its own matches.
     automaton: AhoCorasick,
-    /// Per pattern: skills and whether it is a preferred label.
-    targets: Vec<(Vec<u32>, bool)>,
+    targets: Vec<Target>,
+}
+
+/// `text`'s words `ranges` lower-cased and joined by single spaces, with the
+/// start and end of each word in the joined string.
+fn word_key(text: &str, ranges: &[(usize, usize)]) -> (String, Vec<usize>, Vec<usize>) {
+    let mut k = String::new();
+    let mut starts = Vec::with_capacity(ranges.len());
+    let mut ends = Vec::with_capacity(ranges.len());
+    for (i, &(s, e)) in ranges.iter().enumerate() {
+        if i > 0 {
+            k.push(' ');
+        }
+        starts.push(k.len());
+        k.push_str(&text[s..e].to_lowercase());
+        ends.push(k.len());
+    }
+    (k, starts, ends)
 }
 
 impl LexicalMatcher {
     pub fn new(taxonomy: &esco::Taxonomy) -> Self {
-        let mut by_label: std::collections::HashMap<String, (Vec<u32>, bool)> = Default::default();
+        let mut by_pattern: HashMap<String, Target> = HashMap::new();
         for (i, s) in taxonomy.skills.iter().enumerate() {
+            let i = i as u32;
             let labels = std::iter::once((&s.preferred_label, true))
                 .chain(s.alt_labels.iter().map(|a| (a, false)));
             for (label, preferred) in labels {
-                let key = label.trim().to_lowercase();
-                if key.chars().count() < MIN_LABEL_CHARS {
+                let written = label.trim().to_lowercase();
+                if written.chars().count() >= MIN_LABEL_CHARS {
+                    let t = by_pattern.entry(written).or_default();
+                    let (skills, pref) = t.mention.get_or_insert_with(Default::default);
+                    if !skills.contains(&i) {
+                        skills.push(i);
+                    }
+                    *pref |= preferred;
+                }
+                // One-word labels count as spans only when written with a
+                // capital, digit or symbol ("Java", "SQL", "C++"): plain
+                // words ("sell") match too much prose.
+                let w = words(label, 0, label.len());
+                if w.is_empty()
+                    || w.len() > MAX_LABEL_WORDS
+                    || (w.len() == 1 && label.chars().all(|c| c.is_lowercase()))
+                {
                     continue;
                 }
-                let e = by_label.entry(key).or_default();
-                if !e.0.contains(&(i as u32)) {
-                    e.0.push(i as u32);
-                }
-                e.1 |= preferred;
+                let key = word_key(label, &w).0;
+                by_pattern.entry(key).or_default().span.get_or_insert(i);
             }
         }
-        let mut entries: Vec<(String, (Vec<u32>, bool))> = by_label.into_iter().collect();
+        let mut entries: Vec<(String, Target)> = by_pattern.into_iter().collect();
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         let automaton = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostLongest)
+            .match_kind(MatchKind::Standard)
             .build(entries.iter().map(|(k, _)| k.as_str()))
             .expect("ESCO labels build an automaton");
         LexicalMatcher {
@@ -57,20 +117,56 @@ impl LexicalMatcher {
         }
     }
 
+    /// Patterns in the automaton (labels in one or two spellings).
+    pub fn patterns(&self) -> usize {
+        self.targets.len()
+    }
+
+    /// Heap bytes of the automaton.
+    pub fn memory_usage(&self) -> usize {
+        self.automaton.memory_usage()
+    }
+
+    /// Every occurrence in `haystack` of a pattern `keep` accepts:
+    /// (start, end, pattern), sorted by start, longest first.
+    fn occurrences(
+        &self,
+        haystack: &str,
+        keep: impl Fn(&Target) -> bool,
+    ) -> Vec<(usize, usize, usize)> {
+        let mut out: Vec<(usize, usize, usize)> = self
+            .automaton
+            .find_overlapping_iter(haystack)
+            .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+            .filter(|&(_, _, p)| keep(&self.targets[p]))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        out
+    }
+
     /// Non-overlapping, longest-first label mentions on word boundaries.
     /// Matching is on the lower-cased text; offsets refer to `text` itself.
+    ///
+    /// Leftmost-longest over all labels first, word boundaries checked
+    /// after: a label found inside a longer word ("PostgreSQLish") is
+    /// dropped and the search goes on after it.
     pub fn mentions(&self, text: &str) -> Vec<Mention> {
         // Lower-casing can change byte lengths outside ASCII; map back.
         let (lower, map) = lowercase_with_offsets(text);
         let mut out = Vec::new();
-        for m in self.automaton.find_iter(&lower) {
-            if !is_boundary(&lower, m.start(), m.end()) {
+        let mut pos = 0;
+        for (start, end, p) in self.occurrences(&lower, |t| t.mention.is_some()) {
+            if start < pos {
                 continue;
             }
-            let (skills, preferred) = &self.targets[m.pattern().as_usize()];
+            pos = end;
+            if !is_boundary(&lower, start, end) {
+                continue;
+            }
+            let (skills, preferred) = self.targets[p].mention.as_ref().expect("kept");
             out.push(Mention {
-                start: map[m.start()],
-                end: map[m.end()],
+                start: map[start],
+                end: map[end],
                 skills: skills.clone(),
                 preferred: *preferred,
             });
@@ -93,6 +189,40 @@ impl LexicalMatcher {
                 }
             }
         }
+    }
+
+    /// Label spans among `word_ranges` (byte ranges of words in `text`):
+    /// at each word the longest run of up to 6 words that spells a label
+    /// (case-insensitive, any separators), left to right, not overlapping:
+    /// (first word, end word exclusive, skill).
+    pub fn find_spans(
+        &self,
+        text: &str,
+        word_ranges: &[(usize, usize)],
+    ) -> Vec<(usize, usize, u32)> {
+        let (key, starts, ends) = word_key(text, word_ranges);
+        // Per first word: the longest label run (end word exclusive, skill).
+        let mut longest: Vec<Option<(usize, u32)>> = vec![None; word_ranges.len()];
+        for (s, e, p) in self.occurrences(&key, |t| t.span.is_some()) {
+            let (Ok(a), Ok(last)) = (starts.binary_search(&s), ends.binary_search(&e)) else {
+                continue; // not on word boundaries
+            };
+            if longest[a].is_none_or(|(b, _)| last + 1 > b) {
+                longest[a] = Some((last + 1, self.targets[p].span.expect("kept")));
+            }
+        }
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < word_ranges.len() {
+            match longest[i] {
+                Some((b, skill)) => {
+                    out.push((i, b, skill));
+                    i = b;
+                }
+                None => i += 1,
+            }
+        }
+        out
     }
 }
 
@@ -171,6 +301,45 @@ mod tests {
                 "{s}"
             );
         }
+    }
+
+    #[test]
+    fn spans_are_label_words_whatever_separates_them() {
+        let (m, tax) = matcher();
+        let text = "Knowledge of C++ and Project \u{a0} management; we sell, PostgreSQLish";
+        let w = crate::text::words(text, 0, text.len());
+        let found: Vec<(&str, &esco::Skill)> = m
+            .find_spans(text, &w)
+            .into_iter()
+            .map(|(a, b, s)| (&text[w[a].0..w[b - 1].1], &tax.skills[s as usize]))
+            .collect();
+        // "C++" is three words (C, +, +); "Project \u{a0} management" spells
+        // "project management" word for word; "sell" is a one-word label in
+        // lower case (too common to count); "PostgreSQLish" is one word.
+        let texts: Vec<&str> = found.iter().map(|f| f.0).collect();
+        assert_eq!(texts, vec!["C++", "Project \u{a0} management"]);
+        assert_eq!(found[0].1.preferred_label, "C++");
+        // A span names the first skill (taxonomy order) with that label,
+        // preferred or alternative: here one whose alt label it is.
+        assert!(found[1]
+            .1
+            .alt_labels
+            .iter()
+            .chain([&found[1].1.preferred_label])
+            .any(|l| l == "project management"));
+        // Mentions (the bonus) want the label as written: the odd space breaks it.
+        let names: Vec<&str> = m
+            .mentions(text)
+            .iter()
+            .map(|x| &text[x.start..x.end])
+            .collect();
+        assert!(
+            names.contains(&"C++") && !names.iter().any(|n| n.contains("management")),
+            "{names:?}"
+        );
+        assert!(m.find_spans("", &[]).is_empty());
+        // One automaton: a pattern per spelling of a label, written and as words.
+        assert!(m.patterns() > 90_000, "{}", m.patterns());
     }
 
     #[test]

@@ -14,7 +14,6 @@ pub mod gold;
 pub mod highlight;
 pub mod html;
 pub mod index;
-pub mod label_spans;
 pub mod lexical;
 pub mod metrics;
 pub mod ranker;
