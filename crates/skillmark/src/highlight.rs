@@ -82,27 +82,28 @@ impl LinkMode {
 }
 
 // Defaults measured on the TECH and HOUSE *validation* sets (chosen on them;
-// not test results) with the bundle of 2026-11-22 (encoder step 200, tagger
-// K=3 L=1 epoch 2, lexical bonus 0.2); docs/BENCHMARKS.md, "Span linking and
-// highlighter thresholds":
-// - `link: Both`, `text_weight: 0.5`: the 237 gold spans link with RP@5 82.14
-//   / MRR 73.10 (lexical bonus 0.2), text alone 81.33 / 72.39, context alone
-//   82.35 / 69.73 (`skillmark eval links`);
-// - `min_score: 0.6`, `implicit_min_score: 0.65`: the best sentence-level
-//   skill F1 of the whole highlighter, 41.51 (P 41.04 / R 41.98, 178
-//   sentences), on a grid of 0.3-0.9 × 0.4-1.0/off (`skillmark eval
-//   highlight`); the old 0.5 / 0.6 with text links and no bonus gave 33.28.
+// not test results); docs/BENCHMARKS.md, "Span linking and highlighter
+// thresholds":
+// - gold spans (`skillmark eval links`, 237 spans, bonus 0.2): RP@5 / MRR
+//   both (w 0.5) 82.14 / 73.10, context 82.35 / 69.73, text 81.33 / 72.39;
+// - the whole highlighter (`skillmark eval highlight`, 178 sentences,
+//   bundle with the K=3 L=3 tagger): best sentence-level skill F1 46.06 with
+//   `link: Context`, `min_score: 0.55`, `implicit_min_score: 0.65`; `Both`
+//   peaks at 45.55 (0.65 / 0.65). Context is as good within noise (one
+//   skill moves F1 by ~0.4) and needs no second encoder pass over the span
+//   texts, which was 23-31% of a highlight's time in the browser
+//   (`scripts/bench-browser` profile).
 // Re-measure after retraining the encoder or the tagger. A bundle can
 // override the thresholds in its manifest (`highlight.min_score`,
 // `highlight.implicit_min_score`).
 impl Default for HighlightOptions {
     fn default() -> Self {
         HighlightOptions {
-            min_score: 0.6,
+            min_score: 0.55,
             top_k: 5,
             implicit: true,
             implicit_min_score: 0.65,
-            link: LinkMode::Both,
+            link: LinkMode::Context,
             text_weight: 0.5,
             lexical_bonus: None,
         }
