@@ -436,7 +436,7 @@ impl Highlighter {
                     out.push(raw(a, b, kind, conf, None));
                 }
             }
-            return out;
+            return without_overlaps(out);
         }
         self.ranker
             .lexical()
@@ -720,4 +720,64 @@ pub fn mix(text: &[f32], context: &[f32], w: f32) -> Vec<f32> {
         .collect();
     l2_normalize(&mut v);
     v
+}
+
+/// Skill and Knowledge are separate BIO layers, so the tagger can nest or
+/// cross their spans (a Knowledge "SQL" inside a Skill "write SQL queries").
+/// A highlight is one mark in the text, so overlaps are resolved: the more
+/// confident span wins (the longer one on a tie), the others are dropped.
+/// CoNLL tagging (`tag_words`) keeps both layers as they are.
+fn without_overlaps(mut spans: Vec<RawSpan>) -> Vec<RawSpan> {
+    spans.sort_by(|x, y| {
+        y.confidence
+            .total_cmp(&x.confidence)
+            .then((y.b - y.a).cmp(&(x.b - x.a)))
+            .then(x.a.cmp(&y.a))
+    });
+    let mut kept: Vec<RawSpan> = Vec::with_capacity(spans.len());
+    for s in spans {
+        if kept.iter().all(|k| s.b <= k.a || k.b <= s.a) {
+            kept.push(s);
+        }
+    }
+    kept.sort_by_key(|s| s.a);
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(a: usize, b: usize, kind: SpanKind, confidence: f32) -> RawSpan {
+        RawSpan {
+            a,
+            b,
+            start: a * 10,
+            end: b * 10,
+            kind,
+            confidence,
+            named: None,
+        }
+    }
+
+    #[test]
+    fn overlapping_tagger_spans_resolve_to_the_more_confident() {
+        let got = without_overlaps(vec![
+            span(0, 4, SpanKind::Skill, 0.7),     // "write SQL queries daily"
+            span(1, 2, SpanKind::Knowledge, 0.9), // "SQL" inside it: wins
+            span(3, 6, SpanKind::Skill, 0.8),     // crosses the first: kept
+            span(6, 8, SpanKind::Knowledge, 0.5), // touches, no overlap: kept
+            span(6, 7, SpanKind::Skill, 0.5),     // same confidence, shorter: dropped
+        ]);
+        let got: Vec<(usize, usize, SpanKind)> = got.iter().map(|s| (s.a, s.b, s.kind)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, 2, SpanKind::Knowledge),
+                (3, 6, SpanKind::Skill),
+                (6, 8, SpanKind::Knowledge)
+            ]
+        );
+        assert!(without_overlaps(Vec::new()).is_empty());
+    }
 }
