@@ -212,7 +212,7 @@ impl Highlighter {
             }
             None => None,
         };
-        // The ESCO label automaton serves the lexical bonus and, without a
+        // The ESCO label table serves the lexical bonus and, without a
         // tagger, the spans: build it while loading, not on the first text.
         if tagger.is_none() || ranker.lexical_bonus != 0.0 {
             ranker.lexical();
