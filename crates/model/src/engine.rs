@@ -180,9 +180,9 @@ fn matrix(t: StoredTensor, precision: Precision, name: &str) -> Result<Matrix, M
     }
     let (rows, cols) = (t.shape[0], t.shape[1]);
     Ok(match (t.data, precision) {
-        (TensorData::Q8(q), Precision::Int8 | Precision::Int8All) => Matrix::Q8(q),
+        (TensorData::Q8(q), Precision::Int8 | Precision::Int8All) => Matrix::Q8(q.for_matmul()),
         (TensorData::F32(w), Precision::Int8 | Precision::Int8All) => {
-            Matrix::Q8(QMatrix::quantize(&w, rows, cols))
+            Matrix::Q8(QMatrix::quantize(&w, rows, cols).for_matmul())
         }
         (data, Precision::F32) => Matrix::F32 {
             w: StoredTensor {
@@ -614,7 +614,7 @@ fn fuse_qkv(q: Linear, k: Linear, v: Linear, precision: Precision) -> Linear {
                     scales.push(s);
                 }
             }
-            Matrix::Q8(QMatrix::from_parts(&qs, scales, 3 * rows, cols))
+            Matrix::Q8(QMatrix::from_parts(&qs, scales, 3 * rows, cols).for_matmul())
         }
         _ => unreachable!("q, k and v share one precision"),
     };
