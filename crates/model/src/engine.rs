@@ -642,7 +642,7 @@ fn attention(
             let mut max = f32::NEG_INFINITY;
             for (j, s) in scores.iter_mut().enumerate() {
                 let kj = &qkv[(r.start + j) * 3 * h + h + head * d..][..d];
-                *s = qi.iter().zip(kj).map(|(a, b)| a * b).sum::<f32>() * scale;
+                *s = dot(qi, kj) * scale;
                 max = max.max(*s);
             }
             let mut sum = 0.0;
@@ -685,6 +685,25 @@ fn attention(
         }
     }
     tasks.for_each(one);
+}
+
+/// Dot product in eight independent lanes, which the compiler turns into
+/// SIMD (a plain `.sum()` must add in order, so it stays scalar).
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for i in 0..8 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
 }
 
 #[derive(Clone, Copy)]
