@@ -698,7 +698,7 @@ pub fn exp_nonpositive(x: f32) -> f32 {
     let t = x.min(0.0) * std::f32::consts::LOG2_E;
     let i = t.floor();
     let f = t - i; // in [0, 1)
-    // 2^f on [0, 1): Taylor coefficients of e^(f ln 2), Horner form.
+                   // 2^f on [0, 1): Taylor coefficients of e^(f ln 2), Horner form.
     const C: [f32; 8] = [
         1.0,
         std::f32::consts::LN_2,

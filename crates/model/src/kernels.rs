@@ -664,10 +664,16 @@ mod wasm {
             }
             k += 16;
         }
-        for i in 0..2 {
-            for j in 0..4 {
-                let v = c[i][j];
-                out[i][j] = i32x4_extract_lane::<0>(v)
+        horizontal_sums(&c, out);
+    }
+
+    /// Each accumulator's four lanes added up, into `out[0..2][0..4]`.
+    #[cfg(target_feature = "simd128")]
+    fn horizontal_sums(c: &[[core::arch::wasm32::v128; 4]; 2], out: &mut [[i32; 4]; 4]) {
+        use core::arch::wasm32::*;
+        for (acc, o) in c.iter().zip(out.iter_mut()) {
+            for (&v, o) in acc.iter().zip(o.iter_mut()) {
+                *o = i32x4_extract_lane::<0>(v)
                     + i32x4_extract_lane::<1>(v)
                     + i32x4_extract_lane::<2>(v)
                     + i32x4_extract_lane::<3>(v);
@@ -702,15 +708,7 @@ mod wasm {
             }
             k += 16;
         }
-        for i in 0..2 {
-            for j in 0..4 {
-                let v = c[i][j];
-                out[i][j] = i32x4_extract_lane::<0>(v)
-                    + i32x4_extract_lane::<1>(v)
-                    + i32x4_extract_lane::<2>(v)
-                    + i32x4_extract_lane::<3>(v);
-            }
-        }
+        horizontal_sums(&c, out);
     }
 
     /// [`super::quantize_act_row_portable`] four lanes at a time; the same bytes.
