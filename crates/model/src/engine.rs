@@ -642,12 +642,12 @@ fn attention(
             let mut max = f32::NEG_INFINITY;
             for (j, s) in scores.iter_mut().enumerate() {
                 let kj = &qkv[(r.start + j) * 3 * h + h + head * d..][..d];
-                *s = dot(qi, kj) * scale;
+                *s = attention_dot(qi, kj) * scale;
                 max = max.max(*s);
             }
             let mut sum = 0.0;
             for s in scores.iter_mut() {
-                *s = exp_nonpositive(*s - max);
+                *s = softmax_exp(*s - max);
                 sum += *s;
             }
             acc.iter_mut().for_each(|a| *a = 0.0);
@@ -716,9 +716,28 @@ pub fn exp_nonpositive(x: f32) -> f32 {
     p * f32::from_bits((((i as i32) + 127) as u32) << 23)
 }
 
+/// The attention's `e^x`. Natively libm's, so native vectors stay bit-exact
+/// with those the shipped skill index was built from (a test rebuilds it);
+/// in wasm the polynomial, which is several times faster there.
+fn softmax_exp(x: f32) -> f32 {
+    #[cfg(target_arch = "wasm32")]
+    return exp_nonpositive(x);
+    #[cfg(not(target_arch = "wasm32"))]
+    x.exp()
+}
+
+/// The attention's q·k: in order natively (bit-exact, as [`softmax_exp`]),
+/// in eight lanes in wasm ([`dot_lanes`]).
+fn attention_dot(a: &[f32], b: &[f32]) -> f32 {
+    #[cfg(target_arch = "wasm32")]
+    return dot_lanes(a, b);
+    #[cfg(not(target_arch = "wasm32"))]
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
 /// Dot product in eight independent lanes, which the compiler turns into
 /// SIMD (a plain `.sum()` must add in order, so it stays scalar).
-fn dot(a: &[f32], b: &[f32]) -> f32 {
+pub fn dot_lanes(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0f32; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
     let tail: f32 = ca
@@ -840,6 +859,16 @@ mod tests {
             vocab_row_map(&[0, 10], 0, 10).is_err(),
             "id outside the vocabulary"
         );
+    }
+
+    #[test]
+    fn dot_in_lanes_matches_the_ordered_sum() {
+        for n in [0, 1, 7, 8, 9, 32, 33] {
+            let a: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin()).collect();
+            let b: Vec<f32> = (0..n).map(|i| (i as f32 * 0.11).cos()).collect();
+            let want: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+            assert!((dot_lanes(&a, &b) - want).abs() < 1e-5, "{n}");
+        }
     }
 
     #[test]
