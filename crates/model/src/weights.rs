@@ -107,6 +107,14 @@ impl TensorStore {
     }
 
     pub fn from_gguf(bytes: &[u8]) -> Result<Self, ModelError> {
+        Self::from_gguf_filtered(bytes, |_| true)
+    }
+
+    /// As [`Self::from_gguf`], reading only the tensors whose (canonical) name `keep` accepts.
+    pub fn from_gguf_filtered(
+        bytes: &[u8],
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<Self, ModelError> {
         let mut cursor = Cursor::new(bytes);
         let content = gguf_file::Content::read(&mut cursor)
             .map_err(|e| ModelError::Format(format!("gguf: {e}")))?;
@@ -140,6 +148,9 @@ impl TensorStore {
             }
         }
         for (name, info) in content.tensor_infos.iter() {
+            if !keep(&canonical(name)) {
+                continue;
+            }
             let qt = content
                 .tensor(&mut cursor, name, &Device::Cpu)
                 .map_err(|e| ModelError::Format(format!("gguf tensor {name}: {e}")))?;
@@ -320,37 +331,128 @@ pub fn write_gguf_typed<W: std::io::Write + std::io::Seek>(
     tensors: &[(String, Vec<usize>, Vec<f32>, GgmlDType)],
     extra_metadata: Vec<(String, gguf_file::Value)>,
 ) -> Result<(), ModelError> {
-    let mut qtensors = Vec::with_capacity(tensors.len());
-    for (name, shape, data, dtype) in tensors {
-        let n: usize = shape.iter().product();
-        if n != data.len() {
-            return Err(ModelError::Format(format!(
-                "tensor {name}: shape and data differ"
-            )));
+    let parts: Vec<_> = tensors
+        .iter()
+        .map(|(name, shape, data, dtype)| {
+            (
+                name.clone(),
+                shape.clone(),
+                GgufTensor::Values(data.clone(), *dtype),
+            )
+        })
+        .collect();
+    write_gguf_tensors(w, config, &parts, extra_metadata)
+}
+
+/// What [`write_gguf_tensors`] stores for one tensor.
+pub enum GgufTensor {
+    /// f32 values stored as the given type (q8_0: one scale per row).
+    Values(Vec<f32>, GgmlDType),
+    /// int8 rows written exactly: q8_0 blocks that all carry the row's scale,
+    /// which must be an f16 value (see [`quantize_rows_with_step`]); loading
+    /// gives back the same rows.
+    Rows(QMatrix),
+}
+
+/// int8 rows whose step (scale) is `step(r, row)` rounded to f16 — at least
+/// `amax / 127`, so no value is clipped. A step finer than `amax / 127` cannot
+/// be had, a coarser one leaves small codes that compress well.
+pub fn quantize_rows_with_step(
+    w: &[f32],
+    rows: usize,
+    cols: usize,
+    step: impl Fn(usize, &[f32]) -> f32,
+) -> QMatrix {
+    assert_eq!(w.len(), rows * cols, "matrix size");
+    let mut codes = vec![0i8; rows * cols];
+    let mut scales = Vec::with_capacity(rows);
+    for (r, row) in w.chunks_exact(cols.max(1)).enumerate() {
+        let amax = row.iter().fold(0f32, |m, &v| m.max(v.abs()));
+        let mut s = half::f16::from_f32(step(r, row).max(amax / 127.0)).to_f32();
+        while s > 0.0 && amax / s > 127.5 {
+            s = half::f16::from_bits(half::f16::from_f32(s).to_bits() + 1).to_f32();
         }
-        let qt = match dtype {
-            GgmlDType::Q8_0 if shape.len() == 2 => {
-                let bytes = row_q8_0_bytes(data, shape[0], shape[1]);
-                let storage = QStorage::from_data(Cow::Owned(bytes), &Device::Cpu, *dtype)
-                    .map_err(ModelError::Candle)?;
+        let inv = if s > 0.0 { 1.0 / s } else { 0.0 };
+        for (c, &v) in codes[r * cols..(r + 1) * cols].iter_mut().zip(row) {
+            *c = (v * inv).round().clamp(-127.0, 127.0) as i8;
+        }
+        scales.push(s);
+    }
+    QMatrix::from_parts(&codes, scales, rows, cols)
+}
+
+/// Writes a GGUF file from [`GgufTensor`]s and the BERT config.
+pub fn write_gguf_tensors<W: std::io::Write + std::io::Seek>(
+    w: &mut W,
+    config: &BertConfig,
+    tensors: &[(String, Vec<usize>, GgufTensor)],
+    extra_metadata: Vec<(String, gguf_file::Value)>,
+) -> Result<(), ModelError> {
+    let mut qtensors = Vec::with_capacity(tensors.len());
+    for (name, shape, part) in tensors {
+        let n: usize = shape.iter().product();
+        let qt = match part {
+            GgufTensor::Rows(m) => {
+                if shape.len() != 2
+                    || shape[0] != m.rows
+                    || shape[1] != m.cols
+                    || !m.cols.is_multiple_of(Q8_0_BLOCK)
+                {
+                    return Err(ModelError::Format(format!(
+                        "tensor {name}: int8 rows need a 2-d shape with a multiple of {Q8_0_BLOCK} columns"
+                    )));
+                }
+                let mut bytes = Vec::with_capacity(n / Q8_0_BLOCK * Q8_0_BYTES);
+                for r in 0..m.rows {
+                    let (q, s) = m.row(r);
+                    let d = half::f16::from_f32(s);
+                    if d.to_f32() != s {
+                        return Err(ModelError::Format(format!(
+                            "tensor {name}: row scale {s} is not an f16 value"
+                        )));
+                    }
+                    for blk in q.chunks_exact(Q8_0_BLOCK) {
+                        bytes.extend_from_slice(&d.to_le_bytes());
+                        bytes.extend(blk.iter().map(|&v| v as u8));
+                    }
+                }
+                let storage =
+                    QStorage::from_data(Cow::Owned(bytes), &Device::Cpu, GgmlDType::Q8_0)
+                        .map_err(ModelError::Candle)?;
                 QTensor::new(storage, shape.as_slice()).map_err(ModelError::Candle)?
             }
-            GgmlDType::F32 | GgmlDType::F16 => {
-                let bytes: Vec<u8> = if *dtype == GgmlDType::F16 {
-                    data.iter()
-                        .flat_map(|&v| half::f16::from_f32(v).to_le_bytes())
-                        .collect()
-                } else {
-                    data.iter().flat_map(|&v| v.to_le_bytes()).collect()
-                };
-                let storage = QStorage::from_data(Cow::Owned(bytes), &Device::Cpu, *dtype)
-                    .map_err(ModelError::Candle)?;
-                QTensor::new(storage, shape.as_slice()).map_err(ModelError::Candle)?
-            }
-            other => {
-                let t = candle_core::Tensor::from_slice(data, shape.as_slice(), &Device::Cpu)
-                    .map_err(ModelError::Candle)?;
-                QTensor::quantize(&t, *other).map_err(ModelError::Candle)?
+            GgufTensor::Values(data, dtype) => {
+                if n != data.len() {
+                    return Err(ModelError::Format(format!(
+                        "tensor {name}: shape and data differ"
+                    )));
+                }
+                match dtype {
+                    GgmlDType::Q8_0 if shape.len() == 2 => {
+                        let bytes = row_q8_0_bytes(data, shape[0], shape[1]);
+                        let storage = QStorage::from_data(Cow::Owned(bytes), &Device::Cpu, *dtype)
+                            .map_err(ModelError::Candle)?;
+                        QTensor::new(storage, shape.as_slice()).map_err(ModelError::Candle)?
+                    }
+                    GgmlDType::F32 | GgmlDType::F16 => {
+                        let bytes: Vec<u8> = if *dtype == GgmlDType::F16 {
+                            data.iter()
+                                .flat_map(|&v| half::f16::from_f32(v).to_le_bytes())
+                                .collect()
+                        } else {
+                            data.iter().flat_map(|&v| v.to_le_bytes()).collect()
+                        };
+                        let storage = QStorage::from_data(Cow::Owned(bytes), &Device::Cpu, *dtype)
+                            .map_err(ModelError::Candle)?;
+                        QTensor::new(storage, shape.as_slice()).map_err(ModelError::Candle)?
+                    }
+                    other => {
+                        let t =
+                            candle_core::Tensor::from_slice(data, shape.as_slice(), &Device::Cpu)
+                                .map_err(ModelError::Candle)?;
+                        QTensor::quantize(&t, *other).map_err(ModelError::Candle)?
+                    }
+                }
             }
         };
         qtensors.push((name.clone(), qt));

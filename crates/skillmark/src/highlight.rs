@@ -192,8 +192,12 @@ impl Highlighter {
         let ranker = Ranker::from_assets(assets, precision)?;
         let tagger = match assets.optional(TAGGER) {
             Some(bytes) => {
-                let t = Tagger::from_gguf(bytes, precision)?;
                 let enc = &assets.manifest.files[crate::assets::ENCODER].sha256;
+                let base = crate::tagger::DeltaBase {
+                    bytes: assets.get(crate::assets::ENCODER),
+                    sha256: enc,
+                };
+                let t = Tagger::from_gguf_with_base(bytes, Some(base), precision)?;
                 // A web bundle re-encodes the encoder compactly; it names the
                 // full encoder it was derived from, which the tagger knows.
                 let derived_from = assets

@@ -15,6 +15,9 @@ const FORMAT_VERSION: u32 = 1;
 const FORMAT_VERSION_4BIT: u32 = 2;
 /// Largest magnitude of a 4-bit value (symmetric, so −8 is never used).
 const Q4_MAX: f32 = 7.0;
+/// The entropy-coded form: standardized rows as int8 codes of a coarse step
+/// (small codes, which the host's brotli/gzip compress to near their entropy).
+const FORMAT_VERSION_STEP: u32 = 3;
 
 /// What text stands for a skill in the index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,15 +32,19 @@ pub enum SkillText {
     LabelAndDescriptionRows,
     /// Preferred + alt labels as rows, plus "label: description".
     All,
+    /// One row per skill: the mean of the `label` and `label: description`
+    /// vectors (renormalized).
+    LabelDescriptionMean,
 }
 
 impl SkillText {
-    pub const ALL: [SkillText; 5] = [
+    pub const ALL: [SkillText; 6] = [
         SkillText::Label,
         SkillText::LabelAndAltLabels,
         SkillText::LabelWithDescription,
         SkillText::LabelAndDescriptionRows,
         SkillText::All,
+        SkillText::LabelDescriptionMean,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,7 +54,14 @@ impl SkillText {
             SkillText::LabelWithDescription => "label:description",
             SkillText::LabelAndDescriptionRows => "label|label:description",
             SkillText::All => "label+alt|label:description",
+            SkillText::LabelDescriptionMean => "mean(label,label:description)",
         }
+    }
+
+    /// Whether a skill's text vectors are averaged into one row
+    /// ([`SkillIndex::merge_rows`]) rather than kept as rows of their own.
+    pub fn merges_rows(self) -> bool {
+        self == SkillText::LabelDescriptionMean
     }
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -83,7 +97,7 @@ impl SkillText {
                         out.push((i, with_desc()));
                     }
                 }
-                SkillText::LabelAndDescriptionRows => {
+                SkillText::LabelAndDescriptionRows | SkillText::LabelDescriptionMean => {
                     out.push((i, s.preferred_label.clone()));
                     out.push((i, with_desc()));
                 }
@@ -130,6 +144,20 @@ struct IndexFile4 {
     standardized: Standardization,
     scales: Vec<f32>,
     nibbles: Vec<u8>,
+}
+
+/// The entropy-coded index file: standardized vectors (see
+/// [`SkillIndex::standardized`]) as int8 codes times a per-row step.
+#[derive(Serialize, Deserialize)]
+struct IndexFileStep {
+    dim: u32,
+    rows: u32,
+    skill_text: SkillText,
+    encoder_sha256: String,
+    row_skill: Vec<u32>,
+    standardized: Standardization,
+    steps: Vec<f32>,
+    codes: Vec<i8>,
 }
 
 pub struct SkillIndex {
@@ -242,6 +270,20 @@ impl SkillIndex {
         out
     }
 
+    /// Every row as the f32 vector it stands for, row-major (`rows × dim`).
+    pub fn vectors(&self) -> Vec<f32> {
+        let mut flat = vec![0f32; self.rows() * self.dim];
+        for (r, v) in flat.chunks_exact_mut(self.dim.max(1)).enumerate() {
+            self.vector(r, v);
+        }
+        flat
+    }
+
+    /// The skill each row belongs to.
+    pub fn row_skills(&self) -> &[u32] {
+        &self.row_skill
+    }
+
     /// Row `r` as the f32 vector it stands for.
     fn vector(&self, r: usize, out: &mut [f32]) {
         self.matrix.dequantize_row(r, out);
@@ -252,15 +294,10 @@ impl SkillIndex {
         }
     }
 
-    /// The compact form (format 2): vectors standardized per dimension, then
-    /// 4 bits per value with one scale per row; [`Self::from_bytes`] expands the
-    /// values to int8 rows exactly.
-    pub fn to_bytes_4bit(&self) -> Vec<u8> {
+    /// Per-dimension centre and spread of the rows, and the standardized rows.
+    fn standardize(&self) -> (Standardization, Vec<f32>) {
         let (dim, rows) = (self.dim, self.rows());
-        let mut vectors = vec![0f32; rows * dim];
-        for (r, v) in vectors.chunks_exact_mut(dim.max(1)).enumerate() {
-            self.vector(r, v);
-        }
+        let mut vectors = self.vectors();
         let mut center = vec![0f32; dim];
         for v in vectors.chunks_exact(dim.max(1)) {
             center
@@ -277,13 +314,92 @@ impl SkillIndex {
         spread
             .iter_mut()
             .for_each(|s| *s = if *s > 0.0 { s.sqrt() } else { 1.0 });
+        for v in vectors.chunks_exact_mut(dim.max(1)) {
+            for ((x, c), s) in v.iter_mut().zip(&center).zip(&spread) {
+                *x = (*x - c) / s;
+            }
+        }
+        (Standardization { center, spread }, vectors)
+    }
+
+    /// The entropy-coded form (format 3): vectors standardized per dimension,
+    /// then int8 codes of the step `rel_step × rms(row)` (at least `amax / 127`,
+    /// so nothing is clipped). A coarse step leaves small codes: 0.6 gives
+    /// about 2.8 bits per value after brotli. [`Self::from_bytes`] loads the
+    /// codes as the int8 rows exactly.
+    pub fn to_bytes_step(&self, rel_step: f32) -> Vec<u8> {
+        let (stand, u) = self.standardize();
+        let dim = self.dim.max(1);
+        let mut codes = Vec::with_capacity(u.len());
+        let mut steps = Vec::with_capacity(self.rows());
+        for row in u.chunks_exact(dim) {
+            let rms = (row.iter().map(|v| v * v).sum::<f32>() / dim as f32).sqrt();
+            let amax = row.iter().fold(0f32, |m, &v| m.max(v.abs()));
+            let step = (rel_step * rms).max(amax / 127.0);
+            let inv = if step > 0.0 { 1.0 / step } else { 0.0 };
+            codes.extend(
+                row.iter()
+                    .map(|&v| (v * inv).round().clamp(-127.0, 127.0) as i8),
+            );
+            steps.push(step);
+        }
+        let file = IndexFileStep {
+            dim: self.dim as u32,
+            rows: self.rows() as u32,
+            skill_text: self.skill_text,
+            encoder_sha256: self.encoder_sha256.clone(),
+            row_skill: self.row_skill.clone(),
+            standardized: stand,
+            steps,
+            codes,
+        };
+        let mut out = MAGIC.to_vec();
+        out.extend_from_slice(&FORMAT_VERSION_STEP.to_le_bytes());
+        out.extend(postcard::to_allocvec(&file).expect("index serializes"));
+        out
+    }
+
+    /// One row per skill: the renormalized mean of its rows, recorded as `skill_text`.
+    pub fn merge_rows(&self, skill_text: SkillText) -> SkillIndex {
+        let dim = self.dim.max(1);
+        let all = self.vectors();
+        let mut sums = vec![0f32; self.n_skills * dim];
+        let mut counts = vec![0u32; self.n_skills];
+        for (r, v) in all.chunks_exact(dim).enumerate() {
+            let s = self.row_skill[r] as usize;
+            counts[s] += 1;
+            sums[s * dim..(s + 1) * dim]
+                .iter_mut()
+                .zip(v)
+                .for_each(|(a, x)| *a += x);
+        }
+        let mut vectors = Vec::new();
+        let mut row_skill = Vec::new();
+        for (s, v) in sums.chunks_exact(dim).enumerate() {
+            if counts[s] == 0 {
+                continue;
+            }
+            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            vectors.push(v.iter().map(|x| if n > 0.0 { x / n } else { 0.0 }).collect());
+            row_skill.push(s as u32);
+        }
+        SkillIndex::from_vectors(
+            &vectors,
+            row_skill,
+            skill_text,
+            self.encoder_sha256.clone(),
+        )
+    }
+
+    /// The compact form (format 2): vectors standardized per dimension, then
+    /// 4 bits per value with one scale per row; [`Self::from_bytes`] expands the
+    /// values to int8 rows exactly.
+    pub fn to_bytes_4bit(&self) -> Vec<u8> {
+        let (dim, rows) = (self.dim, self.rows());
+        let (Standardization { center, spread }, vectors) = self.standardize();
         let mut nibbles = vec![0u8; (rows * dim).div_ceil(2)];
         let mut scales = Vec::with_capacity(rows);
-        let mut u = vec![0f32; dim];
-        for (r, v) in vectors.chunks_exact(dim.max(1)).enumerate() {
-            for (((u, x), c), s) in u.iter_mut().zip(v).zip(&center).zip(&spread) {
-                *u = (x - c) / s;
-            }
+        for (r, u) in vectors.chunks_exact(dim.max(1)).enumerate() {
             let amax = u.iter().fold(0f32, |m, &v| m.max(v.abs()));
             let sc = if amax > 0.0 { amax / Q4_MAX } else { 0.0 };
             let inv = if sc > 0.0 { 1.0 / sc } else { 0.0 };
@@ -323,7 +439,7 @@ impl SkillIndex {
             let f: IndexFile4 =
                 postcard::from_bytes(&bytes[12..]).map_err(|e| bad(format!("corrupt: {e}")))?;
             let (rows, dim) = (f.rows as usize, f.dim as usize);
-            if f.nibbles.len() != (rows * dim).div_ceil(2)
+            if rows.checked_mul(dim).map(|n| n.div_ceil(2)) != Some(f.nibbles.len())
                 || f.scales.len() != rows
                 || f.row_skill.len() != rows
                 || f.standardized.center.len() != dim
@@ -346,15 +462,48 @@ impl SkillIndex {
             index.standardized = Some(f.standardized);
             return Ok(index);
         }
+        if v == FORMAT_VERSION_STEP {
+            let f: IndexFileStep =
+                postcard::from_bytes(&bytes[12..]).map_err(|e| bad(format!("corrupt: {e}")))?;
+            let (rows, dim) = (f.rows as usize, f.dim as usize);
+            if rows.checked_mul(dim) != Some(f.codes.len())
+                || f.steps.len() != rows
+                || f.row_skill.len() != rows
+                || f.standardized.center.len() != dim
+                || f.standardized.spread.len() != dim
+            {
+                return Err(bad("inconsistent sizes".into()));
+            }
+            if f.steps.iter().any(|s| !s.is_finite())
+                || f.standardized.center.iter().any(|v| !v.is_finite())
+                || f.standardized.spread.iter().any(|v| !v.is_finite())
+            {
+                return Err(bad("non-finite step or standardization".into()));
+            }
+            let mut index = Self::from_rows(
+                &f.codes,
+                f.steps,
+                rows,
+                dim,
+                f.row_skill,
+                f.skill_text,
+                f.encoder_sha256,
+            );
+            index.standardized = Some(f.standardized);
+            return Ok(index);
+        }
         if v != FORMAT_VERSION {
             return Err(bad(format!(
-                "index format {v}, this build reads {FORMAT_VERSION}"
+                "index format {v}, this build reads {FORMAT_VERSION}, {FORMAT_VERSION_4BIT} and {FORMAT_VERSION_STEP}"
             )));
         }
         let f: IndexFile =
             postcard::from_bytes(&bytes[12..]).map_err(|e| bad(format!("corrupt: {e}")))?;
         let (rows, dim) = (f.rows as usize, f.dim as usize);
-        if f.values.len() != rows * dim || f.scales.len() != rows || f.row_skill.len() != rows {
+        if rows.checked_mul(dim) != Some(f.values.len())
+            || f.scales.len() != rows
+            || f.row_skill.len() != rows
+        {
             return Err(bad("inconsistent sizes".into()));
         }
         Ok(Self::from_rows(

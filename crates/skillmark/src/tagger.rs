@@ -9,6 +9,7 @@
 
 use skillmark_model::engine::{LayerStack, TokenStates};
 use skillmark_model::sentence::length_sorted_passes;
+use skillmark_model::weights::TensorData;
 use skillmark_model::{Encoder, Precision, TensorStore, TextTokenizer};
 
 use crate::bio::Bio;
@@ -22,6 +23,11 @@ pub const KEY_LABELS: &str = "skillmark.tagger.labels";
 pub const KEY_ENCODER_SHA256: &str = "skillmark.tagger.encoder_sha256";
 pub const KEY_TRAIN_CONFIG: &str = "skillmark.tagger.train_config";
 pub const KEY_TRAIN_CONFIG_SHA256: &str = "skillmark.tagger.train_config_sha256";
+/// Present in a compact (web) tagger whose layer matrices are stored as
+/// differences to the same-named matrices of one encoder.gguf: its sha256.
+/// The layers are then that encoder's matrices (as the runtime loads them)
+/// plus the stored differences.
+pub const KEY_DELTA_BASE_SHA256: &str = "skillmark.tagger.delta_base_sha256";
 /// The classifier's outputs, in order.
 pub const LABELS: [&str; 6] = [
     "B-Skill",
@@ -94,8 +100,54 @@ pub struct Tagger {
     pub encoder_sha256: String,
 }
 
+/// Adds the base encoder's matrices to the stored differences of the layers
+/// under `prefixes` (every 2-D tensor there is a difference).
+fn add_base(
+    store: &mut TensorStore,
+    encoder: &[u8],
+    prefixes: &[String],
+) -> Result<(), SkillmarkError> {
+    let under = |n: &str| prefixes.iter().any(|p| n.starts_with(&format!("{p}.")));
+    let base = TensorStore::from_gguf_filtered(encoder, |n| under(n) && n.ends_with(".weight"))?;
+    for (name, t) in store.tensors.iter_mut() {
+        if !under(name) || t.shape.len() != 2 {
+            continue;
+        }
+        let b = base.get(name)?;
+        if b.shape != t.shape {
+            return Err(SkillmarkError::Mismatch(format!(
+                "{name}: shape {:?}, the encoder's is {:?}",
+                t.shape, b.shape
+            )));
+        }
+        let mut v = t.to_f32();
+        v.iter_mut().zip(b.to_f32()).for_each(|(x, y)| *x += y);
+        t.data = TensorData::F32(v);
+    }
+    Ok(())
+}
+
+/// The encoder a delta-coded tagger ([`KEY_DELTA_BASE_SHA256`]) adds its layers to.
+#[derive(Clone, Copy)]
+pub struct DeltaBase<'a> {
+    /// The encoder.gguf bytes (already verified against the manifest).
+    pub bytes: &'a [u8],
+    /// Their sha256, as the manifest lists it.
+    pub sha256: &'a str,
+}
+
 impl Tagger {
+    /// A tagger whose layers are stored in full (what `skillmark-train spans` writes).
     pub fn from_gguf(bytes: &[u8], precision: Precision) -> Result<Self, SkillmarkError> {
+        Self::from_gguf_with_base(bytes, None, precision)
+    }
+
+    /// A tagger in full or delta-coded against `base` (see [`KEY_DELTA_BASE_SHA256`]).
+    pub fn from_gguf_with_base(
+        bytes: &[u8],
+        base: Option<DeltaBase>,
+        precision: Precision,
+    ) -> Result<Self, SkillmarkError> {
         let bad = |m: String| SkillmarkError::Asset {
             file: TAGGER.into(),
             message: m,
@@ -125,6 +177,18 @@ impl Tagger {
         let prefixes: Vec<String> = (branch_layer..branch_layer + n)
             .map(|l| format!("encoder.layer.{l}"))
             .collect();
+        if let Some(want) = store.metadata.get(KEY_DELTA_BASE_SHA256).cloned() {
+            let base = base.ok_or_else(|| {
+                bad("its layers are differences to an encoder, and none was given".into())
+            })?;
+            if base.sha256 != want {
+                return Err(SkillmarkError::Mismatch(format!(
+                    "tagger.gguf adds its layers to encoder {want}, but encoder.gguf is {}",
+                    base.sha256
+                )));
+            }
+            add_base(&mut store, base.bytes, &prefixes).map_err(|e| bad(e.to_string()))?;
+        }
         let layers = LayerStack::new(cfg.clone(), &mut store, &prefixes, precision)?;
         let h = cfg.hidden_size;
         let classifier = store.take(CLASSIFIER_WEIGHT)?.to_f32();

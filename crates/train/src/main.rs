@@ -4,6 +4,7 @@
 mod batching;
 mod contrastive;
 mod evaluate;
+mod gptq;
 mod optim;
 mod pairs;
 mod spans;
@@ -107,12 +108,27 @@ enum Cmd {
         /// Keep every row of the word-embedding table (default: only tokens of ESCO's texts).
         #[arg(long)]
         no_prune_vocab: bool,
-        /// Bits per skill-index value: 8 or 4.
-        #[arg(long, default_value_t = 4)]
-        index_bits: u8,
+        /// Storage of the skill index: int8, 4bit, or step:REL (int8 codes of REL × the row's rms, standardized).
+        #[arg(long, default_value = "4bit")]
+        index: String,
+        /// Index rows: `all` (as the full bundle) or `mean` (one per skill: the mean of its rows).
+        #[arg(long, default_value = "all")]
+        index_rows: String,
         /// Keep occupations and occupation–skill relations in the taxonomy.
         #[arg(long)]
         keep_occupations: bool,
+        /// Storage of the span tagger's layer matrices (`keep`: copy tagger.gguf as is).
+        #[arg(long, default_value = "keep")]
+        tagger_quant: String,
+        /// ESCO texts that calibrate GPTQ for `step:` weights (0: plain rounding).
+        #[arg(long, default_value_t = 0)]
+        calibration: usize,
+        /// With --no-prune-vocab and a step: embedding: the step for tokens no ESCO text uses.
+        #[arg(long)]
+        embed_rare_step: Option<f32>,
+        /// Store the tagger's step: layers as differences to the web encoder's layers.
+        #[arg(long)]
+        tagger_delta: bool,
     },
     /// Generate job-ad sentences for ESCO skills with a local quantized Qwen2.5 (resumable).
     Synth(synth::SynthArgs),
@@ -253,17 +269,34 @@ fn main() -> Result<()> {
             layer_quant,
             embed_quant,
             no_prune_vocab,
-            index_bits,
+            index,
+            index_rows,
             keep_occupations,
+            tagger_quant,
+            calibration,
+            embed_rare_step,
+            tagger_delta,
         } => web_bundle::export_web(
             &from,
             &out,
             &web_bundle::WebOptions {
-                layer_quant: web_bundle::parse_quant(&layer_quant)?,
-                embed_quant: web_bundle::parse_quant(&embed_quant)?,
+                layer_quant: web_bundle::parse_weight_quant(&layer_quant)?,
+                embed_quant: web_bundle::parse_weight_quant(&embed_quant)?,
                 prune_vocab: !no_prune_vocab,
-                index_bits,
+                index: web_bundle::IndexForm::parse(&index)?,
+                index_mean: match index_rows.as_str() {
+                    "all" => false,
+                    "mean" => true,
+                    o => anyhow::bail!("--index-rows {o}: all or mean"),
+                },
                 keep_occupations,
+                tagger_quant: match tagger_quant.as_str() {
+                    "keep" => None,
+                    q => Some(web_bundle::parse_weight_quant(q)?),
+                },
+                calibration,
+                embed_rare_step,
+                tagger_delta,
             },
         ),
         Cmd::Synth(args) => synth::run(args),

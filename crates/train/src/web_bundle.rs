@@ -11,7 +11,7 @@
 //!
 //! The tokenizer is copied unchanged, so tokenization is identical to the full bundle.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
@@ -19,24 +19,119 @@ use candle_core::quantized::{gguf_file, GgmlDType};
 use skillmark::assets::{
     sha256_hex, AssetBytes, Manifest, ENCODER, INDEX, MANIFEST, TAXONOMY, TOKENIZER,
 };
-use skillmark::SkillIndex;
-use skillmark_model::weights::{write_gguf_typed, GGUF_VOCAB_FALLBACK_KEY, GGUF_VOCAB_ROWS_KEY};
-use skillmark_model::{BertConfig, TensorStore, TextTokenizer};
+use skillmark::{SkillIndex, SkillText};
+use skillmark_model::weights::{
+    quantize_rows_with_step, write_gguf_tensors, GgufTensor, GGUF_VOCAB_FALLBACK_KEY,
+    GGUF_VOCAB_ROWS_KEY,
+};
+use skillmark_model::engine::TokenStates;
+use skillmark_model::kernels::QMatrix;
+use skillmark_model::weights::{StoredTensor, TensorData};
+use skillmark_model::{BertConfig, Encoder, Precision, TensorStore, TextTokenizer};
+
+use crate::gptq;
 
 /// Positions the runtime ever uses (its truncation length).
 const MAX_POSITIONS: usize = skillmark_model::tokenizer::DEFAULT_MAX_TOKENS;
 
 pub struct WebOptions {
-    /// ggml type of the transformer layers' matrices.
-    pub layer_quant: GgmlDType,
-    /// ggml type of the word-embedding table.
-    pub embed_quant: GgmlDType,
+    /// Storage of the transformer layers' matrices.
+    pub layer_quant: Quant,
+    /// Storage of the word-embedding table.
+    pub embed_quant: Quant,
     /// Keep only the embedding rows of tokens found in the taxonomy's texts.
     pub prune_vocab: bool,
-    /// Bits per index value: 8 (as shipped) or 4.
-    pub index_bits: u8,
+    /// Storage of the skill index.
+    pub index: IndexForm,
+    /// One index row per skill: the mean of its rows ([`SkillText::LabelDescriptionMean`]).
+    pub index_mean: bool,
     /// Keep occupations and their skill relations in the taxonomy.
     pub keep_occupations: bool,
+    /// ggml type of the tagger's layer matrices; `None` copies tagger.gguf unchanged.
+    pub tagger_quant: Option<Quant>,
+    /// Step (relative to the row's rms) for the embedding rows of tokens no ESCO
+    /// text uses, when the table is not pruned; `None`: as every other row.
+    pub embed_rare_step: Option<f32>,
+    /// Store the tagger's `step:` layers as differences to the web encoder's
+    /// same-named layers (the tagger starts as a copy of them).
+    pub tagger_delta: bool,
+    /// ESCO texts that calibrate GPTQ for `step:` layers (0: plain rounding).
+    pub calibration: usize,
+}
+
+/// How a weight matrix is stored in the web bundle.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Quant {
+    /// ggml blocks (q4_0, q5_0, …), requantized to int8 rows at load.
+    Ggml(GgmlDType),
+    /// int8 rows with the step `rel × rms(row)`: loads exactly; the coarse
+    /// step leaves small codes that brotli/gzip compress to near their entropy.
+    Step(f32),
+}
+
+impl Quant {
+    fn name(self) -> String {
+        match self {
+            Quant::Ggml(t) => quant_name(t),
+            Quant::Step(r) => format!("step:{r}"),
+        }
+    }
+
+    /// The tensor as stored.
+    fn store(self, data: Vec<f32>, shape: &[usize]) -> GgufTensor {
+        match self {
+            Quant::Ggml(t) => GgufTensor::Values(data, t),
+            Quant::Step(rel) => GgufTensor::Rows(quantize_rows_with_step(
+                &data,
+                shape[0],
+                shape[1],
+                |_, row| rel * (row.iter().map(|v| v * v).sum::<f32>() / row.len() as f32).sqrt(),
+            )),
+        }
+    }
+}
+
+pub fn parse_weight_quant(s: &str) -> Result<Quant> {
+    if let Some(r) = s.strip_prefix("step:") {
+        let r: f32 = r.parse().context("step:REL needs a number")?;
+        if !(r > 0.0 && r < 10.0) {
+            bail!("step:{r}: REL must be in (0, 10)");
+        }
+        return Ok(Quant::Step(r));
+    }
+    Ok(Quant::Ggml(parse_quant(s)?))
+}
+
+/// How the web bundle stores the skill index.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum IndexForm {
+    /// int8, one scale per row (format 1, as the full bundle).
+    Int8,
+    /// 4 bits per value, standardized (format 2).
+    FourBit,
+    /// Standardized int8 codes of the step `rel × rms(row)` (format 3).
+    Step(f32),
+}
+
+impl IndexForm {
+    pub fn parse(s: &str) -> Result<Self> {
+        Ok(match s {
+            "int8" => IndexForm::Int8,
+            "4bit" => IndexForm::FourBit,
+            _ => match parse_weight_quant(s)? {
+                Quant::Step(r) => IndexForm::Step(r),
+                Quant::Ggml(_) => bail!("--index {s}: int8, 4bit or step:REL"),
+            },
+        })
+    }
+
+    fn name(self) -> String {
+        match self {
+            IndexForm::Int8 => "int8".into(),
+            IndexForm::FourBit => "4bit".into(),
+            IndexForm::Step(r) => format!("step:{r}"),
+        }
+    }
 }
 
 pub fn parse_quant(s: &str) -> Result<GgmlDType> {
@@ -64,23 +159,50 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
     let web_taxonomy = if opt.keep_occupations {
         taxonomy.clone()
     } else {
+        // Group descriptions are never shown (the page shows skills; categories
+        // read group labels and the hierarchy).
+        let mut groups = taxonomy.groups.clone();
+        groups.iter_mut().for_each(|g| g.description.clear());
         esco::Taxonomy::new(
             taxonomy.version.clone(),
             taxonomy.skills.clone(),
-            taxonomy.groups.clone(),
+            groups,
             Vec::new(),
             Vec::new(),
         )
     };
     let taxonomy_bytes = web_taxonomy.to_bytes()?;
 
-    let (encoder_bytes, kept_tokens) = web_encoder(full.get(ENCODER), &taxonomy, &tokenizer, opt)?;
+    let tagger_branch = match full.optional(skillmark::assets::TAGGER) {
+        Some(t) => Some(tagger_branch(t)?),
+        None => None,
+    };
+    let WebEncoder {
+        bytes: encoder_bytes,
+        kept_tokens,
+        branch_states,
+    } = web_encoder(
+        full.get(ENCODER),
+        &taxonomy,
+        &tokenizer,
+        opt,
+        tagger_branch.map(|b| b.0),
+    )?;
     let encoder_sha = sha256_hex(&encoder_bytes);
-    let index = SkillIndex::from_bytes(full.get(INDEX))?.with_encoder_sha256(encoder_sha);
-    let index_bytes = match opt.index_bits {
-        8 => index.to_bytes(),
-        4 => index.to_bytes_4bit(),
-        b => bail!("--index-bits {b}: 8 or 4"),
+    let mut index = SkillIndex::from_bytes(full.get(INDEX))?.with_encoder_sha256(encoder_sha);
+    if opt.index_mean {
+        if index.skill_text != SkillText::LabelAndDescriptionRows {
+            bail!(
+                "--index-rows mean needs a `label|label:description` index, the bundle has `{}`",
+                index.skill_text.name()
+            );
+        }
+        index = index.merge_rows(SkillText::LabelDescriptionMean);
+    }
+    let index_bytes = match opt.index {
+        IndexForm::Int8 => index.to_bytes(),
+        IndexForm::FourBit => index.to_bytes_4bit(),
+        IndexForm::Step(r) => index.to_bytes_step(r),
     };
 
     let mut manifest = Manifest {
@@ -102,7 +224,7 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
         (
             TAXONOMY,
             &taxonomy_bytes,
-            "ESCO taxonomy, compact binary (postcard): skills and skill groups",
+            "ESCO taxonomy, compact binary (postcard): skills, and skill groups without descriptions",
         ),
         (INDEX, &index_bytes, "skill index, one scale per row"),
     ] {
@@ -110,12 +232,23 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
         manifest.set_file(name, bytes, role);
     }
     if let Some(tagger) = full.optional(skillmark::assets::TAGGER) {
-        std::fs::write(out.join(skillmark::assets::TAGGER), tagger)?;
-        manifest.set_file(
-            skillmark::assets::TAGGER,
-            tagger,
-            "span tagger: its own layers + Skill/Knowledge BIO heads (GGUF), as in the full bundle",
-        );
+        let (bytes, role) = match opt.tagger_quant {
+            None => (
+                tagger.to_vec(),
+                "span tagger: its own layers + Skill/Knowledge BIO heads (GGUF), as in the full bundle".to_string(),
+            ),
+            Some(q) => (
+                web_tagger(
+                    tagger,
+                    q,
+                    branch_states,
+                    opt.tagger_delta.then_some(encoder_bytes.as_slice()),
+                )?,
+                format!("span tagger: its own layers ({}) + Skill/Knowledge BIO heads (GGUF)", q.name()),
+            ),
+        };
+        std::fs::write(out.join(skillmark::assets::TAGGER), &bytes)?;
+        manifest.set_file(skillmark::assets::TAGGER, &bytes, &role);
     }
     // The version names the web files and the full bundle they came from, so
     // browser caches follow either.
@@ -132,23 +265,25 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
             "derived_from": full.manifest.version,
             "full_encoder_sha256": full.manifest.files[ENCODER].sha256,
             "command": format!(
-                "skillmark-train export-web --from assets --out DIR --layer-quant {} --embed-quant {} --index-bits {}{}{}",
-                quant_name(opt.layer_quant), quant_name(opt.embed_quant), opt.index_bits,
+                "skillmark-train export-web --from assets --out DIR --layer-quant {} --embed-quant {} --tagger-quant {} --calibration {} --index {} --index-rows {}{}{}",
+                opt.layer_quant.name(), opt.embed_quant.name(),
+                opt.tagger_quant.map_or("keep".into(), |q| q.name()), opt.calibration,
+                opt.index.name(), if opt.index_mean { "mean" } else { "all" },
                 if opt.prune_vocab { "" } else { " --no-prune-vocab" },
                 if opt.keep_occupations { " --keep-occupations" } else { "" },
             ),
-            "layer_weights": quant_name(opt.layer_quant),
-            "embedding_weights": quant_name(opt.embed_quant),
+            "layer_weights": opt.layer_quant.name(),
+            "embedding_weights": opt.embed_quant.name(),
             "embedding_rows": kept_tokens,
-            "index_bits": opt.index_bits,
-            "taxonomy": if opt.keep_occupations { "full" } else { "skills and skill groups (no occupations)" },
+            "index": opt.index.name(),
+            "taxonomy": if opt.keep_occupations { "full" } else { "skills and skill groups without descriptions (no occupations)" },
         }),
     );
     if let Some(m) = r.get_mut("model") {
         m["weights"] = format!(
             "layers {}, embeddings {}",
-            quant_name(opt.layer_quant),
-            quant_name(opt.embed_quant)
+            opt.layer_quant.name(),
+            opt.embed_quant.name()
         )
         .into();
     }
@@ -156,7 +291,14 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
         t["occupations"] = web_taxonomy.occupations.len().into();
     }
     if let Some(i) = r.get_mut("index") {
-        i["vectors"] = format!("int{}, one f32 scale per row", opt.index_bits).into();
+        i["vectors"] = match opt.index {
+            IndexForm::Int8 => "int8, one f32 scale per row".to_string(),
+            IndexForm::FourBit => "int4, standardized, one f32 scale per row".to_string(),
+            IndexForm::Step(r) => format!("int8 codes of a {r} × rms step, standardized"),
+        }
+        .into();
+        i["rows"] = index.rows().into();
+        i["skill_text"] = index.skill_text.name().into();
     }
     // Metrics belong to the files they were measured on.
     r.remove("metrics");
@@ -226,12 +368,160 @@ fn kept_token_ids(taxonomy: &esco::Taxonomy, tok: &TextTokenizer) -> Result<BTre
     Ok(kept)
 }
 
+/// The tagger's branch layer K and its number of layers.
+fn tagger_branch(gguf: &[u8]) -> Result<(usize, usize)> {
+    let store = TensorStore::from_gguf(gguf)?;
+    let get = |k: &str| -> Result<usize> {
+        store
+            .metadata
+            .get(k)
+            .and_then(|v| v.parse().ok())
+            .with_context(|| format!("tagger.gguf: metadata {k}"))
+    };
+    Ok((
+        get(skillmark::tagger::KEY_BRANCH_LAYER)?,
+        get(skillmark::tagger::KEY_LAYERS)?,
+    ))
+}
+
+/// The tagger with its layer matrices stored as `q` (metadata kept); with
+/// `step:` storage and calibration states (the web encoder's after the branch
+/// layer), quantized by GPTQ; with `delta_base` (the web encoder.gguf) and
+/// `step:` storage, stored as differences to the encoder's matrices.
+fn web_tagger(
+    gguf: &[u8],
+    q: Quant,
+    states: Option<TokenStates>,
+    delta_base: Option<&[u8]>,
+) -> Result<Vec<u8>> {
+    let mut cursor = std::io::Cursor::new(gguf);
+    let content = gguf_file::Content::read(&mut cursor).context("tagger.gguf")?;
+    let mut meta: Vec<(String, gguf_file::Value)> = content
+        .metadata
+        .iter()
+        .filter(|(k, _)| {
+            k.as_str() != "general.architecture"
+                && k.as_str() != skillmark_model::weights::GGUF_CONFIG_KEY
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    meta.sort_by(|a, b| a.0.cmp(&b.0));
+    let (branch, layers) = tagger_branch(gguf)?;
+    let mut store = TensorStore::from_gguf(gguf)?;
+    let cfg = store
+        .config
+        .clone()
+        .context("tagger.gguf carries no BERT config")?;
+    let tensors = f32_tensors(&mut store);
+    let prefixes: Vec<String> = (branch..branch + layers)
+        .map(|l| format!("encoder.layer.{l}"))
+        .collect();
+    let base = match (q, delta_base) {
+        (Quant::Step(_), Some(enc)) => {
+            let under = |n: &str| prefixes.iter().any(|p| n.starts_with(&format!("{p}.")));
+            let mut b =
+                TensorStore::from_gguf_filtered(enc, |n| under(n) && n.ends_with(".weight"))?;
+            meta.push((
+                skillmark::tagger::KEY_DELTA_BASE_SHA256.into(),
+                gguf_file::Value::String(sha256_hex(enc)),
+            ));
+            meta.sort_by(|a, b| a.0.cmp(&b.0));
+            Some(f32_tensors(&mut b))
+        }
+        (_, Some(_)) => bail!("--tagger-delta needs --tagger-quant step:REL"),
+        _ => None,
+    };
+    let mut gptq_rows = HashMap::new();
+    if let Quant::Step(rel) = q {
+        if let Some(mut states) = states {
+            gptq_rows = gptq::quantize_layers(
+                &cfg,
+                &tensors,
+                &prefixes,
+                &mut states,
+                rel,
+                base.as_ref(),
+            )?;
+        } else if let Some(base) = &base {
+            // Plain rounding of the differences, on the tagger's own steps.
+            for (name, (shape, w)) in &tensors {
+                let Some((_, bw)) = base.get(name) else {
+                    continue;
+                };
+                let k = shape[1];
+                let target: Vec<f32> = w
+                    .chunks_exact(k)
+                    .map(|r| rel * (r.iter().map(|v| v * v).sum::<f32>() / k as f32).sqrt())
+                    .collect();
+                let d: Vec<f32> = w.iter().zip(bw).map(|(a, b)| a - b).collect();
+                gptq_rows.insert(
+                    name.clone(),
+                    quantize_rows_with_step(&d, shape[0], k, |r, _| target[r]),
+                );
+            }
+        }
+    }
+    let mut names: Vec<&String> = tensors.keys().collect();
+    names.sort();
+    let mut out_tensors = Vec::new();
+    for name in names {
+        let (shape, data) = &tensors[name];
+        let part = if let Some(rows) = gptq_rows.remove(name) {
+            GgufTensor::Rows(rows)
+        } else if shape.len() == 2 && name.starts_with("encoder.layer.") {
+            q.store(data.clone(), shape)
+        } else {
+            GgufTensor::Values(data.clone(), GgmlDType::F32)
+        };
+        out_tensors.push((name.clone(), shape.clone(), part));
+    }
+    let mut out = std::io::Cursor::new(Vec::new());
+    write_gguf_tensors(&mut out, &cfg, &out_tensors, meta)?;
+    Ok(out.into_inner())
+}
+
+/// Every tensor of `store` as f32 (the store is emptied).
+fn f32_tensors(store: &mut TensorStore) -> gptq::Tensors {
+    store
+        .tensors
+        .drain()
+        .map(|(n, t)| {
+            let v = t.to_f32();
+            (n, (t.shape, v))
+        })
+        .collect()
+}
+
+/// Texts that calibrate GPTQ: `n` skill descriptions (or labels) spread evenly
+/// over the taxonomy — the bundle's own texts, so the export reads nothing else.
+fn calibration_texts(taxonomy: &esco::Taxonomy, n: usize) -> Vec<String> {
+    let skills = &taxonomy.skills;
+    (0..n.min(skills.len()))
+        .map(|i| {
+            let s = &skills[i * skills.len() / n.min(skills.len())];
+            if s.description.trim().is_empty() {
+                s.preferred_label.clone()
+            } else {
+                s.description.clone()
+            }
+        })
+        .collect()
+}
+
+struct WebEncoder {
+    bytes: Vec<u8>,
+    kept_tokens: usize,
+    /// Calibration states after the tagger's branch layer (GPTQ only).
+    branch_states: Option<TokenStates>,
+}
+
 fn web_encoder(
     gguf: &[u8],
     taxonomy: &esco::Taxonomy,
     tok: &TextTokenizer,
     opt: &WebOptions,
-) -> Result<(Vec<u8>, usize)> {
+    branch: Option<usize>,
+) -> Result<WebEncoder> {
     let mut store = TensorStore::from_gguf(gguf)?;
     let mut cfg: BertConfig = store
         .config
@@ -248,35 +538,107 @@ fn web_encoder(
     } else {
         (0..cfg.vocab_size as u32).collect()
     };
-    let mut names: Vec<String> = store.tensors.keys().cloned().collect();
-    names.sort();
-    let mut tensors = Vec::with_capacity(names.len());
-    for name in names {
-        let t = store.take(&name)?;
-        let mut shape = t.shape.clone();
-        let mut data = t.to_f32();
-        let dtype = if name == "embeddings.word_embeddings.weight" {
-            if opt.prune_vocab {
-                let mut pruned = Vec::with_capacity(kept.len() * h);
-                for &id in &kept {
-                    pruned.extend_from_slice(&data[id as usize * h..(id as usize + 1) * h]);
-                }
-                data = pruned;
-                shape = vec![kept.len(), h];
+    let mut tensors = f32_tensors(&mut store);
+    // The embeddings as the web bundle has them (pruned table, 256 positions).
+    {
+        let (shape, data) = tensors
+            .get_mut("embeddings.word_embeddings.weight")
+            .context("encoder.gguf has no word embeddings")?;
+        if opt.prune_vocab {
+            let mut pruned = Vec::with_capacity(kept.len() * h);
+            for &id in &kept {
+                pruned.extend_from_slice(&data[id as usize * h..(id as usize + 1) * h]);
             }
-            opt.embed_quant
-        } else if name == "embeddings.position_embeddings.weight" {
-            data.truncate(positions * h);
-            shape = vec![positions, h];
-            GgmlDType::F16
-        } else if shape.len() == 2 && shape[0] > 2 {
-            opt.layer_quant
-        } else {
-            GgmlDType::F32
-        };
-        tensors.push((name, shape, data, dtype));
+            *data = pruned;
+            *shape = vec![kept.len(), h];
+        }
+        let (shape, data) = tensors
+            .get_mut("embeddings.position_embeddings.weight")
+            .context("encoder.gguf has no position embeddings")?;
+        data.truncate(positions * h);
+        data.iter_mut()
+            .for_each(|v| *v = half::f16::from_f32(*v).to_f32());
+        *shape = vec![positions, h];
     }
     cfg.max_position_embeddings = positions;
+    let n_layers = cfg.num_hidden_layers;
+    let mut gptq_rows = HashMap::new();
+    let mut branch_states = None;
+    if let (Quant::Step(rel), true) = (opt.layer_quant, opt.calibration > 0) {
+        let mut calib = TensorStore::default();
+        for (name, (shape, data)) in &tensors {
+            calib.tensors.insert(
+                name.clone(),
+                StoredTensor {
+                    shape: shape.clone(),
+                    data: TensorData::F32(data.clone()),
+                },
+            );
+        }
+        if opt.prune_vocab {
+            calib.vocab_rows = Some((kept.clone(), unk));
+        }
+        let enc = Encoder::new(cfg.clone(), calib, Precision::F32)?;
+        let texts = calibration_texts(taxonomy, opt.calibration);
+        let ids: Vec<Vec<u32>> = texts
+            .iter()
+            .map(|t| Ok(tok.encode(t)?.ids))
+            .collect::<Result<_>>()?;
+        let refs: Vec<&[u32]> = ids.iter().map(|v| v.as_slice()).collect();
+        let mut states = enc.embed_tokens(&refs)?;
+        let k = branch.unwrap_or(n_layers).min(n_layers);
+        let prefixes = |r: std::ops::Range<usize>| -> Vec<String> {
+            r.map(|l| format!("encoder.layer.{l}")).collect()
+        };
+        gptq_rows =
+            gptq::quantize_layers(&cfg, &tensors, &prefixes(0..k), &mut states, rel, None)?;
+        if branch.is_some() {
+            branch_states = Some(states.clone());
+        }
+        gptq_rows.extend(gptq::quantize_layers(
+            &cfg,
+            &tensors,
+            &prefixes(k..n_layers),
+            &mut states,
+            rel,
+            None,
+        )?);
+    }
+    let mut names: Vec<String> = tensors.keys().cloned().collect();
+    names.sort();
+    let mut out_tensors = Vec::with_capacity(names.len());
+    for name in names {
+        let (shape, data) = tensors.remove(&name).expect("listed");
+        let part = if name == "embeddings.word_embeddings.weight" {
+            match (opt.embed_quant, opt.embed_rare_step, opt.prune_vocab) {
+                (Quant::Step(rel), Some(rare), false) => {
+                    let common = kept_token_ids(taxonomy, tok)?;
+                    let mut codes = Vec::with_capacity(data.len());
+                    let mut steps = Vec::with_capacity(shape[0]);
+                    for (id, row) in data.chunks_exact(h).enumerate() {
+                        let r = if common.contains(&(id as u32)) { rel } else { rare };
+                        let q = quantize_rows_with_step(row, 1, h, |_, row| {
+                            r * (row.iter().map(|v| v * v).sum::<f32>() / h as f32).sqrt()
+                        });
+                        let (c, st) = q.row(0);
+                        codes.extend_from_slice(c);
+                        steps.push(st);
+                    }
+                    GgufTensor::Rows(QMatrix::from_parts(&codes, steps, shape[0], h))
+                }
+                _ => opt.embed_quant.store(data, &shape),
+            }
+        } else if name == "embeddings.position_embeddings.weight" {
+            GgufTensor::Values(data, GgmlDType::F16)
+        } else if let Some(rows) = gptq_rows.remove(&name) {
+            GgufTensor::Rows(rows)
+        } else if shape.len() == 2 && shape[0] > 2 {
+            opt.layer_quant.store(data, &shape)
+        } else {
+            GgufTensor::Values(data, GgmlDType::F32)
+        };
+        out_tensors.push((name, shape, part));
+    }
     let mut meta = vec![(
         "skillmark.provenance".to_string(),
         gguf_file::Value::String(
@@ -291,8 +653,12 @@ fn web_encoder(
         meta.push((GGUF_VOCAB_FALLBACK_KEY.into(), gguf_file::Value::U32(unk)));
     }
     let mut out = std::io::Cursor::new(Vec::new());
-    write_gguf_typed(&mut out, &cfg, &tensors, meta)?;
-    Ok((out.into_inner(), kept.len()))
+    write_gguf_tensors(&mut out, &cfg, &out_tensors, meta)?;
+    Ok(WebEncoder {
+        bytes: out.into_inner(),
+        kept_tokens: kept.len(),
+        branch_states,
+    })
 }
 
 #[cfg(test)]
@@ -309,11 +675,16 @@ mod tests {
     fn web_bundle_loads_and_agrees_with_the_full_bundle() {
         let out = std::env::temp_dir().join(format!("skillmark-web-{}", std::process::id()));
         let opt = WebOptions {
-            layer_quant: GgmlDType::Q4_0,
-            embed_quant: GgmlDType::Q4_0,
+            layer_quant: Quant::Ggml(GgmlDType::Q4_0),
+            embed_quant: Quant::Ggml(GgmlDType::Q4_0),
             prune_vocab: true,
-            index_bits: 4,
+            index: IndexForm::FourBit,
+            index_mean: false,
             keep_occupations: false,
+            tagger_quant: Some(Quant::Ggml(GgmlDType::Q4_0)),
+            calibration: 0,
+            embed_rare_step: None,
+            tagger_delta: false,
         };
         export_web(&assets(), &out, &opt).unwrap();
         let web = Ranker::load_dir(&out, Precision::Int8).unwrap();
