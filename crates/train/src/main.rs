@@ -99,36 +99,40 @@ enum Cmd {
         from: PathBuf,
         #[arg(long)]
         out: PathBuf,
-        /// Storage of the transformer layers' matrices: q4_0, q4_1, q5_0, q5_1, q8_0.
-        #[arg(long, default_value = "q4_0")]
+        /// Storage of the transformer layers' matrices: step:REL (int8 codes of a step
+        /// REL × the row's rms: brotli/gzip compress the small codes; GPTQ-rounded with
+        /// --calibration) or a ggml type (q4_0, q4_1, q5_0, q5_1, q8_0).
+        #[arg(long, default_value = "step:0.35")]
         layer_quant: String,
-        /// Storage of the word-embedding table.
-        #[arg(long, default_value = "q4_0")]
+        /// Storage of the word-embedding table (as --layer-quant; never GPTQ-rounded).
+        #[arg(long, default_value = "step:0.6")]
         embed_quant: String,
         /// Keep every row of the word-embedding table (default: only tokens of ESCO's texts).
         #[arg(long)]
         no_prune_vocab: bool,
-        /// Storage of the skill index: int8, 4bit, or step:REL (int8 codes of REL × the row's rms, standardized).
-        #[arg(long, default_value = "4bit")]
+        /// With --no-prune-vocab and a step: embedding: the step for tokens no ESCO text uses.
+        #[arg(long)]
+        embed_rare_step: Option<f32>,
+        /// ESCO texts (skill descriptions) that calibrate GPTQ for step: layers (0: plain rounding).
+        #[arg(long, default_value_t = 1024)]
+        calibration: usize,
+        /// Storage of the span tagger's layer matrices, as --layer-quant (`keep`: copy tagger.gguf as is).
+        #[arg(long, default_value = "step:0.35")]
+        tagger_quant: String,
+        /// Store the tagger's step: layers as differences to the web encoder's layers
+        /// (it starts as a copy of them, so the differences are small).
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+        tagger_delta: bool,
+        /// Storage of the skill index: step:REL (int8 codes of REL × the row's rms, standardized),
+        /// 4bit or int8.
+        #[arg(long, default_value = "step:0.6")]
         index: String,
-        /// Index rows: `all` (as the full bundle) or `mean` (one per skill: the mean of its rows).
-        #[arg(long, default_value = "all")]
+        /// Index rows: `mean` (one per skill: the mean of its rows) or `all` (as the full bundle).
+        #[arg(long, default_value = "mean")]
         index_rows: String,
         /// Keep occupations and occupation–skill relations in the taxonomy.
         #[arg(long)]
         keep_occupations: bool,
-        /// Storage of the span tagger's layer matrices (`keep`: copy tagger.gguf as is).
-        #[arg(long, default_value = "keep")]
-        tagger_quant: String,
-        /// ESCO texts that calibrate GPTQ for `step:` weights (0: plain rounding).
-        #[arg(long, default_value_t = 0)]
-        calibration: usize,
-        /// With --no-prune-vocab and a step: embedding: the step for tokens no ESCO text uses.
-        #[arg(long)]
-        embed_rare_step: Option<f32>,
-        /// Store the tagger's step: layers as differences to the web encoder's layers.
-        #[arg(long)]
-        tagger_delta: bool,
     },
     /// Generate job-ad sentences for ESCO skills with a local quantized Qwen2.5 (resumable).
     Synth(synth::SynthArgs),

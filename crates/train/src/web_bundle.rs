@@ -428,7 +428,7 @@ fn web_tagger(
             meta.sort_by(|a, b| a.0.cmp(&b.0));
             Some(f32_tensors(&mut b))
         }
-        (_, Some(_)) => bail!("--tagger-delta needs --tagger-quant step:REL"),
+        // ggml blocks are stored whole.
         _ => None,
     };
     let mut gptq_rows = HashMap::new();
@@ -674,19 +674,45 @@ mod tests {
     #[test]
     fn web_bundle_loads_and_agrees_with_the_full_bundle() {
         let out = std::env::temp_dir().join(format!("skillmark-web-{}", std::process::id()));
+        // The defaults of `skillmark-train export-web`, with a smaller calibration set.
         let opt = WebOptions {
-            layer_quant: Quant::Ggml(GgmlDType::Q4_0),
-            embed_quant: Quant::Ggml(GgmlDType::Q4_0),
+            layer_quant: Quant::Step(0.35),
+            embed_quant: Quant::Step(0.6),
             prune_vocab: true,
-            index: IndexForm::FourBit,
-            index_mean: false,
+            index: IndexForm::Step(0.6),
+            index_mean: true,
             keep_occupations: false,
-            tagger_quant: Some(Quant::Ggml(GgmlDType::Q4_0)),
-            calibration: 0,
+            tagger_quant: Some(Quant::Step(0.35)),
+            calibration: 48,
             embed_rare_step: None,
-            tagger_delta: false,
+            tagger_delta: true,
         };
         export_web(&assets(), &out, &opt).unwrap();
+        let files = AssetBytes::read_dir(&out).unwrap();
+        let highlighter =
+            skillmark::Highlighter::from_assets(&files, Precision::Int8).expect("web bundle loads");
+        assert!(highlighter.tagger.is_some());
+        // The tagger's layers are differences to this very encoder.
+        let (tagger, encoder) = (files.get(skillmark::assets::TAGGER), files.get(ENCODER));
+        let sha = sha256_hex(encoder);
+        let base = |sha256| skillmark::tagger::DeltaBase {
+            bytes: encoder,
+            sha256,
+        };
+        assert!(skillmark::tagger::Tagger::from_gguf(tagger, Precision::Int8).is_err());
+        assert!(skillmark::tagger::Tagger::from_gguf_with_base(
+            tagger,
+            Some(base("0000")),
+            Precision::Int8
+        )
+        .is_err());
+        skillmark::tagger::Tagger::from_gguf_with_base(tagger, Some(base(&sha)), Precision::Int8)
+            .unwrap();
+        let h = highlighter.highlight(
+            "You will build data pipelines in Python and SQL.",
+            &highlighter.default_options(),
+        );
+        assert!(!h.skills.is_empty());
         let web = Ranker::load_dir(&out, Precision::Int8).unwrap();
         let full = Ranker::load_dir(&assets(), Precision::Int8).unwrap();
         assert!(web.taxonomy.occupations.is_empty());
