@@ -534,7 +534,14 @@ impl LayerStack {
         let mut bufs = Buffers::default();
         for (i, layer) in self.layers.iter().enumerate() {
             let mut at = |d: Dense, x: &[f32]| observe(i, d, x);
-            layer_forward(layer, &self.cfg, self.kernel, states, &mut bufs, Some(&mut at));
+            layer_forward(
+                layer,
+                &self.cfg,
+                self.kernel,
+                states,
+                &mut bufs,
+                Some(&mut at),
+            );
         }
     }
 }

@@ -8,11 +8,16 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Cursor;
 
-use candle_core::quantized::{gguf_file, GgmlDType, QStorage, QTensor};
+use candle_core::quantized::{gguf_file, QStorage, QTensor};
 use candle_core::Device;
 
 use crate::kernels::QMatrix;
 use crate::{BertConfig, ModelError};
+
+/// A GGUF metadata value (what [`write_gguf_tensors`] takes as extra metadata).
+pub use candle_core::quantized::gguf_file::Value as GgufValue;
+/// A GGUF storage type (what [`GgufTensor::Values`] takes).
+pub use candle_core::quantized::GgmlDType;
 
 /// GGUF metadata key holding the BERT `config.json`.
 pub const GGUF_CONFIG_KEY: &str = "skillmark.bert_config";
@@ -22,6 +27,15 @@ pub const GGUF_VOCAB_ROWS_KEY: &str = "skillmark.vocab_rows";
 /// GGUF metadata key (u32): the token id (normally `[UNK]`) whose row stands in
 /// for ids a pruned table dropped.
 pub const GGUF_VOCAB_FALLBACK_KEY: &str = "skillmark.vocab_fallback";
+/// Name suffixes of an int8 matrix stored as its codes and per-row steps
+/// ([`GgufTensor::Rows`]): `X.codes` holds the `rows × cols` int8 codes, row-major
+/// and contiguous (GGUF has no int8 type, so the bytes travel in an f16 tensor
+/// of shape `[rows, cols / 2]`); `X.steps` (f32, `[rows]`) the step of each row.
+/// The matrix `X` is `code × step`. Contiguous codes without per-block scales
+/// between them are what lets brotli/gzip compress small codes to near their entropy.
+pub const CODES_SUFFIX: &str = ".codes";
+/// See [`CODES_SUFFIX`].
+pub const STEPS_SUFFIX: &str = ".steps";
 const Q8_0_BLOCK: usize = 32;
 const Q8_0_BYTES: usize = 34;
 
@@ -147,14 +161,52 @@ impl TensorStore {
                 store.metadata.insert(k.clone(), text.clone());
             }
         }
+        let mut codes: HashMap<String, (Vec<usize>, Vec<u8>)> = HashMap::new();
+        let mut steps: HashMap<String, Vec<f32>> = HashMap::new();
         for (name, info) in content.tensor_infos.iter() {
-            if !keep(&canonical(name)) {
+            let cname = canonical(name);
+            let (base, part) = match (
+                cname.strip_suffix(CODES_SUFFIX),
+                cname.strip_suffix(STEPS_SUFFIX),
+            ) {
+                (Some(b), _) => (b, Some(CODES_SUFFIX)),
+                (_, Some(b)) => (b, Some(STEPS_SUFFIX)),
+                _ => (cname.as_str(), None),
+            };
+            if !keep(base) {
                 continue;
             }
             let qt = content
                 .tensor(&mut cursor, name, &Device::Cpu)
                 .map_err(|e| ModelError::Format(format!("gguf tensor {name}: {e}")))?;
             let shape = qt.shape().dims().to_vec();
+            match (part, info.ggml_dtype) {
+                (Some(CODES_SUFFIX), GgmlDType::F16) if shape.len() == 2 => {
+                    let raw = qt.data().map_err(ModelError::Candle)?;
+                    codes.insert(base.to_string(), (shape, raw.into_owned()));
+                    continue;
+                }
+                (Some(STEPS_SUFFIX), GgmlDType::F32) if shape.len() == 1 => {
+                    let raw = qt.data().map_err(ModelError::Candle)?;
+                    let v = raw
+                        .chunks_exact(4)
+                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                        .collect();
+                    steps.insert(base.to_string(), v);
+                    continue;
+                }
+                (Some(suffix), dtype) => {
+                    return Err(ModelError::Format(format!(
+                        "gguf tensor {name}: {suffix} must be {}, not {dtype:?} {shape:?}",
+                        if suffix == CODES_SUFFIX {
+                            "a 2-d f16 tensor"
+                        } else {
+                            "a 1-d f32 tensor"
+                        }
+                    )))
+                }
+                (None, _) => {}
+            }
             let data = match info.ggml_dtype {
                 GgmlDType::Q8_0 if shape.len() == 2 => {
                     let raw = qt.data().map_err(ModelError::Candle)?;
@@ -190,9 +242,31 @@ impl TensorStore {
             if store.format.is_empty() && shape.len() == 2 {
                 store.format = format!("{:?}", info.ggml_dtype).to_lowercase();
             }
-            store
-                .tensors
-                .insert(canonical(name), StoredTensor { shape, data });
+            store.tensors.insert(cname, StoredTensor { shape, data });
+        }
+        for (name, (shape, raw)) in codes {
+            let steps = steps.remove(&name).ok_or_else(|| {
+                ModelError::Format(format!(
+                    "gguf tensor {name}{CODES_SUFFIX} has no {STEPS_SUFFIX}"
+                ))
+            })?;
+            let m = codes_to_rows(&raw, shape[0], shape[1] * 2, steps)
+                .map_err(|e| ModelError::Format(format!("gguf tensor {name}: {e}")))?;
+            if store.format.is_empty() {
+                store.format = "int8 codes".into();
+            }
+            store.tensors.insert(
+                name,
+                StoredTensor {
+                    shape: vec![m.rows, m.cols],
+                    data: TensorData::Q8(m),
+                },
+            );
+        }
+        if let Some(name) = steps.keys().next() {
+            return Err(ModelError::Format(format!(
+                "gguf tensor {name}{STEPS_SUFFIX} has no {CODES_SUFFIX}"
+            )));
         }
         Ok(store)
     }
@@ -208,6 +282,25 @@ impl TensorStore {
             .remove(name)
             .ok_or_else(|| ModelError::Format(format!("missing tensor {name}")))
     }
+}
+
+/// int8 codes (`rows × cols` bytes) and per-row steps → the engine's int8 rows, exactly.
+fn codes_to_rows(raw: &[u8], rows: usize, cols: usize, steps: Vec<f32>) -> Result<QMatrix, String> {
+    if rows.checked_mul(cols) != Some(raw.len()) || steps.len() != rows {
+        return Err(format!(
+            "{} code bytes and {} steps for a {rows} × {cols} matrix",
+            raw.len(),
+            steps.len()
+        ));
+    }
+    if let Some(s) = steps.iter().find(|s| !s.is_finite() || **s < 0.0) {
+        return Err(format!("row step {s} is not a finite value ≥ 0"));
+    }
+    let codes: Vec<i8> = raw.iter().map(|&b| b as i8).collect();
+    if codes.contains(&i8::MIN) {
+        return Err("code −128 (codes are −127..=127)".into());
+    }
+    Ok(QMatrix::from_parts(&codes, steps, rows, cols))
 }
 
 /// q8_0 blocks → int8 rows with one scale per row. Rows written by
@@ -345,18 +438,18 @@ pub fn write_gguf_typed<W: std::io::Write + std::io::Seek>(
 }
 
 /// What [`write_gguf_tensors`] stores for one tensor.
+#[derive(Clone)]
 pub enum GgufTensor {
     /// f32 values stored as the given type (q8_0: one scale per row).
     Values(Vec<f32>, GgmlDType),
-    /// int8 rows written exactly: q8_0 blocks that all carry the row's scale,
-    /// which must be an f16 value (see [`quantize_rows_with_step`]); loading
-    /// gives back the same rows.
+    /// int8 rows written exactly as codes and per-row steps ([`CODES_SUFFIX`],
+    /// see [`quantize_rows_with_step`]); loading gives back the same rows.
     Rows(QMatrix),
 }
 
-/// int8 rows whose step (scale) is `step(r, row)` rounded to f16 — at least
-/// `amax / 127`, so no value is clipped. A step finer than `amax / 127` cannot
-/// be had, a coarser one leaves small codes that compress well.
+/// int8 rows whose step (scale) is `step(r, row)`, or `amax / 127` where that
+/// is larger, so no value is clipped. A step finer than `amax / 127` cannot be
+/// had; a coarser one leaves small codes that compress well.
 pub fn quantize_rows_with_step(
     w: &[f32],
     rows: usize,
@@ -365,20 +458,17 @@ pub fn quantize_rows_with_step(
 ) -> QMatrix {
     assert_eq!(w.len(), rows * cols, "matrix size");
     let mut codes = vec![0i8; rows * cols];
-    let mut scales = Vec::with_capacity(rows);
+    let mut steps = Vec::with_capacity(rows);
     for (r, row) in w.chunks_exact(cols.max(1)).enumerate() {
         let amax = row.iter().fold(0f32, |m, &v| m.max(v.abs()));
-        let mut s = half::f16::from_f32(step(r, row).max(amax / 127.0)).to_f32();
-        while s > 0.0 && amax / s > 127.5 {
-            s = half::f16::from_bits(half::f16::from_f32(s).to_bits() + 1).to_f32();
-        }
+        let s = step(r, row).max(amax / 127.0);
         let inv = if s > 0.0 { 1.0 / s } else { 0.0 };
         for (c, &v) in codes[r * cols..(r + 1) * cols].iter_mut().zip(row) {
             *c = (v * inv).round().clamp(-127.0, 127.0) as i8;
         }
-        scales.push(s);
+        steps.push(s);
     }
-    QMatrix::from_parts(&codes, scales, rows, cols)
+    QMatrix::from_parts(&codes, steps, rows, cols)
 }
 
 /// Writes a GGUF file from [`GgufTensor`]s and the BERT config.
@@ -393,33 +483,32 @@ pub fn write_gguf_tensors<W: std::io::Write + std::io::Seek>(
         let n: usize = shape.iter().product();
         let qt = match part {
             GgufTensor::Rows(m) => {
-                if shape.len() != 2
-                    || shape[0] != m.rows
-                    || shape[1] != m.cols
-                    || !m.cols.is_multiple_of(Q8_0_BLOCK)
-                {
+                if shape.len() != 2 || shape[0] != m.rows || shape[1] != m.cols || m.cols % 2 != 0 {
                     return Err(ModelError::Format(format!(
-                        "tensor {name}: int8 rows need a 2-d shape with a multiple of {Q8_0_BLOCK} columns"
+                        "tensor {name}: int8 rows need a 2-d shape with an even number of columns"
                     )));
                 }
-                let mut bytes = Vec::with_capacity(n / Q8_0_BLOCK * Q8_0_BYTES);
+                let mut codes = Vec::with_capacity(n);
+                let mut steps = Vec::with_capacity(m.rows * 4);
                 for r in 0..m.rows {
                     let (q, s) = m.row(r);
-                    let d = half::f16::from_f32(s);
-                    if d.to_f32() != s {
-                        return Err(ModelError::Format(format!(
-                            "tensor {name}: row scale {s} is not an f16 value"
-                        )));
-                    }
-                    for blk in q.chunks_exact(Q8_0_BLOCK) {
-                        bytes.extend_from_slice(&d.to_le_bytes());
-                        bytes.extend(blk.iter().map(|&v| v as u8));
-                    }
+                    codes.extend(q.iter().map(|&v| v as u8));
+                    steps.extend_from_slice(&s.to_le_bytes());
                 }
-                let storage =
-                    QStorage::from_data(Cow::Owned(bytes), &Device::Cpu, GgmlDType::Q8_0)
-                        .map_err(ModelError::Candle)?;
-                QTensor::new(storage, shape.as_slice()).map_err(ModelError::Candle)?
+                let tensor = |bytes: Vec<u8>, dtype, shape: &[usize]| {
+                    QStorage::from_data(Cow::Owned(bytes), &Device::Cpu, dtype)
+                        .and_then(|st| QTensor::new(st, shape))
+                        .map_err(ModelError::Candle)
+                };
+                qtensors.push((
+                    format!("{name}{CODES_SUFFIX}"),
+                    tensor(codes, GgmlDType::F16, &[m.rows, m.cols / 2])?,
+                ));
+                qtensors.push((
+                    format!("{name}{STEPS_SUFFIX}"),
+                    tensor(steps, GgmlDType::F32, &[m.rows])?,
+                ));
+                continue;
             }
             GgufTensor::Values(data, dtype) => {
                 if n != data.len() {
@@ -470,4 +559,115 @@ pub fn write_gguf_tensors<W: std::io::Write + std::io::Seek>(
         meta.iter().map(|(k, v)| (k.as_str(), v)).collect();
     let t_refs: Vec<(&str, &QTensor)> = qtensors.iter().map(|(k, v)| (k.as_str(), v)).collect();
     gguf_file::write(w, &meta_refs, &t_refs).map_err(ModelError::Candle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(tensors: &[(String, Vec<usize>, GgufTensor)]) -> Vec<u8> {
+        let mut out = Cursor::new(Vec::new());
+        write_gguf_tensors(&mut out, &BertConfig::tiny(8), tensors, Vec::new()).unwrap();
+        out.into_inner()
+    }
+
+    fn matrix() -> (Vec<f32>, QMatrix) {
+        let w: Vec<f32> = (0..3 * 64)
+            .map(|i| ((i * 37 % 101) as f32 - 50.0) / 40.0)
+            .collect();
+        // A coarse step (small codes) for rows 0 and 1; row 2 asks for a step
+        // finer than amax / 127, which is raised so nothing is clipped.
+        let q = quantize_rows_with_step(&w, 3, 64, |r, _| [0.3, 0.05, 1e-6][r]);
+        (w, q)
+    }
+
+    #[test]
+    fn int8_rows_round_trip_exactly() {
+        let (w, q) = matrix();
+        assert_eq!(q.row(0).1, 0.3);
+        assert!((q.row(2).1 - 1.25 / 127.0).abs() < 1e-7);
+        for r in 0..3 {
+            let (codes, step) = q.row(r);
+            assert!(codes.iter().all(|&c| c != i8::MIN));
+            for (c, v) in codes.iter().zip(&w[r * 64..(r + 1) * 64]) {
+                assert!((*c as f32 * step - v).abs() <= step / 2.0 + 1e-6);
+            }
+        }
+        let bytes = write(&[("m.weight".into(), vec![3, 64], GgufTensor::Rows(q.clone()))]);
+        let store = TensorStore::from_gguf(&bytes).unwrap();
+        let TensorData::Q8(back) = &store.get("m.weight").unwrap().data else {
+            panic!("int8 rows load as int8 rows");
+        };
+        for r in 0..3 {
+            assert_eq!(back.row(r), q.row(r));
+        }
+        // The filter applies to the matrix's name, not to its parts.
+        let none = TensorStore::from_gguf_filtered(&bytes, |n| n != "m.weight").unwrap();
+        assert!(none.tensors.is_empty());
+    }
+
+    #[test]
+    fn broken_int8_rows_are_errors() {
+        let (_, q) = matrix();
+        let bytes = write(&[("m.weight".into(), vec![3, 64], GgufTensor::Rows(q.clone()))]);
+        // Truncated anywhere: an error, never a panic.
+        // (The last 32 bytes may be alignment padding after the last tensor.)
+        for cut in [10, bytes.len() / 2, bytes.len() - 40] {
+            assert!(
+                TensorStore::from_gguf(&bytes[..cut]).is_err(),
+                "cut at {cut}"
+            );
+        }
+        // Codes without steps, steps without codes.
+        let steps = QTensor::new(
+            QStorage::from_data(Cow::Owned(vec![0u8; 12]), &Device::Cpu, GgmlDType::F32).unwrap(),
+            &[3][..],
+        )
+        .unwrap();
+        let codes = QTensor::new(
+            QStorage::from_data(Cow::Owned(vec![1u8; 3 * 64]), &Device::Cpu, GgmlDType::F16)
+                .unwrap(),
+            &[3, 32][..],
+        )
+        .unwrap();
+        let raw = |ts: &[(&str, &QTensor)]| {
+            let mut out = Cursor::new(Vec::new());
+            gguf_file::write(&mut out, &[], ts).unwrap();
+            out.into_inner()
+        };
+        let err = |b: Vec<u8>| TensorStore::from_gguf(&b).err().unwrap().to_string();
+        assert!(err(raw(&[("m.codes", &codes)])).contains("has no .steps"));
+        assert!(err(raw(&[("m.steps", &steps)])).contains("has no .codes"));
+        // Steps that are not finite, code −128, a row count that disagrees.
+        let nan = QTensor::new(
+            QStorage::from_data(
+                Cow::Owned(f32::NAN.to_le_bytes().repeat(3)),
+                &Device::Cpu,
+                GgmlDType::F32,
+            )
+            .unwrap(),
+            &[3][..],
+        )
+        .unwrap();
+        assert!(err(raw(&[("m.codes", &codes), ("m.steps", &nan)])).contains("finite"));
+        let min = QTensor::new(
+            QStorage::from_data(
+                Cow::Owned(vec![0x80u8; 3 * 64]),
+                &Device::Cpu,
+                GgmlDType::F16,
+            )
+            .unwrap(),
+            &[3, 32][..],
+        )
+        .unwrap();
+        assert!(err(raw(&[("m.codes", &min), ("m.steps", &steps)])).contains("−128"));
+        let two = QTensor::new(
+            QStorage::from_data(Cow::Owned(vec![0u8; 8]), &Device::Cpu, GgmlDType::F32).unwrap(),
+            &[2][..],
+        )
+        .unwrap();
+        assert!(err(raw(&[("m.codes", &codes), ("m.steps", &two)])).contains("2 steps"));
+        // Codes in the wrong storage type.
+        assert!(err(raw(&[("m.codes", &steps), ("m.steps", &steps)])).contains("f16"));
+    }
 }

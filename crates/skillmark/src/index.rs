@@ -19,6 +19,11 @@ const Q4_MAX: f32 = 7.0;
 /// (small codes, which the host's brotli/gzip compress to near their entropy).
 const FORMAT_VERSION_STEP: u32 = 3;
 
+/// The weight of the label's vector in a [`SkillText::LabelDescriptionMean`]
+/// row (the description's gets the rest). Chosen on the TECH/HOUSE validation
+/// sets with SkillSkape dev as a check (docs/BENCHMARKS.md, "Web bundle").
+pub const MEAN_LABEL_WEIGHT: f32 = 0.7;
+
 /// What text stands for a skill in the index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SkillText {
@@ -32,8 +37,8 @@ pub enum SkillText {
     LabelAndDescriptionRows,
     /// Preferred + alt labels as rows, plus "label: description".
     All,
-    /// One row per skill: the mean of the `label` and `label: description`
-    /// vectors (renormalized).
+    /// One row per skill: [`MEAN_LABEL_WEIGHT`] × the `label` vector +
+    /// the rest × the `label: description` vector, renormalized.
     LabelDescriptionMean,
 }
 
@@ -54,7 +59,7 @@ impl SkillText {
             SkillText::LabelWithDescription => "label:description",
             SkillText::LabelAndDescriptionRows => "label|label:description",
             SkillText::All => "label+alt|label:description",
-            SkillText::LabelDescriptionMean => "mean(label,label:description)",
+            SkillText::LabelDescriptionMean => "0.7 label+0.3 label:description",
         }
     }
 
@@ -359,36 +364,43 @@ impl SkillIndex {
         out
     }
 
-    /// One row per skill: the renormalized mean of its rows, recorded as `skill_text`.
-    pub fn merge_rows(&self, skill_text: SkillText) -> SkillIndex {
+    /// One row per skill: the weighted mean of its rows (the first, its label,
+    /// weighs `label_weight`; the others share the rest), renormalized,
+    /// recorded as `skill_text`. A skill with one row keeps it.
+    pub fn merge_rows(&self, skill_text: SkillText, label_weight: f32) -> SkillIndex {
         let dim = self.dim.max(1);
         let all = self.vectors();
-        let mut sums = vec![0f32; self.n_skills * dim];
-        let mut counts = vec![0u32; self.n_skills];
-        for (r, v) in all.chunks_exact(dim).enumerate() {
-            let s = self.row_skill[r] as usize;
-            counts[s] += 1;
-            sums[s * dim..(s + 1) * dim]
-                .iter_mut()
-                .zip(v)
-                .for_each(|(a, x)| *a += x);
+        let mut rows_of = vec![Vec::new(); self.n_skills];
+        for (r, &s) in self.row_skill.iter().enumerate() {
+            rows_of[s as usize].push(r);
         }
         let mut vectors = Vec::new();
         let mut row_skill = Vec::new();
-        for (s, v) in sums.chunks_exact(dim).enumerate() {
-            if counts[s] == 0 {
+        for (s, rows) in rows_of.iter().enumerate() {
+            let Some((&first, rest)) = rows.split_first() else {
                 continue;
+            };
+            let (w0, wr) = if rest.is_empty() {
+                (1.0, 0.0)
+            } else {
+                (label_weight, (1.0 - label_weight) / rest.len() as f32)
+            };
+            let mut v: Vec<f32> = all[first * dim..(first + 1) * dim]
+                .iter()
+                .map(|x| w0 * x)
+                .collect();
+            for &r in rest {
+                for (a, x) in v.iter_mut().zip(&all[r * dim..(r + 1) * dim]) {
+                    *a += wr * x;
+                }
             }
             let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-            vectors.push(v.iter().map(|x| if n > 0.0 { x / n } else { 0.0 }).collect());
+            v.iter_mut()
+                .for_each(|x| *x = if n > 0.0 { *x / n } else { 0.0 });
+            vectors.push(v);
             row_skill.push(s as u32);
         }
-        SkillIndex::from_vectors(
-            &vectors,
-            row_skill,
-            skill_text,
-            self.encoder_sha256.clone(),
-        )
+        SkillIndex::from_vectors(&vectors, row_skill, skill_text, self.encoder_sha256.clone())
     }
 
     /// The compact form (format 2): vectors standardized per dimension, then
@@ -474,7 +486,10 @@ impl SkillIndex {
             {
                 return Err(bad("inconsistent sizes".into()));
             }
-            if f.steps.iter().any(|s| !s.is_finite())
+            if f.codes.contains(&i8::MIN) {
+                return Err(bad("code −128 (codes are −127..=127)".into()));
+            }
+            if f.steps.iter().any(|s| !s.is_finite() || *s < 0.0)
                 || f.standardized.center.iter().any(|v| !v.is_finite())
                 || f.standardized.spread.iter().any(|v| !v.is_finite())
             {
@@ -747,6 +762,77 @@ mod tests {
             assert!((a - b).abs() < 0.02);
         }
         assert!(SkillIndex::from_bytes(&small[..small.len() - 1]).is_err());
+    }
+
+    #[test]
+    fn step_form_keeps_scores_and_rejects_broken_files() {
+        let mut seed = 9u64;
+        let mut rnd = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+            (seed >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+        };
+        let vecs: Vec<Vec<f32>> = (0..64)
+            .map(|_| {
+                let mut v: Vec<f32> = (0..128).map(|_| rnd()).collect();
+                v[7] -= 3.0;
+                unit(&v)
+            })
+            .collect();
+        let idx = SkillIndex::from_vectors(&vecs, (0..64).collect(), SkillText::Label, "e".into());
+        let coarse = idx.to_bytes_step(0.7);
+        let back = SkillIndex::from_bytes(&coarse).unwrap();
+        assert_eq!((back.rows(), back.dim, back.n_skills()), (64, 128, 64));
+        assert_eq!(back.encoder_sha256, "e");
+        let (want, got) = (idx.score_all_f32(&vecs), back.score_all(&vecs));
+        for (i, (w, g)) in want.iter().zip(&got).enumerate() {
+            for (a, b) in w.iter().zip(g) {
+                assert!((a - b).abs() < 0.08, "{a} vs {b}");
+            }
+            assert_eq!(top_k(g, 1)[0].skill, i as u32, "a row finds its own skill");
+        }
+        // A finer step is closer.
+        let fine = SkillIndex::from_bytes(&idx.to_bytes_step(0.2)).unwrap();
+        let err = |x: &SkillIndex| -> f32 {
+            x.score_all(&vecs)
+                .iter()
+                .zip(&want)
+                .flat_map(|(g, w)| g.iter().zip(w).map(|(a, b)| (a - b).abs()))
+                .sum()
+        };
+        assert!(err(&fine) < 0.6 * err(&back));
+        // Truncated or corrupted: errors, never panics.
+        for cut in [4, 12, 40, coarse.len() / 2, coarse.len() - 1] {
+            assert!(SkillIndex::from_bytes(&coarse[..cut]).is_err(), "cut {cut}");
+        }
+        let mut flipped = coarse.clone();
+        let at = coarse.len() - 10;
+        flipped[at] = 0x80; // a code of −128
+        assert!(SkillIndex::from_bytes(&flipped).is_err());
+    }
+
+    #[test]
+    fn merged_rows_weigh_the_label() {
+        let vecs = vec![
+            unit(&[1.0, 0.0, 0.0]),
+            unit(&[0.0, 1.0, 0.0]),
+            unit(&[0.0, 0.0, 1.0]),
+        ];
+        let idx = SkillIndex::from_vectors(
+            &vecs,
+            vec![0, 0, 1],
+            SkillText::LabelAndDescriptionRows,
+            "e".into(),
+        );
+        let m = idx.merge_rows(SkillText::LabelDescriptionMean, 0.75);
+        assert_eq!((m.rows(), m.n_skills()), (2, 2));
+        assert_eq!(m.skill_text, SkillText::LabelDescriptionMean);
+        let v = m.vectors();
+        let want = unit(&[0.75, 0.25, 0.0]);
+        for (a, b) in v[..3].iter().zip(&want) {
+            assert!((a - b).abs() < 0.01, "{v:?}");
+        }
+        // A skill with one row keeps it.
+        assert!((v[5] - 1.0).abs() < 0.01);
     }
 
     #[test]

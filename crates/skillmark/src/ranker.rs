@@ -164,7 +164,7 @@ pub fn build_index(
         sha256_hex(encoder_bytes),
     );
     Ok(if skill_text.merges_rows() {
-        index.merge_rows(skill_text)
+        index.merge_rows(skill_text, crate::index::MEAN_LABEL_WEIGHT)
     } else {
         index
     })

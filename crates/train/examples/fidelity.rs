@@ -21,11 +21,18 @@ fn main() -> anyhow::Result<()> {
     let refs: Vec<&str> = texts.iter().map(|s| s.as_str()).collect();
     let fv = full.encoder.embed(&refs)?;
     let fs = full.index.score_all(&fv);
-    let ftop: Vec<Vec<u32>> = fs.iter().map(|s| top_k(s, 10).iter().map(|h| h.skill).collect()).collect();
+    let ftop: Vec<Vec<u32>> = fs
+        .iter()
+        .map(|s| top_k(s, 10).iter().map(|h| h.skill).collect())
+        .collect();
     for dir in &a[2..] {
         let web = Ranker::load_dir(Path::new(dir), Precision::Int8)?;
         let wv = web.encoder.embed(&refs)?;
-        let mut cos: Vec<f32> = fv.iter().zip(&wv).map(|(x, y)| x.iter().zip(y).map(|(p, q)| p * q).sum()).collect();
+        let mut cos: Vec<f32> = fv
+            .iter()
+            .zip(&wv)
+            .map(|(x, y)| x.iter().zip(y).map(|(p, q)| p * q).sum())
+            .collect();
         // Same (full) index for both: the encoder's effect alone.
         let ws = full.index.score_all(&wv);
         let mut overlap = 0.0;

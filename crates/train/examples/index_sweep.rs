@@ -29,7 +29,10 @@ fn standardize(v: &[f32], dim: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
             *a += ((x - m) * (x - m)) as f64;
         }
     }
-    let s: Vec<f32> = s.iter().map(|x| ((*x / rows as f64).sqrt() as f32).max(1e-6)).collect();
+    let s: Vec<f32> = s
+        .iter()
+        .map(|x| ((*x / rows as f64).sqrt() as f32).max(1e-6))
+        .collect();
     let mut u = v.to_vec();
     for r in u.chunks_exact_mut(dim) {
         for ((x, m), sd) in r.iter_mut().zip(&c).zip(&s) {
@@ -54,7 +57,11 @@ fn scalar(u: &mut [f32], dim: usize, bits: u32) {
         let amax = r.iter().fold(0f32, |m, &x| m.max(x.abs()));
         let sc = amax / qmax;
         for x in r.iter_mut() {
-            *x = if sc > 0.0 { (*x / sc).round().clamp(-qmax, qmax) * sc } else { 0.0 };
+            *x = if sc > 0.0 {
+                (*x / sc).round().clamp(-qmax, qmax) * sc
+            } else {
+                0.0
+            };
         }
     }
 }
@@ -97,12 +104,20 @@ fn main() -> anyhow::Result<()> {
         }
         println!("{line} | tech+house mean {mean:.2}");
     };
-    println!("{:40} | TECH rp5 rp10 mrr | HOUSE | SkillSkape dev", "variant");
+    println!(
+        "{:40} | TECH rp5 rp10 mrr | HOUSE | SkillSkape dev",
+        "variant"
+    );
     let all = full.vectors();
     let row_skill = full.row_skills().to_vec();
     let build = |v: &[f32], rs: &[u32]| {
         let vecs: Vec<Vec<f32>> = v.chunks_exact(dim).map(|r| r.to_vec()).collect();
-        SkillIndex::from_vectors(&vecs, rs.to_vec(), SkillText::LabelAndDescriptionRows, String::new())
+        SkillIndex::from_vectors(
+            &vecs,
+            rs.to_vec(),
+            SkillText::LabelAndDescriptionRows,
+            String::new(),
+        )
     };
     for variant in &args[3..] {
         let t = Instant::now();
@@ -174,15 +189,31 @@ fn main() -> anyhow::Result<()> {
                     }
                 }
                 let n: usize = hist.values().sum();
-                let h: f64 = hist.values().map(|&c| { let p = c as f64 / n as f64; -p * p.log2() }).sum();
-                eprintln!("{variant}: entropy {h:.3} bits → {:.2} MB", h * n as f64 / 8e6);
+                let h: f64 = hist
+                    .values()
+                    .map(|&c| {
+                        let p = c as f64 / n as f64;
+                        -p * p.log2()
+                    })
+                    .sum();
+                eprintln!(
+                    "{variant}: entropy {h:.3} bits → {:.2} MB",
+                    h * n as f64 / 8e6
+                );
                 destandardize(&mut u, &c, &s);
                 v = u;
             }
             o => panic!("method {o}"),
         }
         let idx = build(&v, &rs);
-        eval(&format!("{variant} ({} rows, {:.0}s)", rs.len(), t.elapsed().as_secs_f32()), &idx);
+        eval(
+            &format!(
+                "{variant} ({} rows, {:.0}s)",
+                rs.len(),
+                t.elapsed().as_secs_f32()
+            ),
+            &idx,
+        );
     }
     eval("web bundle index", &web.index);
     Ok(())

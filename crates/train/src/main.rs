@@ -92,42 +92,39 @@ enum Cmd {
         #[arg(long, default_value_t = 0.2)]
         lexical_bonus: f32,
     },
-    /// Write the compact bundle the browser downloads, derived from a full bundle.
+    /// Write the compact bundle the browser downloads, derived from a full bundle
+    /// (defaults: the shipped web bundle; docs/BENCHMARKS.md, "Web bundle").
     ExportWeb {
         /// The full bundle.
         #[arg(long, default_value = "assets")]
         from: PathBuf,
         #[arg(long)]
         out: PathBuf,
-        /// Storage of the transformer layers' matrices: step:REL (int8 codes of a step
-        /// REL × the row's rms: brotli/gzip compress the small codes; GPTQ-rounded with
-        /// --calibration) or a ggml type (q4_0, q4_1, q5_0, q5_1, q8_0).
-        #[arg(long, default_value = "step:0.35")]
+        /// Storage of the transformer layers' matrices: step:REL (int8 codes of a
+        /// step REL × the row's rms, which the host's brotli/gzip compress;
+        /// GPTQ-rounded with --calibration) or a ggml type (q4_0, q4_1, q5_0, q5_1, q8_0).
+        #[arg(long, default_value = "step:0.25")]
         layer_quant: String,
-        /// Storage of the word-embedding table (as --layer-quant; never GPTQ-rounded).
-        #[arg(long, default_value = "step:0.6")]
+        /// Storage of the word-embedding rows of tokens that ESCO's texts use (as --layer-quant).
+        #[arg(long, default_value = "step:0.4")]
         embed_quant: String,
-        /// Keep every row of the word-embedding table (default: only tokens of ESCO's texts).
-        #[arg(long)]
-        no_prune_vocab: bool,
-        /// With --no-prune-vocab and a step: embedding: the step for tokens no ESCO text uses.
-        #[arg(long)]
-        embed_rare_step: Option<f32>,
+        /// The other rows: step:REL (kept, coarser), unk (dropped: they read [UNK]'s row)
+        /// or same (kept as the ESCO rows).
+        #[arg(long, default_value = "step:2.5")]
+        rare_tokens: String,
         /// ESCO texts (skill descriptions) that calibrate GPTQ for step: layers (0: plain rounding).
         #[arg(long, default_value_t = 1024)]
         calibration: usize,
-        /// Storage of the span tagger's layer matrices, as --layer-quant (`keep`: copy tagger.gguf as is).
-        #[arg(long, default_value = "step:0.35")]
+        /// Storage of the span tagger's layer matrices, as --layer-quant (step: stores
+        /// their differences to the web encoder's layers); `keep` copies tagger.gguf as is.
+        #[arg(long, default_value = "step:0.15")]
         tagger_quant: String,
-        /// Store the tagger's step: layers as differences to the web encoder's layers
-        /// (it starts as a copy of them, so the differences are small).
-        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
-        tagger_delta: bool,
-        /// Storage of the skill index: step:REL (int8 codes of REL × the row's rms, standardized),
-        /// 4bit or int8.
-        #[arg(long, default_value = "step:0.6")]
+        /// Storage of the skill index: step:REL (standardized int8 codes of REL × the
+        /// row's rms), 4bit or int8.
+        #[arg(long, default_value = "step:0.7")]
         index: String,
-        /// Index rows: `mean` (one per skill: the mean of its rows) or `all` (as the full bundle).
+        /// Index rows: `mean` (one per skill: 0.7 × label + 0.3 × label: description) or
+        /// `all` (as the full bundle).
         #[arg(long, default_value = "mean")]
         index_rows: String,
         /// Keep occupations and occupation–skill relations in the taxonomy.
@@ -272,21 +269,19 @@ fn main() -> Result<()> {
             out,
             layer_quant,
             embed_quant,
-            no_prune_vocab,
+            rare_tokens,
+            calibration,
+            tagger_quant,
             index,
             index_rows,
             keep_occupations,
-            tagger_quant,
-            calibration,
-            embed_rare_step,
-            tagger_delta,
         } => web_bundle::export_web(
             &from,
             &out,
             &web_bundle::WebOptions {
-                layer_quant: web_bundle::parse_weight_quant(&layer_quant)?,
-                embed_quant: web_bundle::parse_weight_quant(&embed_quant)?,
-                prune_vocab: !no_prune_vocab,
+                layer_quant: web_bundle::Quant::parse(&layer_quant)?,
+                embed_quant: web_bundle::Quant::parse(&embed_quant)?,
+                rare_tokens: web_bundle::RareTokens::parse(&rare_tokens)?,
                 index: web_bundle::IndexForm::parse(&index)?,
                 index_mean: match index_rows.as_str() {
                     "all" => false,
@@ -296,11 +291,9 @@ fn main() -> Result<()> {
                 keep_occupations,
                 tagger_quant: match tagger_quant.as_str() {
                     "keep" => None,
-                    q => Some(web_bundle::parse_weight_quant(q)?),
+                    q => Some(web_bundle::Quant::parse(q)?),
                 },
                 calibration,
-                embed_rare_step,
-                tagger_delta,
             },
         ),
         Cmd::Synth(args) => synth::run(args),

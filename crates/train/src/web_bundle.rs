@@ -1,13 +1,26 @@
 //! `skillmark-train export-web`: the compact bundle the browser downloads,
 //! derived from a full bundle (`assets/`) and nothing else.
 //!
-//! Levers (each measured in docs/BENCHMARKS.md):
-//! * encoder: layer matrices in 4/5-bit ggml blocks, the word-embedding table
-//!   pruned to the tokens ESCO's own texts use (every other id reads `[UNK]`'s
-//!   row) and stored in 4/5 bits, position embeddings cut to the 256 positions
-//!   the runtime uses, in f16; the runtime expands all of it to its int8 rows at load;
-//! * index: the same vectors requantized to 4 bits per value (one scale per row);
-//! * taxonomy: skills and skill groups only (no occupations, no occupation–skill relations).
+//! Levers (each measured in docs/BENCHMARKS.md, "Web bundle"):
+//! * **step codes**: a matrix is stored as int8 codes of a coarse step per row
+//!   (`REL × rms(row)`, never finer than `amax / 127`) with the codes contiguous
+//!   ([`skillmark_model::weights::CODES_SUFFIX`]). Small codes are what the
+//!   host's brotli/gzip compress to near their entropy (~4 bits at REL 0.25),
+//!   and loading gives the engine's int8 rows exactly (no requantization);
+//! * **GPTQ** rounding of the transformer layers' codes, calibrated on ESCO's
+//!   own texts (see [`crate::gptq`]): the same bytes, a closer encoder;
+//! * **embedding table in two tiers**: rows of tokens that ESCO's texts use at
+//!   the layer-like step, every other row (job posts still use many of them) at
+//!   a much coarser one; `--rare-tokens unk` drops them instead (their ids read
+//!   `[UNK]`'s row), which costs span F1;
+//! * position embeddings cut to the 256 positions the runtime uses, in f16;
+//! * **tagger as a difference**: the span tagger starts as a copy of the
+//!   encoder's upper layers, so its layers are stored as step codes of their
+//!   difference to the web encoder's (GPTQ-rounded on the web encoder's
+//!   states); the runtime adds the encoder back ([`skillmark::tagger::KEY_DELTA_BASE_SHA256`]);
+//! * **index**: one row per skill (0.7 × label + 0.3 × label: description,
+//!   [`SkillText::LabelDescriptionMean`]), standardized per dimension, in step codes;
+//! * **taxonomy**: skills and skill groups (no occupations, no group descriptions).
 //!
 //! The tokenizer is copied unchanged, so tokenization is identical to the full bundle.
 
@@ -17,16 +30,14 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use candle_core::quantized::{gguf_file, GgmlDType};
 use skillmark::assets::{
-    sha256_hex, AssetBytes, Manifest, ENCODER, INDEX, MANIFEST, TAXONOMY, TOKENIZER,
+    sha256_hex, AssetBytes, Manifest, ENCODER, INDEX, MANIFEST, TAGGER, TAXONOMY, TOKENIZER,
 };
 use skillmark::{SkillIndex, SkillText};
-use skillmark_model::weights::{
-    quantize_rows_with_step, write_gguf_tensors, GgufTensor, GGUF_VOCAB_FALLBACK_KEY,
-    GGUF_VOCAB_ROWS_KEY,
-};
 use skillmark_model::engine::TokenStates;
-use skillmark_model::kernels::QMatrix;
-use skillmark_model::weights::{StoredTensor, TensorData};
+use skillmark_model::weights::{
+    quantize_rows_with_step, write_gguf_tensors, GgufTensor, StoredTensor, TensorData,
+    GGUF_VOCAB_FALLBACK_KEY, GGUF_VOCAB_ROWS_KEY,
+};
 use skillmark_model::{BertConfig, Encoder, Precision, TensorStore, TextTokenizer};
 
 use crate::gptq;
@@ -34,29 +45,41 @@ use crate::gptq;
 /// Positions the runtime ever uses (its truncation length).
 const MAX_POSITIONS: usize = skillmark_model::tokenizer::DEFAULT_MAX_TOKENS;
 
+/// What `export-web` writes; [`WebOptions::default`] is the shipped web bundle.
+#[derive(Clone, Debug)]
 pub struct WebOptions {
     /// Storage of the transformer layers' matrices.
     pub layer_quant: Quant,
-    /// Storage of the word-embedding table.
+    /// Storage of the word-embedding rows of tokens that ESCO's texts use.
     pub embed_quant: Quant,
-    /// Keep only the embedding rows of tokens found in the taxonomy's texts.
-    pub prune_vocab: bool,
+    /// What becomes of the other rows.
+    pub rare_tokens: RareTokens,
     /// Storage of the skill index.
     pub index: IndexForm,
-    /// One index row per skill: the mean of its rows ([`SkillText::LabelDescriptionMean`]).
+    /// One index row per skill ([`SkillText::LabelDescriptionMean`]).
     pub index_mean: bool,
     /// Keep occupations and their skill relations in the taxonomy.
     pub keep_occupations: bool,
-    /// ggml type of the tagger's layer matrices; `None` copies tagger.gguf unchanged.
+    /// Storage of the tagger's layer matrices (`step:` ones as differences to
+    /// the web encoder's); `None` copies tagger.gguf unchanged.
     pub tagger_quant: Option<Quant>,
-    /// Step (relative to the row's rms) for the embedding rows of tokens no ESCO
-    /// text uses, when the table is not pruned; `None`: as every other row.
-    pub embed_rare_step: Option<f32>,
-    /// Store the tagger's `step:` layers as differences to the web encoder's
-    /// same-named layers (the tagger starts as a copy of them).
-    pub tagger_delta: bool,
     /// ESCO texts that calibrate GPTQ for `step:` layers (0: plain rounding).
     pub calibration: usize,
+}
+
+impl Default for WebOptions {
+    fn default() -> Self {
+        WebOptions {
+            layer_quant: Quant::Step(0.25),
+            embed_quant: Quant::Step(0.4),
+            rare_tokens: RareTokens::Step(2.5),
+            index: IndexForm::Step(0.7),
+            index_mean: true,
+            keep_occupations: false,
+            tagger_quant: Some(Quant::Step(0.15)),
+            calibration: 1024,
+        }
+    }
 }
 
 /// How a weight matrix is stored in the web bundle.
@@ -64,42 +87,85 @@ pub struct WebOptions {
 pub enum Quant {
     /// ggml blocks (q4_0, q5_0, …), requantized to int8 rows at load.
     Ggml(GgmlDType),
-    /// int8 rows with the step `rel × rms(row)`: loads exactly; the coarse
-    /// step leaves small codes that brotli/gzip compress to near their entropy.
+    /// int8 codes of the step `rel × rms(row)` (see the module doc).
     Step(f32),
 }
 
 impl Quant {
+    pub fn parse(s: &str) -> Result<Self> {
+        if let Some(r) = s.strip_prefix("step:") {
+            let r: f32 = r.parse().context("step:REL needs a number")?;
+            if !(r > 0.0 && r < 10.0) {
+                bail!("step:{r}: REL must be in (0, 10)");
+            }
+            return Ok(Quant::Step(r));
+        }
+        Ok(Quant::Ggml(match s {
+            "q4_0" => GgmlDType::Q4_0,
+            "q4_1" => GgmlDType::Q4_1,
+            "q5_0" => GgmlDType::Q5_0,
+            "q5_1" => GgmlDType::Q5_1,
+            "q8_0" => GgmlDType::Q8_0,
+            "f16" => GgmlDType::F16,
+            _ => bail!("unknown weight storage {s} (step:REL, q4_0, q4_1, q5_0, q5_1, q8_0, f16)"),
+        }))
+    }
+
     fn name(self) -> String {
         match self {
-            Quant::Ggml(t) => quant_name(t),
+            Quant::Ggml(t) => format!("{t:?}").to_lowercase(),
             Quant::Step(r) => format!("step:{r}"),
         }
     }
 
-    /// The tensor as stored.
-    fn store(self, data: Vec<f32>, shape: &[usize]) -> GgufTensor {
+    /// The tensor as stored (`rel_rows`: a step per row instead of one for all).
+    fn store(self, data: Vec<f32>, shape: &[usize], rel_rows: Option<&[f32]>) -> GgufTensor {
         match self {
             Quant::Ggml(t) => GgufTensor::Values(data, t),
             Quant::Step(rel) => GgufTensor::Rows(quantize_rows_with_step(
                 &data,
                 shape[0],
                 shape[1],
-                |_, row| rel * (row.iter().map(|v| v * v).sum::<f32>() / row.len() as f32).sqrt(),
+                |r, row| rel_rows.map_or(rel, |v| v[r]) * rms(row),
             )),
         }
     }
 }
 
-pub fn parse_weight_quant(s: &str) -> Result<Quant> {
-    if let Some(r) = s.strip_prefix("step:") {
-        let r: f32 = r.parse().context("step:REL needs a number")?;
-        if !(r > 0.0 && r < 10.0) {
-            bail!("step:{r}: REL must be in (0, 10)");
-        }
-        return Ok(Quant::Step(r));
+fn rms(row: &[f32]) -> f32 {
+    (row.iter().map(|v| v * v).sum::<f32>() / row.len().max(1) as f32).sqrt()
+}
+
+/// The word-embedding rows of tokens no ESCO text uses.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum RareTokens {
+    /// Dropped: their ids read `[UNK]`'s row.
+    Unk,
+    /// Kept as step codes of `rel × rms(row)` (needs a `step:` table).
+    Step(f32),
+    /// Kept, stored as the other rows.
+    Same,
+}
+
+impl RareTokens {
+    pub fn parse(s: &str) -> Result<Self> {
+        Ok(match s {
+            "unk" => RareTokens::Unk,
+            "same" => RareTokens::Same,
+            _ => match Quant::parse(s)? {
+                Quant::Step(r) => RareTokens::Step(r),
+                Quant::Ggml(_) => bail!("--rare-tokens {s}: unk, same or step:REL"),
+            },
+        })
     }
-    Ok(Quant::Ggml(parse_quant(s)?))
+
+    fn name(self) -> String {
+        match self {
+            RareTokens::Unk => "unk".into(),
+            RareTokens::Same => "same".into(),
+            RareTokens::Step(r) => format!("step:{r}"),
+        }
+    }
 }
 
 /// How the web bundle stores the skill index.
@@ -118,7 +184,7 @@ impl IndexForm {
         Ok(match s {
             "int8" => IndexForm::Int8,
             "4bit" => IndexForm::FourBit,
-            _ => match parse_weight_quant(s)? {
+            _ => match Quant::parse(s)? {
                 Quant::Step(r) => IndexForm::Step(r),
                 Quant::Ggml(_) => bail!("--index {s}: int8, 4bit or step:REL"),
             },
@@ -134,23 +200,27 @@ impl IndexForm {
     }
 }
 
-pub fn parse_quant(s: &str) -> Result<GgmlDType> {
-    Ok(match s {
-        "q4_0" => GgmlDType::Q4_0,
-        "q4_1" => GgmlDType::Q4_1,
-        "q5_0" => GgmlDType::Q5_0,
-        "q5_1" => GgmlDType::Q5_1,
-        "q8_0" => GgmlDType::Q8_0,
-        "f16" => GgmlDType::F16,
-        _ => bail!("unknown weight type {s} (q4_0, q4_1, q5_0, q5_1, q8_0, f16)"),
-    })
-}
-
-fn quant_name(t: GgmlDType) -> String {
-    format!("{t:?}").to_lowercase()
+impl WebOptions {
+    /// The `export-web` flags that give these options.
+    fn command(&self) -> String {
+        format!(
+            "skillmark-train export-web --from assets --out DIR --layer-quant {} --embed-quant {} --rare-tokens {} --tagger-quant {} --calibration {} --index {} --index-rows {}{}",
+            self.layer_quant.name(),
+            self.embed_quant.name(),
+            self.rare_tokens.name(),
+            self.tagger_quant.map_or("keep".into(), |q| q.name()),
+            self.calibration,
+            self.index.name(),
+            if self.index_mean { "mean" } else { "all" },
+            if self.keep_occupations { " --keep-occupations" } else { "" },
+        )
+    }
 }
 
 pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
+    if let (RareTokens::Step(_), Quant::Ggml(_)) = (opt.rare_tokens, opt.embed_quant) {
+        bail!("--rare-tokens step:REL needs a step: embedding table (--embed-quant step:REL)");
+    }
     let full = AssetBytes::read_dir(from).with_context(|| format!("reading {}", from.display()))?;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
 
@@ -173,13 +243,13 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
     };
     let taxonomy_bytes = web_taxonomy.to_bytes()?;
 
-    let tagger_branch = match full.optional(skillmark::assets::TAGGER) {
+    let tagger_branch = match full.optional(TAGGER) {
         Some(t) => Some(tagger_branch(t)?),
         None => None,
     };
     let WebEncoder {
         bytes: encoder_bytes,
-        kept_tokens,
+        rows: embedding_rows,
         branch_states,
     } = web_encoder(
         full.get(ENCODER),
@@ -197,7 +267,10 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
                 index.skill_text.name()
             );
         }
-        index = index.merge_rows(SkillText::LabelDescriptionMean);
+        index = index.merge_rows(
+            SkillText::LabelDescriptionMean,
+            skillmark::index::MEAN_LABEL_WEIGHT,
+        );
     }
     let index_bytes = match opt.index {
         IndexForm::Int8 => index.to_bytes(),
@@ -226,29 +299,28 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
             &taxonomy_bytes,
             "ESCO taxonomy, compact binary (postcard): skills, and skill groups without descriptions",
         ),
-        (INDEX, &index_bytes, "skill index, one scale per row"),
+        (INDEX, &index_bytes, "skill index, compact web form"),
     ] {
         std::fs::write(out.join(name), bytes).with_context(|| format!("writing {name}"))?;
         manifest.set_file(name, bytes, role);
     }
-    if let Some(tagger) = full.optional(skillmark::assets::TAGGER) {
+    if let Some(tagger) = full.optional(TAGGER) {
         let (bytes, role) = match opt.tagger_quant {
             None => (
                 tagger.to_vec(),
                 "span tagger: its own layers + Skill/Knowledge BIO heads (GGUF), as in the full bundle".to_string(),
             ),
             Some(q) => (
-                web_tagger(
-                    tagger,
-                    q,
-                    branch_states,
-                    opt.tagger_delta.then_some(encoder_bytes.as_slice()),
-                )?,
-                format!("span tagger: its own layers ({}) + Skill/Knowledge BIO heads (GGUF)", q.name()),
+                web_tagger(tagger, q, branch_states, &encoder_bytes)?,
+                format!(
+                    "span tagger: its own layers ({}{}) + Skill/Knowledge BIO heads (GGUF)",
+                    q.name(),
+                    if matches!(q, Quant::Step(_)) { ", as differences to encoder.gguf's" } else { "" }
+                ),
             ),
         };
-        std::fs::write(out.join(skillmark::assets::TAGGER), &bytes)?;
-        manifest.set_file(skillmark::assets::TAGGER, &bytes, &role);
+        std::fs::write(out.join(TAGGER), &bytes)?;
+        manifest.set_file(TAGGER, &bytes, &role);
     }
     // The version names the web files and the full bundle they came from, so
     // browser caches follow either.
@@ -264,26 +336,22 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
         serde_json::json!({
             "derived_from": full.manifest.version,
             "full_encoder_sha256": full.manifest.files[ENCODER].sha256,
-            "command": format!(
-                "skillmark-train export-web --from assets --out DIR --layer-quant {} --embed-quant {} --tagger-quant {} --calibration {} --index {} --index-rows {}{}{}",
-                opt.layer_quant.name(), opt.embed_quant.name(),
-                opt.tagger_quant.map_or("keep".into(), |q| q.name()), opt.calibration,
-                opt.index.name(), if opt.index_mean { "mean" } else { "all" },
-                if opt.prune_vocab { "" } else { " --no-prune-vocab" },
-                if opt.keep_occupations { " --keep-occupations" } else { "" },
-            ),
+            "command": opt.command(),
             "layer_weights": opt.layer_quant.name(),
             "embedding_weights": opt.embed_quant.name(),
-            "embedding_rows": kept_tokens,
+            "rare_tokens": opt.rare_tokens.name(),
+            "embedding_rows": embedding_rows,
+            "gptq_calibration_texts": opt.calibration,
             "index": opt.index.name(),
             "taxonomy": if opt.keep_occupations { "full" } else { "skills and skill groups without descriptions (no occupations)" },
         }),
     );
     if let Some(m) = r.get_mut("model") {
         m["weights"] = format!(
-            "layers {}, embeddings {}",
+            "layers {}, embeddings {} (rare tokens {})",
             opt.layer_quant.name(),
-            opt.embed_quant.name()
+            opt.embed_quant.name(),
+            opt.rare_tokens.name()
         )
         .into();
     }
@@ -304,29 +372,27 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
     r.remove("metrics");
     std::fs::write(out.join(MANIFEST), manifest.to_json())?;
 
-    // Round trip: the runtime must load what was written.
+    // Round trip: the runtime must load what was written, tagger included.
     let check = AssetBytes::read_dir(out)?;
-    skillmark::Ranker::from_assets(&check, skillmark_model::Precision::Int8)
+    skillmark::Highlighter::from_assets(&check, Precision::Int8)
         .context("the written web bundle does not load")?;
     let total: u64 = manifest.files.values().map(|f| f.bytes).sum();
     eprintln!(
-        "wrote {}: encoder {:.2} MB ({} embedding rows), index {:.2} MB, taxonomy {:.2} MB, tokenizer {:.2} MB; {:.2} MB in all (uncompressed)",
+        "wrote {}: encoder {:.2} MB ({embedding_rows} embedding rows), index {:.2} MB, taxonomy {:.2} MB, tokenizer {:.2} MB; {:.2} MB in all (uncompressed)",
         out.display(),
         encoder_bytes.len() as f64 / 1e6,
-        kept_tokens,
         index_bytes.len() as f64 / 1e6,
         taxonomy_bytes.len() as f64 / 1e6,
         full.files[TOKENIZER].len() as f64 / 1e6,
         total as f64 / 1e6,
     );
-    let _ = MANIFEST;
     Ok(())
 }
 
-/// The token ids the embedding table keeps: special tokens, every token of
-/// the taxonomy's texts, and every single-character ASCII token (so no ASCII
+/// The token ids of ESCO's own texts: special tokens, every token of the
+/// taxonomy's texts, and every single-character ASCII token (so no ASCII
 /// word loses a piece it could be spelled with).
-fn kept_token_ids(taxonomy: &esco::Taxonomy, tok: &TextTokenizer) -> Result<BTreeSet<u32>> {
+fn esco_token_ids(taxonomy: &esco::Taxonomy, tok: &TextTokenizer) -> Result<BTreeSet<u32>> {
     let mut kept = BTreeSet::new();
     for special in ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] {
         if let Some(id) = tok.token_to_id(special) {
@@ -384,15 +450,15 @@ fn tagger_branch(gguf: &[u8]) -> Result<(usize, usize)> {
     ))
 }
 
-/// The tagger with its layer matrices stored as `q` (metadata kept); with
-/// `step:` storage and calibration states (the web encoder's after the branch
-/// layer), quantized by GPTQ; with `delta_base` (the web encoder.gguf) and
-/// `step:` storage, stored as differences to the encoder's matrices.
+/// The tagger with its layer matrices stored as `q` (metadata kept). With
+/// `step:` storage they are stored as differences to the same-named matrices
+/// of `web_encoder` (as the runtime loads them), GPTQ-rounded on the
+/// calibration `states` (the web encoder's after the branch layer) when given.
 fn web_tagger(
     gguf: &[u8],
     q: Quant,
     states: Option<TokenStates>,
-    delta_base: Option<&[u8]>,
+    web_encoder: &[u8],
 ) -> Result<Vec<u8>> {
     let mut cursor = std::io::Cursor::new(gguf);
     let content = gguf_file::Content::read(&mut cursor).context("tagger.gguf")?;
@@ -405,7 +471,6 @@ fn web_tagger(
         })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    meta.sort_by(|a, b| a.0.cmp(&b.0));
     let (branch, layers) = tagger_branch(gguf)?;
     let mut store = TensorStore::from_gguf(gguf)?;
     let cfg = store
@@ -416,60 +481,52 @@ fn web_tagger(
     let prefixes: Vec<String> = (branch..branch + layers)
         .map(|l| format!("encoder.layer.{l}"))
         .collect();
-    let base = match (q, delta_base) {
-        (Quant::Step(_), Some(enc)) => {
-            let under = |n: &str| prefixes.iter().any(|p| n.starts_with(&format!("{p}.")));
-            let mut b =
-                TensorStore::from_gguf_filtered(enc, |n| under(n) && n.ends_with(".weight"))?;
-            meta.push((
-                skillmark::tagger::KEY_DELTA_BASE_SHA256.into(),
-                gguf_file::Value::String(sha256_hex(enc)),
-            ));
-            meta.sort_by(|a, b| a.0.cmp(&b.0));
-            Some(f32_tensors(&mut b))
-        }
-        // ggml blocks are stored whole.
-        _ => None,
-    };
-    let mut gptq_rows = HashMap::new();
+    let under = |n: &str| prefixes.iter().any(|p| n.starts_with(&format!("{p}.")));
+    let is_matrix = |n: &str, shape: &[usize]| under(n) && shape.len() == 2;
+    let mut rows = HashMap::new();
     if let Quant::Step(rel) = q {
+        let mut b =
+            TensorStore::from_gguf_filtered(web_encoder, |n| under(n) && n.ends_with(".weight"))?;
+        let base: gptq::Tensors = f32_tensors(&mut b)
+            .into_iter()
+            .filter(|(_, (shape, _))| shape.len() == 2)
+            .collect();
+        meta.push((
+            skillmark::tagger::KEY_DELTA_BASE_SHA256.into(),
+            gguf_file::Value::String(sha256_hex(web_encoder)),
+        ));
         if let Some(mut states) = states {
-            gptq_rows = gptq::quantize_layers(
-                &cfg,
-                &tensors,
-                &prefixes,
-                &mut states,
-                rel,
-                base.as_ref(),
-            )?;
-        } else if let Some(base) = &base {
+            rows = gptq::quantize_layers(&cfg, &tensors, &prefixes, &mut states, rel, Some(&base))?;
+        } else {
             // Plain rounding of the differences, on the tagger's own steps.
             for (name, (shape, w)) in &tensors {
-                let Some((_, bw)) = base.get(name) else {
+                if !is_matrix(name, shape) {
                     continue;
-                };
-                let k = shape[1];
-                let target: Vec<f32> = w
-                    .chunks_exact(k)
-                    .map(|r| rel * (r.iter().map(|v| v * v).sum::<f32>() / k as f32).sqrt())
-                    .collect();
+                }
+                let bw = &base
+                    .get(name)
+                    .with_context(|| format!("encoder.gguf has no {name}"))?
+                    .1;
                 let d: Vec<f32> = w.iter().zip(bw).map(|(a, b)| a - b).collect();
-                gptq_rows.insert(
+                let k = shape[1];
+                let steps: Vec<f32> = w.chunks_exact(k).map(|r| rel * rms(r)).collect();
+                rows.insert(
                     name.clone(),
-                    quantize_rows_with_step(&d, shape[0], k, |r, _| target[r]),
+                    quantize_rows_with_step(&d, shape[0], k, |r, _| steps[r]),
                 );
             }
         }
     }
+    meta.sort_by(|a, b| a.0.cmp(&b.0));
     let mut names: Vec<&String> = tensors.keys().collect();
     names.sort();
     let mut out_tensors = Vec::new();
     for name in names {
         let (shape, data) = &tensors[name];
-        let part = if let Some(rows) = gptq_rows.remove(name) {
-            GgufTensor::Rows(rows)
-        } else if shape.len() == 2 && name.starts_with("encoder.layer.") {
-            q.store(data.clone(), shape)
+        let part = if let Some(r) = rows.remove(name) {
+            GgufTensor::Rows(r)
+        } else if is_matrix(name, shape) {
+            q.store(data.clone(), shape, None)
         } else {
             GgufTensor::Values(data.clone(), GgmlDType::F32)
         };
@@ -496,9 +553,10 @@ fn f32_tensors(store: &mut TensorStore) -> gptq::Tensors {
 /// over the taxonomy — the bundle's own texts, so the export reads nothing else.
 fn calibration_texts(taxonomy: &esco::Taxonomy, n: usize) -> Vec<String> {
     let skills = &taxonomy.skills;
-    (0..n.min(skills.len()))
+    let n = n.min(skills.len());
+    (0..n)
         .map(|i| {
-            let s = &skills[i * skills.len() / n.min(skills.len())];
+            let s = &skills[i * skills.len() / n];
             if s.description.trim().is_empty() {
                 s.preferred_label.clone()
             } else {
@@ -510,7 +568,8 @@ fn calibration_texts(taxonomy: &esco::Taxonomy, n: usize) -> Vec<String> {
 
 struct WebEncoder {
     bytes: Vec<u8>,
-    kept_tokens: usize,
+    /// Rows of the word-embedding table.
+    rows: usize,
     /// Calibration states after the tagger's branch layer (GPTQ only).
     branch_states: Option<TokenStates>,
 }
@@ -533,27 +592,44 @@ fn web_encoder(
     let h = cfg.hidden_size;
     let positions = cfg.max_position_embeddings.min(MAX_POSITIONS);
     let unk = tok.token_to_id("[UNK]").context("tokenizer has no [UNK]")?;
-    let kept: Vec<u32> = if opt.prune_vocab {
-        kept_token_ids(taxonomy, tok)?.into_iter().collect()
+    let common = esco_token_ids(taxonomy, tok)?;
+    let prune = opt.rare_tokens == RareTokens::Unk;
+    let kept: Vec<u32> = if prune {
+        common.iter().copied().collect()
     } else {
         (0..cfg.vocab_size as u32).collect()
     };
     let mut tensors = f32_tensors(&mut store);
-    // The embeddings as the web bundle has them (pruned table, 256 positions).
+    const WORDS: &str = "embeddings.word_embeddings.weight";
+    const POSITIONS: &str = "embeddings.position_embeddings.weight";
+    // The embeddings as the web bundle stores them.
+    let (shape, table) = tensors
+        .remove(WORDS)
+        .context("encoder.gguf has no word embeddings")?;
+    if shape != [cfg.vocab_size, h] {
+        bail!(
+            "word embeddings: shape {shape:?}, the config says [{}, {h}]",
+            cfg.vocab_size
+        );
+    }
+    let mut rows = Vec::with_capacity(kept.len() * h);
+    for &id in &kept {
+        rows.extend_from_slice(&table[id as usize * h..(id as usize + 1) * h]);
+    }
+    let rel_rows: Option<Vec<f32>> = match (opt.rare_tokens, opt.embed_quant) {
+        (RareTokens::Step(rare), Quant::Step(rel)) => Some(
+            kept.iter()
+                .map(|id| if common.contains(id) { rel } else { rare })
+                .collect(),
+        ),
+        _ => None,
+    };
+    let words = opt
+        .embed_quant
+        .store(rows, &[kept.len(), h], rel_rows.as_deref());
     {
         let (shape, data) = tensors
-            .get_mut("embeddings.word_embeddings.weight")
-            .context("encoder.gguf has no word embeddings")?;
-        if opt.prune_vocab {
-            let mut pruned = Vec::with_capacity(kept.len() * h);
-            for &id in &kept {
-                pruned.extend_from_slice(&data[id as usize * h..(id as usize + 1) * h]);
-            }
-            *data = pruned;
-            *shape = vec![kept.len(), h];
-        }
-        let (shape, data) = tensors
-            .get_mut("embeddings.position_embeddings.weight")
+            .get_mut(POSITIONS)
             .context("encoder.gguf has no position embeddings")?;
         data.truncate(positions * h);
         data.iter_mut()
@@ -565,6 +641,7 @@ fn web_encoder(
     let mut gptq_rows = HashMap::new();
     let mut branch_states = None;
     if let (Quant::Step(rel), true) = (opt.layer_quant, opt.calibration > 0) {
+        // Calibration runs the encoder as the web bundle stores its embeddings.
         let mut calib = TensorStore::default();
         for (name, (shape, data)) in &tensors {
             calib.tensors.insert(
@@ -575,7 +652,18 @@ fn web_encoder(
                 },
             );
         }
-        if opt.prune_vocab {
+        let table = match &words {
+            GgufTensor::Rows(q) => TensorData::Q8(q.clone()),
+            GgufTensor::Values(v, _) => TensorData::F32(v.clone()),
+        };
+        calib.tensors.insert(
+            WORDS.into(),
+            StoredTensor {
+                shape: vec![kept.len(), h],
+                data: table,
+            },
+        );
+        if prune {
             calib.vocab_rows = Some((kept.clone(), unk));
         }
         let enc = Encoder::new(cfg.clone(), calib, Precision::F32)?;
@@ -590,8 +678,7 @@ fn web_encoder(
         let prefixes = |r: std::ops::Range<usize>| -> Vec<String> {
             r.map(|l| format!("encoder.layer.{l}")).collect()
         };
-        gptq_rows =
-            gptq::quantize_layers(&cfg, &tensors, &prefixes(0..k), &mut states, rel, None)?;
+        gptq_rows = gptq::quantize_layers(&cfg, &tensors, &prefixes(0..k), &mut states, rel, None)?;
         if branch.is_some() {
             branch_states = Some(states.clone());
         }
@@ -606,34 +693,15 @@ fn web_encoder(
     }
     let mut names: Vec<String> = tensors.keys().cloned().collect();
     names.sort();
-    let mut out_tensors = Vec::with_capacity(names.len());
+    let mut out_tensors = vec![(WORDS.to_string(), vec![kept.len(), h], words)];
     for name in names {
         let (shape, data) = tensors.remove(&name).expect("listed");
-        let part = if name == "embeddings.word_embeddings.weight" {
-            match (opt.embed_quant, opt.embed_rare_step, opt.prune_vocab) {
-                (Quant::Step(rel), Some(rare), false) => {
-                    let common = kept_token_ids(taxonomy, tok)?;
-                    let mut codes = Vec::with_capacity(data.len());
-                    let mut steps = Vec::with_capacity(shape[0]);
-                    for (id, row) in data.chunks_exact(h).enumerate() {
-                        let r = if common.contains(&(id as u32)) { rel } else { rare };
-                        let q = quantize_rows_with_step(row, 1, h, |_, row| {
-                            r * (row.iter().map(|v| v * v).sum::<f32>() / h as f32).sqrt()
-                        });
-                        let (c, st) = q.row(0);
-                        codes.extend_from_slice(c);
-                        steps.push(st);
-                    }
-                    GgufTensor::Rows(QMatrix::from_parts(&codes, steps, shape[0], h))
-                }
-                _ => opt.embed_quant.store(data, &shape),
-            }
-        } else if name == "embeddings.position_embeddings.weight" {
+        let part = if name == POSITIONS {
             GgufTensor::Values(data, GgmlDType::F16)
         } else if let Some(rows) = gptq_rows.remove(&name) {
             GgufTensor::Rows(rows)
         } else if shape.len() == 2 && shape[0] > 2 {
-            opt.layer_quant.store(data, &shape)
+            opt.layer_quant.store(data, &shape, None)
         } else {
             GgufTensor::Values(data, GgmlDType::F32)
         };
@@ -645,7 +713,7 @@ fn web_encoder(
             "web bundle derived from assets/ by skillmark-train export-web".into(),
         ),
     )];
-    if opt.prune_vocab {
+    if prune {
         meta.push((
             GGUF_VOCAB_ROWS_KEY.into(),
             gguf_file::Value::Array(kept.iter().map(|&i| gguf_file::Value::U32(i)).collect()),
@@ -656,7 +724,7 @@ fn web_encoder(
     write_gguf_tensors(&mut out, &cfg, &out_tensors, meta)?;
     Ok(WebEncoder {
         bytes: out.into_inner(),
-        kept_tokens: kept.len(),
+        rows: kept.len(),
         branch_states,
     })
 }
