@@ -546,6 +546,9 @@ impl LayerStack {
     }
 }
 
+/// Sees the input of each dense layer before it runs (calibration, GPTQ).
+type DenseObserver<'a> = dyn FnMut(Dense, &[f32]) + 'a;
+
 /// The dense layers of a transformer layer, in the order they run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dense {
@@ -565,7 +568,7 @@ fn layer_forward(
     kernel: Kernel,
     s: &mut TokenStates,
     b: &mut Buffers,
-    mut observe: Option<&mut dyn FnMut(Dense, &[f32])>,
+    mut observe: Option<&mut DenseObserver>,
 ) {
     let h = cfg.hidden_size;
     let t = s.states.len() / h.max(1);

@@ -8,8 +8,9 @@
 //! first word piece ([`align_words`], shared with the trainer).
 
 use skillmark_model::engine::{LayerStack, TokenStates};
+use skillmark_model::kernels::QMatrix;
 use skillmark_model::sentence::length_sorted_passes;
-use skillmark_model::weights::TensorData;
+use skillmark_model::weights::{quantize_rows_with_step, StoredTensor, TensorData};
 use skillmark_model::{Encoder, Precision, TensorStore, TextTokenizer};
 
 use crate::bio::Bio;
@@ -101,7 +102,9 @@ pub struct Tagger {
 }
 
 /// Adds the base encoder's matrices to the stored differences of the layers
-/// under `prefixes` (every 2-D tensor there is a difference).
+/// under `prefixes` (every 2-D tensor there is a difference). Row by row into
+/// int8 rows (one scale per row, as the engine keeps them), so loading never
+/// holds a layer in f32.
 fn add_base(
     store: &mut TensorStore,
     encoder: &[u8],
@@ -120,11 +123,30 @@ fn add_base(
                 t.shape, b.shape
             )));
         }
-        let mut v = t.to_f32();
-        v.iter_mut().zip(b.to_f32()).for_each(|(x, y)| *x += y);
-        t.data = TensorData::F32(v);
+        let (rows, cols) = (t.shape[0], t.shape[1]);
+        let mut codes = Vec::with_capacity(rows * cols);
+        let mut scales = Vec::with_capacity(rows);
+        let (mut x, mut y) = (vec![0f32; cols], vec![0f32; cols]);
+        for r in 0..rows {
+            row_f32(t, r, &mut x);
+            row_f32(b, r, &mut y);
+            x.iter_mut().zip(&y).for_each(|(a, b)| *a += b);
+            let q = quantize_rows_with_step(&x, 1, cols, |_, _| 0.0);
+            let (c, s) = q.row(0);
+            codes.extend_from_slice(c);
+            scales.push(s);
+        }
+        t.data = TensorData::Q8(QMatrix::from_parts(&codes, scales, rows, cols));
     }
     Ok(())
+}
+
+/// Row `r` of a 2-D tensor as f32.
+fn row_f32(t: &StoredTensor, r: usize, out: &mut [f32]) {
+    match &t.data {
+        TensorData::F32(v) => out.copy_from_slice(&v[r * out.len()..(r + 1) * out.len()]),
+        TensorData::Q8(m) => m.dequantize_row(r, out),
+    }
 }
 
 /// The encoder a delta-coded tagger ([`KEY_DELTA_BASE_SHA256`]) adds its layers to.
@@ -357,9 +379,7 @@ fn argmax3(p: &[f32]) -> (Bio, f32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use skillmark_model::weights::{
-        quantize_rows_with_step, write_gguf_tensors, GgmlDType, GgufTensor, GgufValue,
-    };
+    use skillmark_model::weights::{write_gguf_tensors, GgmlDType, GgufTensor, GgufValue};
     use skillmark_model::BertConfig;
 
     #[test]
@@ -514,7 +534,7 @@ mod tests {
         let states = || TokenStates {
             hidden: h,
             states: layer(&cfg, "s", 4)[4].2[..5 * h].to_vec(),
-            ranges: vec![0..5],
+            ranges: std::iter::once(0..5).collect(),
         };
         let (pa, pb) = (a.probabilities(states()), b.probabilities(states()));
         for (x, y) in pa.iter().flatten().zip(pb.iter().flatten()) {

@@ -122,13 +122,11 @@ fn cholesky(a: &mut [f64], n: usize) -> Result<()> {
     for j in 0..n {
         let row_j = &mut a[j * n..(j + 1) * n];
         let s = row_j[j] - row_j[..j].iter().map(|v| v * v).sum::<f64>();
-        if !(s > 0.0) || !s.is_finite() {
+        if s.is_nan() || s <= 0.0 || !s.is_finite() {
             bail!("matrix is not positive definite (column {j})");
         }
         row_j[j] = s.sqrt();
-        for c in j + 1..n {
-            row_j[c] = 0.0;
-        }
+        row_j[j + 1..].iter_mut().for_each(|v| *v = 0.0);
         let (upto, from) = a.split_at_mut((j + 1) * n);
         let lj = &upto[j * n..j * n + j + 1];
         for row_i in from.chunks_exact_mut(n) {

@@ -46,7 +46,7 @@ use crate::gptq;
 const MAX_POSITIONS: usize = skillmark_model::tokenizer::DEFAULT_MAX_TOKENS;
 
 /// What `export-web` writes; [`WebOptions::default`] is the shipped web bundle.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct WebOptions {
     /// Storage of the transformer layers' matrices.
     pub layer_quant: Quant,
@@ -73,10 +73,10 @@ impl Default for WebOptions {
             layer_quant: Quant::Step(0.25),
             embed_quant: Quant::Step(0.4),
             rare_tokens: RareTokens::Step(2.5),
-            index: IndexForm::Step(0.7),
+            index: IndexForm::Step(0.8),
             index_mean: true,
             keep_occupations: false,
-            tagger_quant: Some(Quant::Step(0.15)),
+            tagger_quant: Some(Quant::Step(0.25)),
             calibration: 1024,
         }
     }
@@ -222,6 +222,12 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
         bail!("--rare-tokens step:REL needs a step: embedding table (--embed-quant step:REL)");
     }
     let full = AssetBytes::read_dir(from).with_context(|| format!("reading {}", from.display()))?;
+    if full.manifest.rest.contains_key("web") {
+        bail!(
+            "{} is a web bundle already: export the web bundle from the full bundle",
+            from.display()
+        );
+    }
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
 
     let taxonomy = esco::Taxonomy::from_bytes(full.get(TAXONOMY))?;
@@ -732,95 +738,190 @@ fn web_encoder(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use skillmark::Ranker;
-    use skillmark_model::Precision;
+    use skillmark::gold::parse_gold;
+    use skillmark::index::top_k;
+    use skillmark::{Highlighter, Ranker};
 
     fn assets() -> std::path::PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets")
     }
 
+    fn data(rel: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data")
+            .join(rel)
+    }
+
+    /// TECH and HOUSE validation sentences.
+    fn sentences(taxonomy: &esco::Taxonomy) -> Vec<String> {
+        let mut out = Vec::new();
+        for f in ["tech", "house"] {
+            let p = data(&format!("benchmark/{f}_validation_annotations.csv"));
+            let g = parse_gold(&std::fs::read(&p).unwrap(), f, taxonomy).unwrap();
+            out.extend(g.sentences.into_iter().map(|s| s.text));
+        }
+        out
+    }
+
+    /// The web bundle of the shipped defaults against the full bundle it came
+    /// from: same sentence vectors (cosine), same top skills, same spans.
     #[test]
-    fn web_bundle_loads_and_agrees_with_the_full_bundle() {
+    fn web_bundle_agrees_with_the_full_bundle() {
         let out = std::env::temp_dir().join(format!("skillmark-web-{}", std::process::id()));
         // The defaults of `skillmark-train export-web`, with a smaller calibration set.
         let opt = WebOptions {
-            layer_quant: Quant::Step(0.35),
-            embed_quant: Quant::Step(0.6),
-            prune_vocab: true,
-            index: IndexForm::Step(0.6),
-            index_mean: true,
-            keep_occupations: false,
-            tagger_quant: Some(Quant::Step(0.35)),
-            calibration: 48,
-            embed_rare_step: None,
-            tagger_delta: true,
+            calibration: 128,
+            ..WebOptions::default()
         };
         export_web(&assets(), &out, &opt).unwrap();
         let files = AssetBytes::read_dir(&out).unwrap();
-        let highlighter =
-            skillmark::Highlighter::from_assets(&files, Precision::Int8).expect("web bundle loads");
-        assert!(highlighter.tagger.is_some());
+        let web = Highlighter::from_assets(&files, Precision::Int8).expect("web bundle loads");
+        let full = Highlighter::load_dir(&assets(), Precision::Int8).unwrap();
+        assert!(web.ranker.taxonomy.occupations.is_empty());
+        assert_eq!(
+            web.ranker.taxonomy.skills.len(),
+            full.ranker.taxonomy.skills.len()
+        );
+        assert_eq!(web.ranker.index.rows(), web.ranker.taxonomy.skills.len());
+
         // The tagger's layers are differences to this very encoder.
-        let (tagger, encoder) = (files.get(skillmark::assets::TAGGER), files.get(ENCODER));
+        let (tagger, encoder) = (files.get(TAGGER), files.get(ENCODER));
         let sha = sha256_hex(encoder);
         let base = |sha256| skillmark::tagger::DeltaBase {
             bytes: encoder,
             sha256,
         };
-        assert!(skillmark::tagger::Tagger::from_gguf(tagger, Precision::Int8).is_err());
-        assert!(skillmark::tagger::Tagger::from_gguf_with_base(
-            tagger,
-            Some(base("0000")),
-            Precision::Int8
-        )
-        .is_err());
-        skillmark::tagger::Tagger::from_gguf_with_base(tagger, Some(base(&sha)), Precision::Int8)
-            .unwrap();
-        let h = highlighter.highlight(
+        use skillmark::tagger::Tagger;
+        assert!(Tagger::from_gguf(tagger, Precision::Int8).is_err());
+        assert!(Tagger::from_gguf_with_base(tagger, Some(base("0000")), Precision::Int8).is_err());
+        Tagger::from_gguf_with_base(tagger, Some(base(&sha)), Precision::Int8).unwrap();
+
+        // Sentence vectors: cosine to the full encoder's.
+        let texts = sentences(&full.ranker.taxonomy);
+        let refs: Vec<&str> = texts.iter().map(|s| s.as_str()).collect();
+        let (a, b) = (
+            web.ranker.encoder.embed(&refs).unwrap(),
+            full.ranker.encoder.embed(&refs).unwrap(),
+        );
+        let cos: Vec<f32> = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| x.iter().zip(y).map(|(p, q)| p * q).sum())
+            .collect();
+        let mean = cos.iter().sum::<f32>() / cos.len() as f32;
+        let min = cos.iter().copied().fold(1.0, f32::min);
+        eprintln!(
+            "cosine web/full over {} sentences: mean {mean:.4}, min {min:.4}",
+            cos.len()
+        );
+        assert!(mean > 0.985 && min > 0.93, "mean {mean}, min {min}");
+        // Rankings: the full bundle's top 5 skills among the web bundle's top 10.
+        let (w, f) = (
+            web.ranker.rank(&refs, 10).unwrap(),
+            full.ranker.rank(&refs, 5).unwrap(),
+        );
+        let found = w
+            .iter()
+            .zip(&f)
+            .map(|(w, f)| {
+                f.iter()
+                    .filter(|s| w.iter().any(|x| x.uri == s.uri))
+                    .count()
+            })
+            .sum::<usize>() as f32
+            / (5 * f.len()) as f32;
+        eprintln!("full top 5 in the web top 10: {found:.3}");
+        assert!(found > 0.9, "{found}");
+        // Spans: the web tagger's against the full tagger's on SkillSpan dev (first 600 sentences).
+        let conll = std::fs::read_to_string(data("skillspan/skillspan_tech_dev.conll")).unwrap();
+        let c = skillmark::conll::Conll::parse(&conll, true).unwrap();
+        let words: Vec<Vec<&str>> = (0..c.sentences.len().min(600))
+            .map(|i| c.tokens(i))
+            .collect();
+        let (tw, tf) = (
+            web.tag_words(&words).unwrap(),
+            full.tag_words(&words).unwrap(),
+        );
+        let agree = skillmark::bio::score_sentences(tf.iter(), &tw).combined;
+        eprintln!(
+            "span agreement web/full: F1 {:.2} ({} spans)",
+            agree.f1, agree.gold
+        );
+        assert!(agree.f1 > 80.0, "{}", agree.f1);
+        // The whole highlighter runs.
+        let h = web.highlight(
             "You will build data pipelines in Python and SQL.",
-            &highlighter.default_options(),
+            &web.default_options(),
         );
         assert!(!h.skills.is_empty());
-        let web = Ranker::load_dir(&out, Precision::Int8).unwrap();
-        let full = Ranker::load_dir(&assets(), Precision::Int8).unwrap();
-        assert!(web.taxonomy.occupations.is_empty());
-        assert_eq!(web.taxonomy.skills.len(), full.taxonomy.skills.len());
-        let texts = [
-            "You will build data pipelines in Python and SQL.",
-            "Excellent communication skills and a team player.",
-            "Experience with Kubernetes, Docker and CI/CD (GitLab).",
-            "日本語 naïve façade ✓",
-        ];
-        let (a, b) = (
-            web.encoder.embed(&texts).unwrap(),
-            full.encoder.embed(&texts).unwrap(),
-        );
-        for (i, (x, y)) in a.iter().zip(&b).enumerate() {
-            let cos: f32 = x.iter().zip(y).map(|(p, q)| p * q).sum();
-            eprintln!("cosine web/full of {:?}: {cos}", texts[i]);
-            if i < 3 {
-                assert!(cos > 0.95, "cosine {cos}");
-            } else {
-                // Tokens no ESCO text uses read [UNK]'s row: still a unit vector.
-                let norm: f32 = x.iter().map(|v| v * v).sum();
-                assert!((norm - 1.0).abs() < 1e-3);
-            }
-        }
-        let (w, f) = (
-            web.rank(&texts[..1], 10).unwrap(),
-            full.rank(&texts[..1], 10).unwrap(),
-        );
-        let full_top: Vec<_> = f[0].iter().map(|s| &s.uri).collect();
-        assert!(w[0].iter().take(3).any(|s| full_top.contains(&&s.uri)));
         // Exporting twice gives the same bytes (the bundle is derived deterministically).
         let first = std::fs::read(out.join(MANIFEST)).unwrap();
         export_web(&assets(), &out, &opt).unwrap();
         assert_eq!(std::fs::read(out.join(MANIFEST)).unwrap(), first);
-        // A pruned encoder cannot be pruned again.
+        // A web bundle is not a source for another.
         let twice = export_web(&out, &out.join("again"), &opt)
             .unwrap_err()
             .to_string();
-        assert!(twice.contains("already pruned"), "{twice}");
+        assert!(twice.contains("web bundle"), "{twice}");
         std::fs::remove_dir_all(&out).ok();
+    }
+
+    /// The other forms still export and load: pruned vocabulary, 4-bit index
+    /// with all rows, ggml layers, a tagger stored whole in q4_0.
+    #[test]
+    fn other_forms_export_and_load() {
+        let out = std::env::temp_dir().join(format!("skillmark-web-q4-{}", std::process::id()));
+        let opt = WebOptions {
+            layer_quant: Quant::Ggml(GgmlDType::Q4_0),
+            embed_quant: Quant::Ggml(GgmlDType::Q4_0),
+            rare_tokens: RareTokens::Unk,
+            index: IndexForm::FourBit,
+            index_mean: false,
+            keep_occupations: false,
+            tagger_quant: Some(Quant::Ggml(GgmlDType::Q4_0)),
+            calibration: 0,
+        };
+        export_web(&assets(), &out, &opt).unwrap();
+        let web = Highlighter::load_dir(&out, Precision::Int8).unwrap();
+        let full = Ranker::load_dir(&assets(), Precision::Int8).unwrap();
+        assert_eq!(web.ranker.index.rows(), full.index.rows());
+        let texts = [
+            "Experience with Kubernetes, Docker and CI/CD (GitLab).",
+            "日本語 naïve façade ✓",
+        ];
+        let v = web.ranker.encoder.embed(&texts).unwrap();
+        let f = full.encoder.embed(&texts).unwrap();
+        let cos: f32 = v[0].iter().zip(&f[0]).map(|(a, b)| a * b).sum();
+        assert!(cos > 0.9, "{cos}");
+        // Tokens no ESCO text uses read [UNK]'s row: still a unit vector.
+        let norm: f32 = v[1].iter().map(|x| x * x).sum();
+        assert!((norm - 1.0).abs() < 1e-3);
+        let s = full.index.score_all(&f[..1]);
+        assert!(!top_k(&s[0], 3).is_empty());
+        // A step: rare-token tier needs a step: table.
+        let bad = WebOptions {
+            rare_tokens: RareTokens::Step(2.0),
+            ..opt
+        };
+        assert!(export_web(&assets(), &out, &bad).is_err());
+        std::fs::remove_dir_all(&out).ok();
+    }
+
+    #[test]
+    fn options_parse() {
+        assert_eq!(Quant::parse("step:0.25").unwrap(), Quant::Step(0.25));
+        assert_eq!(Quant::parse("q5_0").unwrap(), Quant::Ggml(GgmlDType::Q5_0));
+        assert!(Quant::parse("step:0").is_err() && Quant::parse("q3").is_err());
+        assert_eq!(RareTokens::parse("unk").unwrap(), RareTokens::Unk);
+        assert_eq!(RareTokens::parse("step:2").unwrap(), RareTokens::Step(2.0));
+        assert!(RareTokens::parse("q4_0").is_err());
+        assert_eq!(IndexForm::parse("step:0.7").unwrap(), IndexForm::Step(0.7));
+        assert!(IndexForm::parse("q8_0").is_err());
+        // The manifest's command gives the defaults back.
+        let cmd = WebOptions::default().command();
+        assert!(
+            cmd.contains("--layer-quant step:0.25 --embed-quant step:0.4 --rare-tokens step:2.5"),
+            "{cmd}"
+        );
     }
 }
