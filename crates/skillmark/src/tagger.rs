@@ -537,8 +537,9 @@ mod tests {
             ranges: std::iter::once(0..5).collect(),
         };
         let (pa, pb) = (a.probabilities(states()), b.probabilities(states()));
+        // The same up to the int8 rounding of the sums (one scale per row).
         for (x, y) in pa.iter().flatten().zip(pb.iter().flatten()) {
-            assert!((x - y).abs() < 1e-4, "{x} vs {y}");
+            assert!((x - y).abs() < 3e-3, "{x} vs {y}");
         }
         // Without its encoder, with another encoder, truncated: errors, never panics.
         let err = |r: Result<Tagger, SkillmarkError>| r.err().expect("an error").to_string();
