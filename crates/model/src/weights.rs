@@ -161,7 +161,8 @@ impl TensorStore {
                 store.metadata.insert(k.clone(), text.clone());
             }
         }
-        let mut codes: HashMap<String, (Vec<usize>, Vec<u8>)> = HashMap::new();
+        // Codes stay in the file's bytes until their matrix is built (one copy).
+        let mut codes: HashMap<String, (Vec<usize>, &[u8])> = HashMap::new();
         let mut steps: HashMap<String, Vec<f32>> = HashMap::new();
         for (name, info) in content.tensor_infos.iter() {
             let cname = canonical(name);
@@ -176,19 +177,22 @@ impl TensorStore {
             if !keep(base) {
                 continue;
             }
-            let qt = content
-                .tensor(&mut cursor, name, &Device::Cpu)
-                .map_err(|e| ModelError::Format(format!("gguf tensor {name}: {e}")))?;
-            let shape = qt.shape().dims().to_vec();
+            let shape = info.shape.dims().to_vec();
+            // The bytes of a codes or steps tensor, straight from the file.
+            let raw = |elem: usize| -> Result<&[u8], ModelError> {
+                let n = shape.iter().try_fold(elem, |a, &d| a.checked_mul(d));
+                let start = usize::try_from(content.tensor_data_offset.saturating_add(info.offset))
+                    .unwrap_or(usize::MAX);
+                n.and_then(|n| bytes.get(start..start.checked_add(n)?))
+                    .ok_or_else(|| ModelError::Format(format!("gguf tensor {name}: truncated")))
+            };
             match (part, info.ggml_dtype) {
                 (Some(CODES_SUFFIX), GgmlDType::F16) if shape.len() == 2 => {
-                    let raw = qt.data().map_err(ModelError::Candle)?;
-                    codes.insert(base.to_string(), (shape, raw.into_owned()));
+                    codes.insert(base.to_string(), (shape.clone(), raw(2)?));
                     continue;
                 }
                 (Some(STEPS_SUFFIX), GgmlDType::F32) if shape.len() == 1 => {
-                    let raw = qt.data().map_err(ModelError::Candle)?;
-                    let v = raw
+                    let v = raw(4)?
                         .chunks_exact(4)
                         .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
                         .collect();
@@ -207,6 +211,10 @@ impl TensorStore {
                 }
                 (None, _) => {}
             }
+            let qt = content
+                .tensor(&mut cursor, name, &Device::Cpu)
+                .map_err(|e| ModelError::Format(format!("gguf tensor {name}: {e}")))?;
+            let shape = qt.shape().dims().to_vec();
             let data = match info.ggml_dtype {
                 GgmlDType::Q8_0 if shape.len() == 2 => {
                     let raw = qt.data().map_err(ModelError::Candle)?;
@@ -250,7 +258,7 @@ impl TensorStore {
                     "gguf tensor {name}{CODES_SUFFIX} has no {STEPS_SUFFIX}"
                 ))
             })?;
-            let m = codes_to_rows(&raw, shape[0], shape[1] * 2, steps)
+            let m = codes_to_rows(raw, shape[0], shape[1] * 2, steps)
                 .map_err(|e| ModelError::Format(format!("gguf tensor {name}: {e}")))?;
             if store.format.is_empty() {
                 store.format = "int8 codes".into();

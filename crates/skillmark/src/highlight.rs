@@ -189,6 +189,34 @@ pub struct Highlighter {
 
 impl Highlighter {
     pub fn from_assets(assets: &AssetBytes, precision: Precision) -> Result<Self, SkillmarkError> {
+        let h = Self::parse(assets, precision)?;
+        h.warm_up();
+        Ok(h)
+    }
+
+    /// As [`Self::from_assets`], consuming the files: they are freed before
+    /// the ESCO label automaton is built (the biggest allocation of loading),
+    /// which lowers the peak memory of a load by the size of the bundle — in
+    /// wasm, linear memory never shrinks, so the peak is what the worker keeps.
+    pub fn from_asset_files(
+        assets: AssetBytes,
+        precision: Precision,
+    ) -> Result<Self, SkillmarkError> {
+        let h = Self::parse(&assets, precision)?;
+        drop(assets);
+        h.warm_up();
+        Ok(h)
+    }
+
+    /// The ESCO label automaton serves the lexical bonus and, without a
+    /// tagger, the spans: build it while loading, not on the first text.
+    fn warm_up(&self) {
+        if self.tagger.is_none() || self.ranker.lexical_bonus != 0.0 {
+            self.ranker.lexical();
+        }
+    }
+
+    fn parse(assets: &AssetBytes, precision: Precision) -> Result<Self, SkillmarkError> {
         let ranker = Ranker::from_assets(assets, precision)?;
         let tagger = match assets.optional(TAGGER) {
             Some(bytes) => {
@@ -216,11 +244,6 @@ impl Highlighter {
             }
             None => None,
         };
-        // The ESCO label automaton serves the lexical bonus and, without a
-        // tagger, the spans: build it while loading, not on the first text.
-        if tagger.is_none() || ranker.lexical_bonus != 0.0 {
-            ranker.lexical();
-        }
         let categories = all_categories(&ranker.taxonomy);
         let mut defaults = HighlightOptions::default();
         if let Some(h) = assets.manifest.rest.get("highlight") {

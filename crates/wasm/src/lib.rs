@@ -97,7 +97,8 @@ impl Highlighter {
             map.insert(name, js_sys::Uint8Array::from(value).to_vec());
         }
         let assets = AssetBytes::new(manifest, map).map_err(|e| JsError::new(&e.to_string()))?;
-        let engine = Engine::from_assets(&assets, Precision::Int8)
+        // Consumed: the files are freed before the label automaton is built.
+        let engine = Engine::from_asset_files(assets, Precision::Int8)
             .map_err(|e| JsError::new(&e.to_string()))?;
         Ok(Highlighter { engine })
     }
