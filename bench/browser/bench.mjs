@@ -503,7 +503,7 @@ async function main() {
 
   result.memory = {
     app: await memory(app),
-    ours: { ...(await memory(ours)), wasmMemory: (await call(ours, { type: "memory" })).wasmMemory, wasmMemoryAtReady: ours.ready.wasmMemory },
+    ours: { ...(await memory(ours)), kernel: ours.ready.kernel, wasmMemory: (await call(ours, { type: "memory" })).wasmMemory, wasmMemoryAtReady: ours.ready.wasmMemory },
     theirs: await memory(theirs),
   };
   result.loadAverage.end = loadavg();
@@ -567,7 +567,7 @@ function report(r) {
     lines.push(`| worker memory (measureUserAgentSpecificMemory), MB | ${mb(m.app.ua.worker)} · ${mb(m.ours.ua.worker)} | ${mb(m.theirs.ua.worker)} | |`);
   }
   lines.push("");
-  lines.push(`Blank bench page renderer: ${mb(m.app.blank.rss)} MB RSS (${mb(m.app.blank.anon)} MB anonymous). Our wasm linear memory: ${mb(m.ours.wasmMemoryAtReady)} MB at ready, ${mb(m.ours.wasmMemory)} MB after the benchmarks.`);
+  lines.push(`Blank bench page renderer: ${mb(m.app.blank.rss)} MB RSS (${mb(m.app.blank.anon)} MB anonymous). Our engine's int8 kernel: ${m.ours.kernel ?? "?"}. Our wasm linear memory: ${mb(m.ours.wasmMemoryAtReady)} MB at ready, ${mb(m.ours.wasmMemory)} MB after the benchmarks.`);
   lines.push(`Full app (/site/): page load → ready ${ms(c.site.readyMs)} ms, ${mb(c.site.bytes)} MB raw, ${mb(c.site.brotli)} MB brotli.`);
   const h = r.highlight;
   lines.push(

@@ -34,7 +34,10 @@ function startServer() {
   });
 }
 
-// The engine in Node: the same wasm the page runs.
+// The engine in Node: the simd128 build (what browsers without relaxed SIMD
+// run). Node 20's relaxed SIMD is experimental and wrong (its
+// i32x4.relaxed_dot_i8x16_i7x16_add_s doubles every sum), so the relaxed
+// build is only ever run in Chromium: see `enginesInChromium`.
 async function nodeEngine() {
   const glue = await import(path.join(DIST, "engine/skillmark_wasm.js"));
   glue.initSync({ module: fs.readFileSync(path.join(DIST, "engine/skillmark_wasm_bg.wasm")) });
@@ -46,6 +49,33 @@ async function nodeEngine() {
     files[name] = new Uint8Array(fs.readFileSync(path.join(assets, name)));
   }
   return { glue, manifestBytes: new Uint8Array(manifestBytes), files };
+}
+
+// Both builds of the engine in a Chromium page of the site's origin, as
+// `window.engines.{relaxed,simd128}` (each with its own instance of the JS
+// glue: a distinct module URL). Call them with `enginePage.evaluate`.
+let enginePage;
+async function enginesInChromium() {
+  if (enginePage) return enginePage;
+  enginePage = await context.newPage();
+  await enginePage.goto(new URL("assets/manifest.json", baseUrl).href);
+  await enginePage.evaluate(async () => {
+    const get = async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer());
+    const manifestBytes = await get("/assets/manifest.json");
+    const manifest = JSON.parse(new TextDecoder().decode(manifestBytes));
+    const files = {};
+    for (const n of Object.keys(manifest.files)) files[n] = await get(`/assets/${n}`);
+    const load = async (build, wasm) => {
+      const glue = await import(`/engine/skillmark_wasm.js?${build}`);
+      await glue.default({ module_or_path: `/engine/${wasm}` });
+      return new glue.Highlighter(manifestBytes, files);
+    };
+    window.engines = {
+      relaxed: await load("relaxed", "skillmark_wasm_relaxed_bg.wasm"),
+      simd128: await load("simd128", "skillmark_wasm_bg.wasm"),
+    };
+  });
+  return enginePage;
 }
 
 async function waitDone(p = page) {
@@ -62,8 +92,10 @@ async function marks(p = page) {
   );
 }
 
-// Range inputs cannot be filled; set the value and fire `input` as a user would.
+// Range inputs cannot be filled; set the value and fire `input` as a user would,
+// then wait for the run that follows to finish (the app counts finished runs).
 async function setThreshold(value, p = page) {
+  const runs = Number(await p.getAttribute("#run-status", "data-runs"));
   await p.$eval(
     "#threshold",
     (el, v) => {
@@ -72,7 +104,11 @@ async function setThreshold(value, p = page) {
     },
     String(value),
   );
-  await p.waitForFunction(() => !/sentences in/.test(document.querySelector("#run-status").textContent));
+  await p.waitForFunction(
+    (n) => Number(document.querySelector("#run-status").dataset.runs) > n,
+    runs,
+    { timeout: RUN_TIMEOUT },
+  );
   await waitDone(p);
 }
 
@@ -121,9 +157,56 @@ test("the page loads, shows load progress in bytes and gets ready", async () => 
   await page.waitForSelector("#load-progress, [data-ready]");
   await page.waitForSelector("[data-ready]", { timeout: LOAD_TIMEOUT });
   timings.loadToReady = Date.now() - t0;
+  // Chromium has relaxed SIMD, so the worker runs that build of the engine.
+  assert.equal(await page.getAttribute("[data-ready]", "data-kernel"), "relaxed-simd");
   assert.match(await page.title(), /skillmark/);
   assert.match(await page.textContent("footer"), /ESCO, European Commission/);
   assert.deepEqual(pageErrors, []);
+});
+
+test("the relaxed-SIMD engine (Chromium) and the simd128 engine (other browsers) agree", async () => {
+  const p = await enginesInChromium();
+  const sentences = EXAMPLE.split(/(?<=[.!?:])\s+|\n+/).map((x) => x.trim()).filter((x) => x.length > 3);
+  assert.ok(sentences.length >= 5, `${sentences.length} sentences`);
+  const got = await p.evaluate(
+    ({ text, sentences }) => {
+      const out = {};
+      for (const [name, e] of Object.entries(window.engines)) {
+        out[name] = {
+          kernel: e.kernel(),
+          dim: e.dim(),
+          vectors: Array.from(e.embed(sentences)),
+          highlights: e.highlight(text, e.defaultOptions()),
+        };
+      }
+      return out;
+    },
+    { text: EXAMPLE, sentences },
+  );
+  const [r, s] = [got.relaxed, got.simd128];
+  assert.equal(r.kernel, "relaxed-simd");
+  assert.equal(s.kernel, "simd128");
+  // Sentence vectors: 7-bit against 8-bit weights, the same direction.
+  const dim = r.dim;
+  const cosines = sentences.map((_, i) => {
+    let d = 0;
+    for (let j = 0; j < dim; j++) d += r.vectors[i * dim + j] * s.vectors[i * dim + j];
+    return d;
+  });
+  console.log(`relaxed vs simd128: cosine min ${Math.min(...cosines).toFixed(4)} over ${sentences.length} sentences`);
+  assert.ok(Math.min(...cosines) > 0.98, `cosines ${cosines.map((c) => c.toFixed(4))}`);
+  // Highlights: nearly the same spans, and the same best skill for nearly all.
+  const key = (x) => `${x.startChar}:${x.endChar}:${x.kind}`;
+  const bySpan = new Map(s.highlights.spans.map((x) => [key(x), x]));
+  const shared = r.highlights.spans.filter((x) => bySpan.has(key(x)));
+  assert.ok(r.highlights.spans.length >= 3);
+  assert.ok(
+    shared.length >= 0.9 * Math.max(r.highlights.spans.length, s.highlights.spans.length),
+    `${shared.length} shared of ${r.highlights.spans.length} / ${s.highlights.spans.length} spans`,
+  );
+  const sameTop = shared.filter((x) => (x.links[0]?.uri ?? "") === (bySpan.get(key(x)).links[0]?.uri ?? ""));
+  console.log(`relaxed vs simd128: ${shared.length}/${r.highlights.spans.length} spans shared, ${sameTop.length} with the same best skill`);
+  assert.ok(sameTop.length >= 0.8 * shared.length, `${sameTop.length} of ${shared.length} spans link alike`);
 });
 
 test("the example is highlighted with the spans and ESCO labels the shipped model gives", async () => {
@@ -131,14 +214,18 @@ test("the example is highlighted with the spans and ESCO labels the shipped mode
   await page.click("#example");
   await waitDone();
   timings.exampleHighlight = Date.now() - t0;
-  const { glue, manifestBytes, files } = await nodeEngine();
-  const engine = new glue.Highlighter(manifestBytes, files);
+  // What the page's engine (the relaxed-SIMD build, in Chromium) gives.
+  const p = await enginesInChromium();
+  const engine = {
+    defaultOptions: () => p.evaluate(() => window.engines.relaxed.defaultOptions()),
+    highlight: (text, o) => p.evaluate(([text, o]) => window.engines.relaxed.highlight(text, o), [text, o]),
+  };
   // The options the app sends: the slider's value, the sentence-level
   // threshold at the engine's default distance from it.
-  const d = engine.defaultOptions();
+  const d = await engine.defaultOptions();
   const t = await threshold();
   assert.equal(t, Math.round(d.minScore * 100) / 100, "the slider starts at the engine's default");
-  const expected = engine.highlight(EXAMPLE, { minScore: t, implicitMinScore: d.implicitMinScore - d.minScore + t });
+  const expected = await engine.highlight(EXAMPLE, { minScore: t, implicitMinScore: d.implicitMinScore - d.minScore + t });
   const got = await marks();
   assert.ok(expected.spans.length >= 3, `the engine finds spans in the example (${expected.spans.length})`);
   assert.deepEqual(

@@ -4,6 +4,11 @@
 // worker loads them (but without the Cache API).
 import init, { Highlighter } from "/site/engine/skillmark_wasm.js";
 
+// The build the site's worker picks in this browser (relaxed SIMD where it validates).
+const RELAXED_SIMD = WebAssembly.validate(
+  new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15, 253, 128, 2, 11]),
+);
+const ENGINE = `/site/engine/${RELAXED_SIMD ? "skillmark_wasm_relaxed_bg.wasm" : "skillmark_wasm_bg.wasm"}`;
 const NEEDED = ["encoder.gguf", "tokenizer.json", "skills.index", "esco.bin", "tagger.gguf"];
 let wasm;
 let h;
@@ -19,13 +24,13 @@ async function load() {
   const manifestBytes = await bytes("/site/assets/manifest.json");
   const manifest = JSON.parse(new TextDecoder().decode(manifestBytes));
   const names = NEEDED.filter((n) => manifest.files[n]);
-  const [exports, ...parts] = await Promise.all([init(), ...names.map((n) => bytes(`/site/assets/${n}`))]);
+  const [exports, ...parts] = await Promise.all([init({ module_or_path: ENGINE }), ...names.map((n) => bytes(`/site/assets/${n}`))]);
   wasm = exports;
   const files = Object.fromEntries(names.map((n, i) => [n, parts[i]]));
   const t1 = performance.now();
   h = new Highlighter(manifestBytes, files);
   const t2 = performance.now();
-  return { fetchMs: t1 - t0, buildMs: t2 - t1, defaults: h.defaultOptions(), wasmMemory: wasm.memory.buffer.byteLength };
+  return { fetchMs: t1 - t0, buildMs: t2 - t1, defaults: h.defaultOptions(), wasmMemory: wasm.memory.buffer.byteLength, kernel: h.kernel() };
 }
 
 const median = (xs) => {

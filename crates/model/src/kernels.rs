@@ -10,7 +10,9 @@
 //!   ([`QActs`]);
 //! * the integer dot products run on AVX-512 VNNI (`vpdpbusd`), AVX2
 //!   (`vpmaddubsw` with the sign trick), wasm `simd128` (`i32x4.dot_i16x8`),
-//!   or portable scalar code, chosen once at run time;
+//!   wasm relaxed SIMD (`i32x4.relaxed_dot_i8x16_i7x16_add`, in a module
+//!   built with `+relaxed-simd`: weights are then 7-bit, see
+//!   [`matmul_weight_max`]), or portable scalar code, chosen once at run time;
 //! * 4×4 (VNNI) or 2×4 (AVX2, wasm) register tiles reuse every load, and
 //!   the output columns are split across threads natively.
 //!
@@ -36,6 +38,28 @@ pub struct QMatrix {
     scale: Vec<f32>,
     /// Σ q over each row; corrects the +128 offset of unsigned activations (VNNI).
     row_sum: Vec<i32>,
+    /// Largest |q|: the relaxed-SIMD kernel needs ≤ 63.
+    max_abs: u8,
+}
+
+/// Largest |weight| of the matrices the encoder multiplies with: 127, or 63
+/// in a wasm module built with relaxed SIMD, whose dot product takes one
+/// operand as 7 bits (the weights, offset by 64 to 1..=127). Natively
+/// `SKILLMARK_WEIGHT_BITS=7` gives the same 7-bit weights (to measure their
+/// accuracy with the native kernels).
+pub fn matmul_weight_max() -> i8 {
+    if cfg!(all(target_arch = "wasm32", target_feature = "relaxed-simd")) {
+        return 63;
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    if std::env::var("SKILLMARK_WEIGHT_BITS").as_deref() == Ok("7") {
+        return 63;
+    }
+    127
+}
+
+fn max_abs(q: &[i8]) -> u8 {
+    q.iter().map(|v| v.unsigned_abs()).max().unwrap_or(0)
 }
 
 impl QMatrix {
@@ -52,6 +76,7 @@ impl QMatrix {
             scale[r] = s;
             row_sum[r] = sum;
         }
+        let max_abs = max_abs(&q);
         QMatrix {
             rows,
             cols,
@@ -59,6 +84,7 @@ impl QMatrix {
             q,
             scale,
             row_sum,
+            max_abs,
         }
     }
 
@@ -74,6 +100,7 @@ impl QMatrix {
             q[r * kpad..r * kpad + cols].copy_from_slice(src);
             row_sum[r] = src.iter().map(|&v| v as i32).sum();
         }
+        let max_abs = max_abs(&q);
         QMatrix {
             rows,
             cols,
@@ -81,7 +108,39 @@ impl QMatrix {
             q,
             scale,
             row_sum,
+            max_abs,
         }
+    }
+
+    /// The same matrix with |q| ≤ `max` per row (rounded to the nearest
+    /// level of the coarser grid, scale adjusted); itself when it fits.
+    pub fn narrowed(self, max: i8) -> Self {
+        if self.max_abs <= max as u8 {
+            return self;
+        }
+        let mut q = vec![0i8; self.rows * self.cols];
+        let mut scale = self.scale.clone();
+        for r in 0..self.rows {
+            let (row, s) = self.row(r);
+            let m = max_abs(row);
+            let dst = &mut q[r * self.cols..(r + 1) * self.cols];
+            if m <= max as u8 {
+                dst.copy_from_slice(row);
+                continue;
+            }
+            let f = max as f32 / m as f32;
+            for (d, &v) in dst.iter_mut().zip(row) {
+                *d = (v as f32 * f).round() as i8;
+            }
+            scale[r] = s / f;
+        }
+        QMatrix::from_parts(&q, scale, self.rows, self.cols)
+    }
+
+    /// [`Self::narrowed`] to what the matrix kernels of this build take
+    /// ([`matmul_weight_max`]).
+    pub fn for_matmul(self) -> Self {
+        self.narrowed(matmul_weight_max())
     }
 
     /// Row `r` as f32 (used for embedding look-ups).
@@ -130,6 +189,9 @@ pub struct QActs {
     /// `mpad × kpad` bytes: i8 values, or i8 + 128 stored as u8 for VNNI.
     q: Vec<u8>,
     scale: Vec<f32>,
+    /// Σ q over each row (only for the relaxed-SIMD kernel: it corrects the
+    /// +64 offset of its 7-bit weights).
+    sum: Vec<i32>,
 }
 
 impl QActs {
@@ -139,6 +201,7 @@ impl QActs {
             kpad: 0,
             q: Vec::new(),
             scale: Vec::new(),
+            sum: Vec::new(),
         }
     }
 
@@ -160,6 +223,15 @@ impl QActs {
                 dst.iter_mut().for_each(|d| *d ^= 0x80);
             }
         }
+        self.sum.clear();
+        if kernel.offset_weights() {
+            self.sum.extend(
+                self.q
+                    .chunks_exact(kpad)
+                    .take(rows)
+                    .map(|r| r.iter().map(|&v| v as i8 as i32).sum::<i32>()),
+            );
+        }
     }
 }
 
@@ -168,7 +240,7 @@ impl QActs {
 /// (`f32x4.nearest`) computes the same bytes as the portable one.
 pub fn quantize_act_row(src: &[f32], dst: &mut [u8], kernel: Kernel) -> f32 {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    if kernel == Kernel::WasmSimd {
+    if kernel.is_wasm_simd() {
         // SAFETY: simd128 is enabled at compile time; `dst` is as long as `src`.
         return unsafe { wasm::quantize_act_row(src, dst) };
     }
@@ -207,6 +279,8 @@ pub enum Kernel {
     Avx512Vnni,
     #[cfg(target_arch = "wasm32")]
     WasmSimd,
+    #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+    WasmRelaxed,
 }
 
 impl Kernel {
@@ -234,7 +308,15 @@ impl Kernel {
                 return Kernel::Avx2;
             }
         }
-        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+        {
+            return Kernel::WasmRelaxed;
+        }
+        #[cfg(all(
+            target_arch = "wasm32",
+            target_feature = "simd128",
+            not(target_feature = "relaxed-simd")
+        ))]
         {
             return Kernel::WasmSimd;
         }
@@ -252,6 +334,8 @@ impl Kernel {
             "avx512vnni" => Kernel::Avx512Vnni,
             #[cfg(target_arch = "wasm32")]
             "simd128" => Kernel::WasmSimd,
+            #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+            "relaxed-simd" => Kernel::WasmRelaxed,
             _ => return None,
         };
         k.supported().then_some(k)
@@ -270,6 +354,8 @@ impl Kernel {
             }
             #[cfg(target_arch = "wasm32")]
             Kernel::WasmSimd => cfg!(target_feature = "simd128"),
+            #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+            Kernel::WasmRelaxed => true,
         }
     }
 
@@ -282,7 +368,28 @@ impl Kernel {
             Kernel::Avx512Vnni => "avx512vnni",
             #[cfg(target_arch = "wasm32")]
             Kernel::WasmSimd => "simd128",
+            #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+            Kernel::WasmRelaxed => "relaxed-simd",
         }
+    }
+
+    /// One of the wasm SIMD kernels (they share the activation quantizer).
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    fn is_wasm_simd(self) -> bool {
+        #[cfg(target_feature = "relaxed-simd")]
+        if self == Kernel::WasmRelaxed {
+            return true;
+        }
+        self == Kernel::WasmSimd
+    }
+
+    /// Whether this kernel reads weights offset by +64 (7-bit, unsigned).
+    fn offset_weights(self) -> bool {
+        #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+        if self == Kernel::WasmRelaxed {
+            return true;
+        }
+        false
     }
 
     fn offset_acts(self) -> bool {
@@ -370,6 +477,16 @@ unsafe fn matmul_q8_cols(
                 Kernel::Avx2 => x86::tile2x4_avx2(ap as *const i8, wp, kpad, &mut acc),
                 #[cfg(target_arch = "wasm32")]
                 Kernel::WasmSimd => wasm::tile2x4(ap as *const i8, wp, kpad, &mut acc),
+                #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+                Kernel::WasmRelaxed if w.max_abs <= 63 => {
+                    wasm::tile2x4_relaxed(ap as *const i8, wp, kpad, &mut acc);
+                    for (i, row) in acc.iter_mut().enumerate().take(2.min(m - mi)) {
+                        let fix = 64 * a.sum[mi + i];
+                        row.iter_mut().for_each(|v| *v -= fix);
+                    }
+                }
+                #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+                Kernel::WasmRelaxed => wasm::tile2x4(ap as *const i8, wp, kpad, &mut acc),
                 Kernel::Scalar => scalar_tile(ap as *const i8, wp, kpad, tm, &mut acc),
             }
             for (i, row) in acc.iter().enumerate().take(tm.min(m - mi)) {
@@ -547,15 +664,51 @@ mod wasm {
             }
             k += 16;
         }
-        for i in 0..2 {
-            for j in 0..4 {
-                let v = c[i][j];
-                out[i][j] = i32x4_extract_lane::<0>(v)
+        horizontal_sums(&c, out);
+    }
+
+    /// Each accumulator's four lanes added up, into `out[0..2][0..4]`.
+    #[cfg(target_feature = "simd128")]
+    fn horizontal_sums(c: &[[core::arch::wasm32::v128; 4]; 2], out: &mut [[i32; 4]; 4]) {
+        use core::arch::wasm32::*;
+        for (acc, o) in c.iter().zip(out.iter_mut()) {
+            for (&v, o) in acc.iter().zip(o.iter_mut()) {
+                *o = i32x4_extract_lane::<0>(v)
                     + i32x4_extract_lane::<1>(v)
                     + i32x4_extract_lane::<2>(v)
                     + i32x4_extract_lane::<3>(v);
             }
         }
+    }
+
+    /// 2 activation rows × 4 weight rows with relaxed SIMD's
+    /// `i32x4.relaxed_dot_i8x16_i7x16_add_s`: activations signed, weights
+    /// (|w| ≤ 63) offset to 1..=127, so every engine computes the same exact
+    /// sums (`pmaddubsw` cannot saturate: 2 · 127 · 127 < 2¹⁵). The caller
+    /// subtracts 64 · Σa per activation row.
+    #[cfg(target_feature = "relaxed-simd")]
+    #[allow(clippy::needless_range_loop)]
+    pub unsafe fn tile2x4_relaxed(
+        a: *const i8,
+        w: *const i8,
+        kpad: usize,
+        out: &mut [[i32; 4]; 4],
+    ) {
+        use core::arch::wasm32::*;
+        let off = i8x16_splat(64);
+        let mut c = [[i32x4_splat(0); 4]; 2];
+        let mut k = 0;
+        while k < kpad {
+            let a0 = v128_load(a.add(k) as *const v128);
+            let a1 = v128_load(a.add(kpad + k) as *const v128);
+            for j in 0..4 {
+                let wj = i8x16_add(v128_load(w.add(j * kpad + k) as *const v128), off);
+                c[0][j] = i32x4_relaxed_dot_i8x16_i7x16_add(a0, wj, c[0][j]);
+                c[1][j] = i32x4_relaxed_dot_i8x16_i7x16_add(a1, wj, c[1][j]);
+            }
+            k += 16;
+        }
+        horizontal_sums(&c, out);
     }
 
     /// [`super::quantize_act_row_portable`] four lanes at a time; the same bytes.
@@ -735,6 +888,34 @@ mod tests {
             for r in &results[1..] {
                 assert_eq!(r, &results[0]);
             }
+        }
+    }
+
+    #[test]
+    fn narrowed_weights_fit_seven_bits_and_stay_close() {
+        let mut seed = 11;
+        let (n, k) = (9, 100);
+        let w: Vec<f32> = (0..n * k).map(|_| lcg(&mut seed)).collect();
+        let wide = QMatrix::quantize(&w, n, k);
+        assert!(wide.max_abs > 63);
+        let narrow = wide.clone().narrowed(63);
+        assert!(narrow.max_abs <= 63);
+        let (mut a, mut b) = (vec![0f32; k], vec![0f32; k]);
+        for r in 0..n {
+            wide.dequantize_row(r, &mut a);
+            narrow.dequantize_row(r, &mut b);
+            let amax = a.iter().fold(0f32, |m, v| m.max(v.abs()));
+            for (x, y) in a.iter().zip(&b) {
+                // Half a 7-bit step of the row's range.
+                assert!((x - y).abs() <= amax / 63.0 * 0.5 + 1e-6, "{x} vs {y}");
+            }
+        }
+        // Already narrow: unchanged; and Σq stays consistent for VNNI.
+        let again = narrow.clone().narrowed(63);
+        assert_eq!(again.q, narrow.q);
+        for r in 0..n {
+            let sum: i32 = narrow.row(r).0.iter().map(|&v| v as i32).sum();
+            assert_eq!(sum, narrow.row_sum[r]);
         }
     }
 

@@ -38,11 +38,11 @@ pub struct GoldSet {
 }
 
 /// Parses a gold CSV from bytes; `file` names it in errors.
-pub fn parse_gold(
-    bytes: &[u8],
+/// A strict CSV reader over `bytes` and its header row.
+fn csv_with_headers<'a>(
+    bytes: &'a [u8],
     file: &str,
-    taxonomy: &esco::Taxonomy,
-) -> Result<GoldSet, GoldError> {
+) -> Result<(csv::Reader<&'a [u8]>, csv::StringRecord), GoldError> {
     let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
     let headers = rdr
         .headers()
@@ -51,6 +51,15 @@ pub fn parse_gold(
             message: e.to_string(),
         })?
         .clone();
+    Ok((rdr, headers))
+}
+
+pub fn parse_gold(
+    bytes: &[u8],
+    file: &str,
+    taxonomy: &esco::Taxonomy,
+) -> Result<GoldSet, GoldError> {
+    let (mut rdr, headers) = csv_with_headers(bytes, file)?;
     let col = |name: &str| headers.iter().position(|h| h.trim() == name);
     let sentence_col = col("sentence").ok_or_else(|| GoldError::Format {
         file: file.into(),
@@ -174,14 +183,7 @@ pub fn parse_gold_spans(
     file: &str,
     taxonomy: &esco::Taxonomy,
 ) -> Result<GoldSpans, GoldError> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
-    let headers = rdr
-        .headers()
-        .map_err(|e| GoldError::Format {
-            file: file.into(),
-            message: e.to_string(),
-        })?
-        .clone();
+    let (mut rdr, headers) = csv_with_headers(bytes, file)?;
     let col = |name: &str| {
         headers
             .iter()

@@ -1,5 +1,5 @@
 //! Exact mentions of ESCO labels in text, for two uses served by one
-//! Aho-Corasick automaton over the labels (built once per engine):
+//! table of the labels (built once per engine):
 //!
 //! - **the ranking's lexical bonus** ([`LexicalMatcher::mentions`],
 //!   [`LexicalMatcher::boost`]): every preferred or alternative label of 3+
@@ -12,15 +12,15 @@
 //!   label word for word, whatever separates the words, longest first, left
 //!   to right.
 //!
-//! The automaton holds each label in two spellings: lower-cased as written
+//! One hash table holds each label in two spellings: lower-cased as written
 //! (mentions) and as its lower-cased words joined by single spaces (spans);
-//! where they coincide — most labels — it is one pattern. Each use matches
-//! its own spelling of the text and keeps only the patterns meant for it, so
-//! both behave exactly as the two matchers they replace did.
+//! where they coincide — most labels — it is one entry. A hash table rather
+//! than an Aho-Corasick automaton because matches must start and end on word
+//! boundaries anyway, so only a few lengths are tried at each word start,
+//! and because building an automaton over 100k labels peaked at ~140 MB —
+//! which a wasm worker keeps for good, as its memory never shrinks.
 
 use std::collections::HashMap;
-
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::text::words;
 
@@ -41,7 +41,7 @@ pub struct Mention {
     pub preferred: bool,
 }
 
-/// What one pattern of the automaton stands for.
+/// What one pattern stands for.
 #[derive(Default)]
 struct Target {
     /// As a written label: its skills, and whether it is a preferred label of one.
@@ -51,10 +51,12 @@ struct Target {
 }
 
 pub struct LexicalMatcher {
-    /// `MatchKind::Standard`, so every occurrence of every pattern can be
-    /// reported (overlapping) and each use picks its own matches.
-    automaton: AhoCorasick,
+    /// Pattern → index into `targets`.
+    patterns: HashMap<Box<str>, u32>,
     targets: Vec<Target>,
+    /// Per first byte: the byte lengths of the mention patterns that start
+    /// with it, longest first.
+    mention_lengths: Vec<Vec<u16>>,
 }
 
 /// `text`'s words `ranges` lower-cased and joined by single spaces, with the
@@ -107,69 +109,102 @@ impl LexicalMatcher {
         }
         let mut entries: Vec<(String, Target)> = by_pattern.into_iter().collect();
         entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let automaton = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .build(entries.iter().map(|(k, _)| k.as_str()))
-            .expect("ESCO labels build an automaton");
+        let mut mention_lengths = vec![Vec::new(); 256];
+        for (k, t) in &entries {
+            if t.mention.is_some() && k.len() <= u16::MAX as usize {
+                mention_lengths[k.as_bytes()[0] as usize].push(k.len() as u16);
+            }
+        }
+        for l in &mut mention_lengths {
+            l.sort_unstable_by(|a, b| b.cmp(a));
+            l.dedup();
+        }
+        let mut patterns = HashMap::with_capacity(entries.len());
+        let mut targets = Vec::with_capacity(entries.len());
+        for (i, (k, t)) in entries.into_iter().enumerate() {
+            patterns.insert(k.into_boxed_str(), i as u32);
+            targets.push(t);
+        }
         LexicalMatcher {
-            automaton,
-            targets: entries.into_iter().map(|(_, t)| t).collect(),
+            patterns,
+            targets,
+            mention_lengths,
         }
     }
 
-    /// Patterns in the automaton (labels in one or two spellings).
+    /// Patterns held (labels in one or two spellings).
     pub fn patterns(&self) -> usize {
         self.targets.len()
     }
 
-    /// Heap bytes of the automaton.
+    /// Approximate heap bytes of the pattern table.
     pub fn memory_usage(&self) -> usize {
-        self.automaton.memory_usage()
+        let keys: usize = self.patterns.keys().map(|k| k.len()).sum();
+        let table = self.patterns.capacity() * (std::mem::size_of::<(Box<str>, u32)>() + 1);
+        let targets: usize = self
+            .targets
+            .iter()
+            .map(|t| {
+                std::mem::size_of::<Target>() + t.mention.as_ref().map_or(0, |m| m.0.len() * 4)
+            })
+            .sum();
+        keys + table + targets
     }
 
-    /// Every occurrence in `haystack` of a pattern `keep` accepts:
-    /// (start, end, pattern), sorted by start, longest first.
-    fn occurrences(
-        &self,
-        haystack: &str,
-        keep: impl Fn(&Target) -> bool,
-    ) -> Vec<(usize, usize, usize)> {
-        let mut out: Vec<(usize, usize, usize)> = self
-            .automaton
-            .find_overlapping_iter(haystack)
-            .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
-            .filter(|&(_, _, p)| keep(&self.targets[p]))
-            .collect();
-        out.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-        out
+    fn target(&self, key: &str) -> Option<&Target> {
+        self.patterns.get(key).map(|&i| &self.targets[i as usize])
     }
 
-    /// Non-overlapping, longest-first label mentions on word boundaries.
-    /// Matching is on the lower-cased text; offsets refer to `text` itself.
-    ///
-    /// Leftmost-longest over all labels first, word boundaries checked
-    /// after: a label found inside a longer word ("PostgreSQLish") is
-    /// dropped and the search goes on after it.
+    /// The longest mention pattern at byte `start` of `lower` that ends on
+    /// a word boundary: (end, target).
+    fn longest_mention_at(&self, lower: &str, start: usize) -> Option<(usize, &Target)> {
+        let first = *lower.as_bytes().get(start)?;
+        for &len in &self.mention_lengths[first as usize] {
+            let end = start + len as usize;
+            if end > lower.len() || !lower.is_char_boundary(end) || !is_boundary(lower, start, end)
+            {
+                continue;
+            }
+            if let Some(t) = self
+                .target(&lower[start..end])
+                .filter(|t| t.mention.is_some())
+            {
+                return Some((end, t));
+            }
+        }
+        None
+    }
+
+    /// Non-overlapping label mentions on word boundaries, leftmost first,
+    /// longest at each start. Matching is on the lower-cased text; offsets
+    /// refer to `text` itself. A label inside a longer word
+    /// ("PostgreSQLish") is no mention.
     pub fn mentions(&self, text: &str) -> Vec<Mention> {
         // Lower-casing can change byte lengths outside ASCII; map back.
         let (lower, map) = lowercase_with_offsets(text);
         let mut out = Vec::new();
         let mut pos = 0;
-        for (start, end, p) in self.occurrences(&lower, |t| t.mention.is_some()) {
-            if start < pos {
-                continue;
+        while pos < lower.len() {
+            let c = lower[pos..].chars().next().expect("pos < len");
+            let starts_word = !c.is_whitespace()
+                && !lower[..pos]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|p| p.is_alphanumeric());
+            if starts_word {
+                if let Some((end, t)) = self.longest_mention_at(&lower, pos) {
+                    let (skills, preferred) = t.mention.as_ref().expect("a mention");
+                    out.push(Mention {
+                        start: map[pos],
+                        end: map[end],
+                        skills: skills.clone(),
+                        preferred: *preferred,
+                    });
+                    pos = end;
+                    continue;
+                }
             }
-            pos = end;
-            if !is_boundary(&lower, start, end) {
-                continue;
-            }
-            let (skills, preferred) = self.targets[p].mention.as_ref().expect("kept");
-            out.push(Mention {
-                start: map[start],
-                end: map[end],
-                skills: skills.clone(),
-                preferred: *preferred,
-            });
+            pos += c.len_utf8();
         }
         out
     }
@@ -201,20 +236,16 @@ impl LexicalMatcher {
         word_ranges: &[(usize, usize)],
     ) -> Vec<(usize, usize, u32)> {
         let (key, starts, ends) = word_key(text, word_ranges);
-        // Per first word: the longest label run (end word exclusive, skill).
-        let mut longest: Vec<Option<(usize, u32)>> = vec![None; word_ranges.len()];
-        for (s, e, p) in self.occurrences(&key, |t| t.span.is_some()) {
-            let (Ok(a), Ok(last)) = (starts.binary_search(&s), ends.binary_search(&e)) else {
-                continue; // not on word boundaries
-            };
-            if longest[a].is_none_or(|(b, _)| last + 1 > b) {
-                longest[a] = Some((last + 1, self.targets[p].span.expect("kept")));
-            }
-        }
+        let n = word_ranges.len();
         let mut out = Vec::new();
         let mut i = 0;
-        while i < word_ranges.len() {
-            match longest[i] {
+        while i < n {
+            let longest = (i + 1..=(i + MAX_LABEL_WORDS).min(n)).rev().find_map(|b| {
+                self.target(&key[starts[i]..ends[b - 1]])
+                    .and_then(|t| t.span)
+                    .map(|skill| (b, skill))
+            });
+            match longest {
                 Some((b, skill)) => {
                     out.push((i, b, skill));
                     i = b;
@@ -338,7 +369,7 @@ mod tests {
             "{names:?}"
         );
         assert!(m.find_spans("", &[]).is_empty());
-        // One automaton: a pattern per spelling of a label, written and as words.
+        // One table: a pattern per spelling of a label, written and as words.
         assert!(m.patterns() > 90_000, "{}", m.patterns());
     }
 

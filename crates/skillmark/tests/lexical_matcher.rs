@@ -1,7 +1,9 @@
 //! The merged ESCO label matcher (`skillmark::lexical::LexicalMatcher`)
 //! against the two matchers it replaced, kept here verbatim as references
 //! (`OldLexical`: the ranking's lexical bonus; `OldLabel`: spans without a
-//! tagger): same mentions, same spans, same offsets, on real and hostile text.
+//! tagger): same spans, same offsets, and the same mentions except where the
+//! old matcher let a label inside a longer word hide a real one, on real and
+//! hostile text.
 
 #![allow(dead_code)]
 
@@ -259,13 +261,13 @@ fn corpus() -> Vec<String> {
 }
 
 #[test]
-fn one_automaton_matches_like_the_two_it_replaced() {
+fn one_table_matches_like_the_two_automata_it_replaced() {
     let tax = taxonomy();
     let new = LexicalMatcher::new(&tax);
     let old_lex = OldLexical::new(&tax);
     let old_lab = OldLabel::new(&tax);
     let corpus = corpus();
-    let (mut mentions, mut spans) = (0, 0);
+    let (mut mentions, mut spans, mut recovered) = (0, 0, 0);
     for text in &corpus {
         let a: Vec<(usize, usize, Vec<u32>, bool)> = new
             .mentions(text)
@@ -277,7 +279,29 @@ fn one_automaton_matches_like_the_two_it_replaced() {
             .into_iter()
             .map(|m| (m.start, m.end, m.skills, m.preferred))
             .collect();
-        assert_eq!(a, b, "mentions of {text:?}");
+        // The old bonus matcher took Aho-Corasick's leftmost-longest match
+        // and only then checked word boundaries, so a label inside a longer
+        // word could hide a real mention that overlaps it; the table finds
+        // those. Otherwise the two agree.
+        for m in b.iter().filter(|m| !a.contains(m)) {
+            assert!(
+                a.iter().any(|n| n.0 < m.1 && m.0 < n.1),
+                "mention {m:?} of {text:?} lost, not replaced: {a:?}"
+            );
+        }
+        for n in a.iter().filter(|n| !b.contains(n)) {
+            let said = text[n.0..n.1].to_lowercase();
+            assert!(
+                n.2.iter().all(|&s| {
+                    let s = &tax.skills[s as usize];
+                    std::iter::once(&s.preferred_label)
+                        .chain(&s.alt_labels)
+                        .any(|l| l.trim().to_lowercase() == said)
+                }),
+                "new mention {n:?} ({said:?}) of {text:?} is not a label of its skills"
+            );
+            recovered += 1;
+        }
         mentions += a.len();
         // Spans, per segment as the highlighter asks (and over the whole text).
         let mut windows: Vec<Vec<(usize, usize)>> = segments(text)
@@ -291,8 +315,9 @@ fn one_automaton_matches_like_the_two_it_replaced() {
             spans += a.len();
         }
     }
+    eprintln!("{mentions} mentions ({recovered} only the table finds), {spans} spans");
     assert!(
-        mentions > 20 && spans > 20,
-        "{mentions} mentions, {spans} spans"
+        mentions > 20 && spans > 20 && recovered * 100 < mentions,
+        "{mentions} mentions ({recovered} only the table finds), {spans} spans"
     );
 }

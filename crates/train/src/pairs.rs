@@ -159,7 +159,7 @@ pub fn read_jsonl(path: &Path) -> Result<Vec<Pair>> {
     let mut out = Vec::new();
     let last = lines.len();
     for (i, line) in lines.iter().enumerate() {
-        if line.trim().is_empty() {
+        if line.trim().is_empty() || serde_json::from_str::<JournalMark>(line).is_ok() {
             continue;
         }
         match serde_json::from_str::<StoredPair>(line) {
@@ -181,6 +181,14 @@ pub fn read_jsonl(path: &Path) -> Result<Vec<Pair>> {
         }
     }
     Ok(out)
+}
+
+/// The synth journal's record of a finished skill (`{"done": uri, ...}`),
+/// which resumption reads; not a pair.
+#[derive(serde::Deserialize)]
+struct JournalMark {
+    #[allow(dead_code)]
+    done: String,
 }
 
 /// A pair as stored: builders write `source`; the synth journal
@@ -327,6 +335,8 @@ mod tests {
             concat!(
                 r#"{"text":"Build APIs in Go.","skill_uri":"u","skill_label":"Go","model":"qwen","cosine":0.7}"#,
                 "\n",
+                r#"{"done":"u","generated":5,"kept":1,"model":"qwen"}"#,
+                "\n",
                 r#"{"text":"x","skill_uri":"u"}"#,
                 "\n",
                 r#"{"text":"y","skill_uri":"u","source":"esco:alt"}"#,
@@ -335,12 +345,12 @@ mod tests {
         )
         .unwrap();
         let err = read_jsonl(&path).unwrap_err().to_string();
-        assert!(err.contains("line 2") && err.contains("source"), "{err}");
+        assert!(err.contains("line 3") && err.contains("source"), "{err}");
         let lines: Vec<String> = std::fs::read_to_string(&path)
             .unwrap()
             .lines()
             .enumerate()
-            .filter(|(i, _)| *i != 1)
+            .filter(|(i, _)| *i != 2)
             .map(|(_, l)| l.to_string())
             .collect();
         std::fs::write(&path, lines.join("\n") + "\n").unwrap();
@@ -348,5 +358,13 @@ mod tests {
         assert_eq!(pairs[0].source, "synth:qwen");
         assert_eq!(pairs[0].skill_label, "Go");
         assert_eq!(pairs[1].source, "esco:alt");
+        // The committed journal, "done" lines and all, trains as it is.
+        let committed = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../data/synth/qwen2.5-coder-0.5b-v2.jsonl.gz"
+        ));
+        let synth = read_jsonl(committed).unwrap();
+        assert!(synth.len() >= 90, "{}", synth.len());
+        assert!(synth.iter().all(|p| p.source.starts_with("synth:")));
     }
 }

@@ -98,7 +98,10 @@ impl Highlighter {
         }
         let assets = AssetBytes::new(manifest, map).map_err(|e| JsError::new(&e.to_string()))?;
         // Consumed: the files are freed before the label automaton is built.
-        let engine = Engine::from_asset_files(assets, Precision::Int8)
+        // Every layer in int8, the attention projections too: in the browser
+        // they were 29% of a highlight in f32, and on the validation sets
+        // int8 there costs nothing measurable (docs/BENCHMARKS.md, "Browser").
+        let engine = Engine::from_asset_files(assets, Precision::Int8All)
             .map_err(|e| JsError::new(&e.to_string()))?;
         Ok(Highlighter { engine })
     }
@@ -160,6 +163,18 @@ impl Highlighter {
             .embed(&refs)
             .map_err(|e| JsError::new(&e.to_string()))?;
         Ok(vecs.into_iter().flatten().collect())
+    }
+
+    /// The matrix kernel this module runs: `relaxed-simd` (7-bit weights,
+    /// `i32x4.relaxed_dot_i8x16_i7x16_add`) or `simd128`.
+    pub fn kernel(&self) -> String {
+        self.engine
+            .ranker
+            .encoder
+            .encoder
+            .kernel()
+            .name()
+            .to_string()
     }
 
     /// Width of the vectors [`Self::embed`] returns.

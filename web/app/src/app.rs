@@ -150,8 +150,9 @@ fn EngineBar() -> impl IntoView {
                         </div>
                     }.into_any()
                 }
-                EngineStatus::Ready { version, load_ms } => view! {
-                    <div class="ready" data-ready="true">
+                EngineStatus::Ready { version, load_ms, kernel } => view! {
+                    <div class="ready" data-ready="true" data-kernel=kernel.clone()
+                        title=format!("int8 matrix kernel: {kernel}")>
                         <span class="dot" aria-hidden="true"></span>
                         {format!("Model ready in {:.1} s · runs entirely in your browser · model {version}", load_ms / 1000.0)}
                     </div>
@@ -169,7 +170,8 @@ fn EngineBar() -> impl IntoView {
 fn RunStatus() -> impl IntoView {
     let state = expect_context::<AppState>();
     view! {
-        <span class="run-status muted" id="run-status" aria-live="polite">
+        <span class="run-status muted" id="run-status" aria-live="polite"
+            data-runs=move || state.runs.get().to_string()>
             {move || {
                 if let Some(e) = state.error.get() {
                     return format!("Error: {e}");

@@ -91,6 +91,9 @@ pub enum FromWorker {
         attribution: Vec<Attribution>,
         ms: f64,
         defaults: Option<Defaults>,
+        /// The engine's matrix kernel (`relaxed-simd` or `simd128`).
+        #[serde(default)]
+        kernel: String,
     },
     Result {
         id: u32,

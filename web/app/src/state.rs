@@ -19,6 +19,7 @@ pub enum EngineStatus {
     Ready {
         version: String,
         load_ms: f64,
+        kernel: String,
     },
     Failed(String),
 }
@@ -45,6 +46,8 @@ pub struct AppState {
     /// Analysis in flight: (sentences done, sentences total).
     pub progress: RwSignal<Option<(usize, usize)>>,
     pub last_run: RwSignal<Option<(usize, f64)>>,
+    /// Runs finished so far (tests wait for the next one).
+    pub runs: RwSignal<u32>,
     pub error: RwSignal<Option<String>>,
     pub card: RwSignal<Option<Card>>,
     /// The engine's defaults; the slider moves both thresholds together.
@@ -70,6 +73,7 @@ impl AppState {
             attribution: RwSignal::new(Vec::new()),
             progress: RwSignal::new(None),
             last_run: RwSignal::new(None),
+            runs: RwSignal::new(0),
             error: RwSignal::new(None),
             card: RwSignal::new(None),
             defaults: StoredValue::new(None),
@@ -137,6 +141,7 @@ impl AppState {
                 attribution,
                 ms,
                 defaults,
+                kernel,
             } => {
                 if let Some(d) = defaults {
                     self.defaults.set_value(Some(d));
@@ -145,6 +150,7 @@ impl AppState {
                 self.status.set(EngineStatus::Ready {
                     version,
                     load_ms: ms,
+                    kernel,
                 });
                 self.attribution.set(attribution);
                 if !self.text.get_untracked().trim().is_empty() {
@@ -176,6 +182,7 @@ impl AppState {
             FromWorker::Done { id, ms, segments } if id == current => {
                 self.progress.set(None);
                 self.last_run.set(Some((segments, ms)));
+                self.runs.update(|n| *n += 1);
             }
             FromWorker::Error { id, message } => {
                 if id.is_none() && !self.is_ready() {

@@ -10,6 +10,16 @@
 import init, { Highlighter } from "../engine/skillmark_wasm.js";
 
 const ASSETS = new URL("../assets/", import.meta.url);
+// Relaxed SIMD (Chrome 114+) has an int8 dot product the engine's matrix
+// kernel uses; the site ships the engine built both ways. This module (one
+// relaxed swizzle) validates exactly where relaxed SIMD is available.
+const RELAXED_SIMD = WebAssembly.validate(
+  new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15, 253, 128, 2, 11]),
+);
+const ENGINE = new URL(
+  RELAXED_SIMD ? "../engine/skillmark_wasm_relaxed_bg.wasm" : "../engine/skillmark_wasm_bg.wasm",
+  import.meta.url,
+);
 const CACHE = "skillmark-assets";
 // The files the highlighter needs; every other file the manifest lists is
 // left alone (the bundle may carry more than the browser uses).
@@ -102,7 +112,7 @@ async function loadAssets() {
 async function start() {
   const t0 = performance.now();
   try {
-    const [{ manifest, manifestBytes, files, total }] = await Promise.all([loadAssets(), init()]);
+    const [{ manifest, manifestBytes, files, total }] = await Promise.all([loadAssets(), init({ module_or_path: ENGINE })]);
     highlighter = new Highlighter(manifestBytes, files);
     post({
       type: "ready",
@@ -110,6 +120,7 @@ async function start() {
       attribution: manifest.attribution || [],
       bytes: total,
       defaults: highlighter.defaultOptions(),
+      kernel: highlighter.kernel(),
       ms: performance.now() - t0,
     });
   } catch (err) {
