@@ -195,13 +195,17 @@ test("the relaxed-SIMD engine (Chromium) and the simd128 engine (other browsers)
   });
   console.log(`relaxed vs simd128: cosine min ${Math.min(...cosines).toFixed(4)} over ${sentences.length} sentences`);
   assert.ok(Math.min(...cosines) > 0.98, `cosines ${cosines.map((c) => c.toFixed(4))}`);
-  // Highlights: nearly the same spans, and the same best skill for nearly all.
+  // Highlights: mostly the same spans, and the same best skill for nearly
+  // all. Borderline tags flip between 7- and 8-bit weights (18 of 22 spans
+  // shared on the step-coded web bundle), at the same accuracy: span F1
+  // house/tech dev 32.62/42.87 with 7-bit weights vs 32.39/43.62
+  // (docs/BENCHMARKS.md, "The web bundle").
   const key = (x) => `${x.startChar}:${x.endChar}:${x.kind}`;
   const bySpan = new Map(s.highlights.spans.map((x) => [key(x), x]));
   const shared = r.highlights.spans.filter((x) => bySpan.has(key(x)));
   assert.ok(r.highlights.spans.length >= 3);
   assert.ok(
-    shared.length >= 0.9 * Math.max(r.highlights.spans.length, s.highlights.spans.length),
+    shared.length >= 0.75 * Math.max(r.highlights.spans.length, s.highlights.spans.length),
     `${shared.length} shared of ${r.highlights.spans.length} / ${s.highlights.spans.length} spans`,
   );
   const sameTop = shared.filter((x) => (x.links[0]?.uri ?? "") === (bySpan.get(key(x)).links[0]?.uri ?? ""));
@@ -246,6 +250,23 @@ test("the example is highlighted with the spans and ESCO labels the shipped mode
   assert.notEqual(toggled, before);
   await page.screenshot({ path: path.join(ARTIFACTS, `example-${toggled}.png`), fullPage: true });
   await page.click("#theme-toggle");
+});
+
+test("with a second worker for the span tagger the highlights are the same", async () => {
+  const expected = await marks();
+  assert.ok(expected.length >= 3);
+  const p = await context.newPage();
+  const errors = [];
+  p.on("pageerror", (e) => errors.push(String(e)));
+  await p.goto(`${baseUrl}?workers=2`);
+  await p.waitForSelector("[data-ready]", { timeout: LOAD_TIMEOUT });
+  await p.click("#example");
+  await waitDone(p);
+  // The tagger ran in its own worker (the app reports the last run's count).
+  assert.equal(await p.getAttribute("#run-status", "data-workers"), "2");
+  assert.deepEqual(await marks(p), expected);
+  assert.deepEqual(errors, []);
+  await p.close();
 });
 
 test("hovering or focusing a highlight shows its ESCO card", async () => {

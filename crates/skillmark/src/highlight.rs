@@ -18,6 +18,7 @@ use crate::assets::{AssetBytes, TAGGER};
 use crate::bio::{decode, Bio};
 use crate::category::{all_categories, Category};
 use crate::index::top_k;
+pub use crate::tagger::WordTags;
 use crate::tagger::{run_passes, Tagged, Tagger};
 pub use crate::text::Segment;
 use crate::text::{lengths, words, OffsetCursor};
@@ -177,8 +178,8 @@ struct RawSpan {
 
 /// A span with its scored skills (skill number, score), best first.
 type LinkedSpan = (RawSpan, Vec<(u32, f32)>);
-/// Skill and knowledge tags of one segment's words.
-type WordTags = (Vec<Bio>, Vec<Bio>);
+/// Skill and knowledge tags of one word sequence.
+type WordBio = (Vec<Bio>, Vec<Bio>);
 
 pub struct Highlighter {
     pub ranker: Ranker,
@@ -218,32 +219,7 @@ impl Highlighter {
 
     fn parse(assets: &AssetBytes, precision: Precision) -> Result<Self, SkillmarkError> {
         let ranker = Ranker::from_assets(assets, precision)?;
-        let tagger = match assets.optional(TAGGER) {
-            Some(bytes) => {
-                let enc = &assets.manifest.files[crate::assets::ENCODER].sha256;
-                let base = crate::tagger::DeltaBase {
-                    bytes: assets.get(crate::assets::ENCODER),
-                    sha256: enc,
-                };
-                let t = Tagger::from_gguf_with_base(bytes, Some(base), precision)?;
-                // A web bundle re-encodes the encoder compactly; it names the
-                // full encoder it was derived from, which the tagger knows.
-                let derived_from = assets
-                    .manifest
-                    .rest
-                    .get("web")
-                    .and_then(|w| w.get("full_encoder_sha256"))
-                    .and_then(|v| v.as_str());
-                if &t.encoder_sha256 != enc && derived_from != Some(t.encoder_sha256.as_str()) {
-                    return Err(SkillmarkError::Mismatch(format!(
-                        "tagger.gguf was trained on encoder {} but encoder.gguf is {enc}: retrain it with `skillmark-train spans --ship`",
-                        t.encoder_sha256
-                    )));
-                }
-                Some(t)
-            }
-            None => None,
-        };
+        let tagger = load_tagger(assets, precision)?;
         let categories = all_categories(&ranker.taxonomy);
         let mut defaults = HighlightOptions::default();
         if let Some(h) = assets.manifest.rest.get("highlight") {
@@ -288,16 +264,49 @@ impl Highlighter {
         segments: &[Segment],
         opts: &HighlightOptions,
     ) -> Highlights {
-        let valid: Vec<Segment> = segments
-            .iter()
-            .copied()
-            .filter(|s| {
-                s.start < s.end
-                    && s.end <= text.len()
-                    && text.is_char_boundary(s.start)
-                    && text.is_char_boundary(s.end)
-            })
+        self.highlight_valid(text, &valid_segments(text, segments), None, opts)
+    }
+
+    /// As [`Self::highlight_segments`], with the span tags a [`SpanTagger`]
+    /// computed for the same text and segments (in another thread or Web
+    /// Worker, while this one encodes): the same result, without running the
+    /// tagger's layers here. `tags` must be [`SpanTagger::tag_segments`]'s
+    /// output for these segments; anything else is an error.
+    pub fn highlight_segments_with_tags(
+        &self,
+        text: &str,
+        segments: &[Segment],
+        tags: &[WordTags],
+        opts: &HighlightOptions,
+    ) -> Result<Highlights, SkillmarkError> {
+        let valid = valid_segments(text, segments);
+        let windows: Vec<usize> = valid
+            .chunks(SEGMENTS_PER_BATCH)
+            .flat_map(|b| windows_of(text, b))
+            .map(|w| w.len())
             .collect();
+        let fits = windows.len() == tags.len()
+            && windows.iter().zip(tags).all(|(&n, t)| {
+                t.skill.len() == n
+                    && t.knowledge.len() == n
+                    && t.skill_prob.len() == n
+                    && t.knowledge_prob.len() == n
+            });
+        if !fits {
+            return Err(SkillmarkError::Mismatch(
+                "span tags do not fit the segments (tagged from another text?)".into(),
+            ));
+        }
+        Ok(self.highlight_valid(text, &valid, Some(tags), opts))
+    }
+
+    fn highlight_valid(
+        &self,
+        text: &str,
+        valid: &[Segment],
+        mut tags: Option<&[WordTags]>,
+        opts: &HighlightOptions,
+    ) -> Highlights {
         let mut out = Highlights {
             segments: valid.len(),
             ..Default::default()
@@ -306,17 +315,13 @@ impl Highlighter {
         let mut order: Vec<u32> = Vec::new();
         let mut spans: Vec<(RawSpan, Vec<(u32, f32)>)> = Vec::new();
         for batch in valid.chunks(SEGMENTS_PER_BATCH) {
-            let windows: Vec<Vec<(usize, usize)>> = batch
-                .iter()
-                .flat_map(|s| {
-                    let w = words(text, s.start, s.end);
-                    w.chunks(WINDOW_WORDS)
-                        .map(|c| c.to_vec())
-                        .collect::<Vec<_>>()
-                })
-                .filter(|w| !w.is_empty())
-                .collect();
-            match self.batch(text, &windows, opts) {
+            let windows = windows_of(text, batch);
+            let batch_tags = tags.map(|t| {
+                let (now, rest) = t.split_at(windows.len());
+                tags = Some(rest);
+                now
+            });
+            match self.batch(text, &windows, batch_tags, opts) {
                 Ok(linked) => spans.extend(linked),
                 Err(_) => continue, // an encoder failure on one batch loses that batch only
             }
@@ -410,9 +415,15 @@ impl Highlighter {
         &self,
         text: &str,
         windows: &[Vec<(usize, usize)>],
+        tags: Option<&[WordTags]>,
         opts: &HighlightOptions,
     ) -> Result<Vec<LinkedSpan>, SkillmarkError> {
-        let passes = self.passes(text, windows)?;
+        let mut passes = self.passes(text, windows, tags.is_none())?;
+        if let Some(tags) = tags {
+            for (p, t) in passes.iter_mut().zip(tags) {
+                p.tags = Some(t.clone());
+            }
+        }
         let found: Vec<Vec<RawSpan>> = windows
             .iter()
             .zip(&passes)
@@ -421,22 +432,21 @@ impl Highlighter {
         self.link(text, windows, &passes, found, opts)
     }
 
-    /// One encoder pass per window (tagger branch included when the bundle has one).
+    /// One encoder pass per window (tagger branch included when the bundle
+    /// has one and `with_tagger`).
     fn passes(
         &self,
         text: &str,
         windows: &[Vec<(usize, usize)>],
+        with_tagger: bool,
     ) -> Result<Vec<Tagged>, SkillmarkError> {
-        let words: Vec<Vec<&str>> = windows
-            .iter()
-            .map(|w| w.iter().map(|&(s, e)| &text[s..e]).collect())
-            .collect();
         let enc = &self.ranker.encoder;
+        let tagger = self.tagger.as_ref().filter(|_| with_tagger);
         run_passes(
             &enc.encoder,
             &enc.tokenizer,
-            &words,
-            self.tagger.as_ref(),
+            &window_words(text, windows),
+            tagger,
             true,
         )
     }
@@ -606,7 +616,7 @@ impl Highlighter {
 
     /// Skill and knowledge tags of word sequences (CoNLL tokens): the
     /// tagger's, or exact ESCO label matches when the bundle has none.
-    pub fn tag_words(&self, sentences: &[Vec<&str>]) -> Result<Vec<WordTags>, SkillmarkError> {
+    pub fn tag_words(&self, sentences: &[Vec<&str>]) -> Result<Vec<WordBio>, SkillmarkError> {
         let mut out = Vec::with_capacity(sentences.len());
         for chunk in sentences.chunks(256) {
             let enc = &self.ranker.encoder;
@@ -686,7 +696,7 @@ impl Highlighter {
         spans: &[(usize, usize)],
     ) -> Result<Vec<SpanVectors>, SkillmarkError> {
         let w = words(sentence, 0, sentence.len());
-        let passes = self.passes(sentence, std::slice::from_ref(&w))?;
+        let passes = self.passes(sentence, std::slice::from_ref(&w), true)?;
         let h = self.ranker.encoder.dim();
         let texts: Vec<&str> = spans.iter().map(|&(s, e)| &sentence[s..e]).collect();
         let text_vecs = if texts.is_empty() {
@@ -723,6 +733,134 @@ pub struct SpanVectors {
     /// Mean of the span's token states in its sentence (L2-normalised);
     /// `None` when the span has no tokens (e.g. past truncation).
     pub context: Option<Vec<f32>>,
+}
+
+/// Segments inside `text` and on char boundaries (others are skipped).
+fn valid_segments(text: &str, segments: &[Segment]) -> Vec<Segment> {
+    segments
+        .iter()
+        .copied()
+        .filter(|s| {
+            s.start < s.end
+                && s.end <= text.len()
+                && text.is_char_boundary(s.start)
+                && text.is_char_boundary(s.end)
+        })
+        .collect()
+}
+
+/// The word windows of a batch of segments (what one encoder pass sees):
+/// each segment's words, cut every [`WINDOW_WORDS`].
+fn windows_of(text: &str, batch: &[Segment]) -> Vec<Vec<(usize, usize)>> {
+    batch
+        .iter()
+        .flat_map(|s| {
+            let w = words(text, s.start, s.end);
+            w.chunks(WINDOW_WORDS)
+                .map(|c| c.to_vec())
+                .collect::<Vec<_>>()
+        })
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+fn window_words<'t>(text: &'t str, windows: &[Vec<(usize, usize)>]) -> Vec<Vec<&'t str>> {
+    windows
+        .iter()
+        .map(|w| w.iter().map(|&(s, e)| &text[s..e]).collect())
+        .collect()
+}
+
+/// The span tagger alone (encoder layers up to its branch, then its own
+/// layers): what a second Web Worker runs so that tagging and the ranker's
+/// encoding of the same text proceed in parallel
+/// ([`Highlighter::highlight_segments_with_tags`]). Needs only the bundle's
+/// tokenizer, encoder and tagger.
+pub struct SpanTagger {
+    encoder: skillmark_model::SentenceEncoder,
+    tagger: Tagger,
+}
+
+impl SpanTagger {
+    pub fn from_assets(assets: &AssetBytes, precision: Precision) -> Result<Self, SkillmarkError> {
+        use skillmark_model::sentence::WeightBytes;
+        for name in [crate::assets::TOKENIZER, crate::assets::ENCODER, TAGGER] {
+            if assets.optional(name).is_none() {
+                return Err(SkillmarkError::Asset {
+                    file: name.into(),
+                    message: "missing (the span tagger needs it)".into(),
+                });
+            }
+        }
+        let tagger = load_tagger(assets, precision)?.expect("checked above");
+        let encoder = skillmark_model::SentenceEncoder::from_bytes(
+            assets.get(crate::assets::TOKENIZER),
+            WeightBytes::Gguf(assets.get(crate::assets::ENCODER)),
+            precision,
+        )?;
+        Ok(SpanTagger { encoder, tagger })
+    }
+
+    /// Tags of every word window of `segments` (see
+    /// [`Highlighter::highlight_segments`] for which segments count), in order.
+    pub fn tag_segments(
+        &self,
+        text: &str,
+        segments: &[Segment],
+    ) -> Result<Vec<WordTags>, SkillmarkError> {
+        let mut out = Vec::new();
+        for batch in valid_segments(text, segments).chunks(SEGMENTS_PER_BATCH) {
+            let windows = windows_of(text, batch);
+            let passes = run_passes(
+                &self.encoder.encoder,
+                &self.encoder.tokenizer,
+                &window_words(text, &windows),
+                Some(&self.tagger),
+                false,
+            )?;
+            out.extend(passes.into_iter().map(|p| p.tags.expect("the tagger ran")));
+        }
+        Ok(out)
+    }
+
+    /// The matrix kernel the encoder runs.
+    pub fn kernel(&self) -> skillmark_model::kernels::Kernel {
+        self.encoder.encoder.kernel()
+    }
+}
+
+/// The bundle's span tagger, if it has one, checked against its encoder.
+fn load_tagger(
+    assets: &AssetBytes,
+    precision: Precision,
+) -> Result<Option<Tagger>, SkillmarkError> {
+    let tagger = match assets.optional(TAGGER) {
+        Some(bytes) => {
+            let enc = &assets.manifest.files[crate::assets::ENCODER].sha256;
+            let base = crate::tagger::DeltaBase {
+                bytes: assets.get(crate::assets::ENCODER),
+                sha256: enc,
+            };
+            let t = Tagger::from_gguf_with_base(bytes, Some(base), precision)?;
+            // A web bundle re-encodes the encoder compactly; it names the
+            // full encoder it was derived from, which the tagger knows.
+            let derived_from = assets
+                .manifest
+                .rest
+                .get("web")
+                .and_then(|w| w.get("full_encoder_sha256"))
+                .and_then(|v| v.as_str());
+            if &t.encoder_sha256 != enc && derived_from != Some(t.encoder_sha256.as_str()) {
+                return Err(SkillmarkError::Mismatch(format!(
+                    "tagger.gguf was trained on encoder {} but encoder.gguf is {enc}: retrain it with `skillmark-train spans --ship`",
+                    t.encoder_sha256
+                )));
+            }
+            Some(t)
+        }
+        None => None,
+    };
+    Ok(tagger)
 }
 
 /// Mean of the last-layer states of words `a..b` of a pass (from the first

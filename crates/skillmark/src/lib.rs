@@ -24,7 +24,7 @@ pub use assets::{AssetBytes, Manifest};
 pub use category::Category;
 pub use highlight::{
     DocumentSkill, HighlightOptions, HighlightSpan, Highlighter, Highlights, LinkMode, Segment,
-    SkillLink, SpanKind,
+    SkillLink, SpanKind, SpanTagger, WordTags,
 };
 pub use index::{Hit, SkillIndex, SkillText};
 pub use metrics::{rank_metrics, RankMetrics};

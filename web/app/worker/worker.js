@@ -5,8 +5,14 @@
 //   in : {type:"highlight", id, text, options} · {type:"skill", id, uri}
 //   out: {type:"loading", loaded, total, file} · {type:"ready", ...}
 //        {type:"result", id, upto, spans, skills, segments, total}
-//        {type:"done", id, ms, segments} · {type:"skill", id, skill}
+//        {type:"done", id, ms, segments, workers} · {type:"skill", id, skill}
 //        {type:"error", id?, message}
+// With more than two cores (or `?workers=2` on the page's URL), a second
+// worker (tagger.js) runs the span tagger's layers while this one runs the
+// ranker's. Its tags come back per part; without it (failed to start, or an
+// error) this worker runs the tagger itself. On a 2-core machine it does not
+// pay: the page's own rendering takes the second core (375 ms for a 400-word
+// post either way, docs/BENCHMARKS.md), and the second worker costs ~110 MB.
 import init, { Highlighter } from "../engine/skillmark_wasm.js";
 
 const ASSETS = new URL("../assets/", import.meta.url);
@@ -25,7 +31,15 @@ const CACHE = "skillmark-assets";
 // left alone (the bundle may carry more than the browser uses).
 const NEEDED = ["encoder.gguf", "tokenizer.json", "skills.index", "esco.bin", "tagger.gguf"];
 
+const TAGGER_FILES = ["tokenizer.json", "encoder.gguf", "tagger.gguf"];
+const WORKERS =
+  Number(new URL(self.location.href).searchParams.get("workers")) ||
+  ((self.navigator.hardwareConcurrency || 1) > 2 ? 2 : 1);
+
 let highlighter = null;
+// The span tagger's worker: {worker, ready, tags: Map "id:part" → tags,
+// waiting: Map "id:part" → resolve}; null when there is none or it failed.
+let spanTagger = null;
 let latest = 0; // id of the newest highlight request; older ones stop early
 const queue = [];
 let busy = false;
@@ -109,11 +123,68 @@ async function loadAssets() {
   return { manifest, manifestBytes, files, total };
 }
 
+function dropSpanTagger() {
+  if (!spanTagger) return;
+  const { worker, waiting, settle } = spanTagger;
+  spanTagger = null;
+  worker.terminate();
+  settle();
+  for (const resolve of waiting.values()) resolve(null);
+}
+
+// Starts the span tagger's worker with copies of the files it needs.
+function startSpanTagger(manifestBytes, files) {
+  if (WORKERS < 2 || !TAGGER_FILES.every((n) => files[n])) return;
+  let worker;
+  try {
+    worker = new Worker(new URL("./tagger.js", import.meta.url), { type: "module" });
+  } catch {
+    return; // no nested workers: this worker tags
+  }
+  const t = { worker, ready: false, tags: new Map(), waiting: new Map() };
+  t.loaded = new Promise((resolve) => (t.settle = resolve)); // ready or failed
+  spanTagger = t;
+  worker.onmessage = (e) => {
+    const msg = e.data;
+    if (msg.type === "ready") {
+      t.ready = true;
+      t.settle();
+    }
+    else if (msg.type === "tags") {
+      const key = `${msg.id}:${msg.part}`;
+      const resolve = t.waiting.get(key);
+      if (resolve) {
+        t.waiting.delete(key);
+        resolve(msg.tags);
+      } else t.tags.set(key, msg.tags);
+    } else if (msg.type === "error") dropSpanTagger();
+  };
+  worker.onerror = () => dropSpanTagger();
+  const needed = {};
+  for (const n of TAGGER_FILES) needed[n] = files[n]; // copied by postMessage
+  worker.postMessage({ type: "load", manifest: manifestBytes, files: needed, engine: ENGINE.href });
+}
+
+// The span tagger's tags for one part of a request, or null (none coming).
+function tagsFor(id, part) {
+  const t = spanTagger;
+  if (!t) return Promise.resolve(null);
+  const key = `${id}:${part}`;
+  if (t.tags.has(key)) {
+    const tags = t.tags.get(key);
+    t.tags.delete(key);
+    return Promise.resolve(tags);
+  }
+  return new Promise((resolve) => t.waiting.set(key, resolve));
+}
+
 async function start() {
   const t0 = performance.now();
   try {
     const [{ manifest, manifestBytes, files, total }] = await Promise.all([loadAssets(), init({ module_or_path: ENGINE })]);
+    startSpanTagger(manifestBytes, files);
     highlighter = new Highlighter(manifestBytes, files);
+    if (spanTagger) await spanTagger.loaded;
     post({
       type: "ready",
       version: manifest.version,
@@ -121,6 +192,7 @@ async function start() {
       bytes: total,
       defaults: highlighter.defaultOptions(),
       kernel: highlighter.kernel(),
+      workers: spanTagger && spanTagger.ready ? 2 : 1,
       ms: performance.now() - t0,
     });
   } catch (err) {
@@ -130,22 +202,47 @@ async function start() {
 
 const yieldToMessages = () => new Promise((r) => setTimeout(r, 0));
 
+// The parts a request is highlighted in: the first sentence alone, so the
+// first highlights show soon, then doubling up to 16 sentences.
+function partsOf(segments) {
+  const parts = [];
+  let batch = 1;
+  for (let done = 0; done < segments.length; done += batch, batch = Math.min(batch * 2, 16)) {
+    parts.push(segments.slice(done, done + batch));
+  }
+  return parts;
+}
+
 async function highlight({ id, text, options }) {
   const t0 = performance.now();
   const segments = highlighter.segments(text);
+  const parts = partsOf(segments);
+  // Tags only from a tagger that is ready now; it then tags ahead of us.
+  const parallel = spanTagger && spanTagger.ready;
+  if (parallel) {
+    for (const key of spanTagger.tags.keys()) if (!key.startsWith(`${id}:`)) spanTagger.tags.delete(key);
+    spanTagger.worker.postMessage({ type: "tag", id, text, parts });
+  }
   let done = 0;
-  let batch = 1; // the first sentence alone, so the first highlights show soon
-  while (done < segments.length) {
+  let workers = parallel ? 2 : 1;
+  for (let i = 0; i < parts.length; i++) {
     if (id !== latest) return; // superseded by a newer request
-    const part = segments.slice(done, done + batch);
-    const h = highlighter.highlightSegments(text, part, options);
+    const part = parts[i];
+    const tags = parallel ? await tagsFor(id, i) : null;
+    if (id !== latest) return;
+    let h;
+    if (tags) {
+      h = highlighter.highlightSegmentsWithTags(text, part, tags, options);
+    } else {
+      workers = 1;
+      h = highlighter.highlightSegments(text, part, options);
+    }
     done += part.length;
     const upto = done < segments.length ? part[part.length - 1].end : null;
     post({ type: "result", id, upto, spans: h.spans, skills: h.skills, segments: done, total: segments.length });
-    batch = Math.min(batch * 2, 16);
     await yieldToMessages();
   }
-  post({ type: "done", id, ms: performance.now() - t0, segments: segments.length });
+  post({ type: "done", id, ms: performance.now() - t0, segments: segments.length, workers });
 }
 
 async function drain() {
@@ -169,7 +266,18 @@ async function drain() {
 const ready = start();
 self.onmessage = async (e) => {
   const msg = e.data;
-  if (msg.type === "highlight") latest = msg.id;
+  if (msg.type === "highlight") {
+    latest = msg.id;
+    // A request waiting for the tags of an older one stops now.
+    if (spanTagger) {
+      for (const [key, resolve] of spanTagger.waiting) {
+        if (!key.startsWith(`${msg.id}:`)) {
+          spanTagger.waiting.delete(key);
+          resolve(null);
+        }
+      }
+    }
+  }
   queue.push(msg);
   await ready;
   if (highlighter) drain();
