@@ -264,14 +264,26 @@ impl Highlighter {
         segments: &[Segment],
         opts: &HighlightOptions,
     ) -> Highlights {
-        self.highlight_valid(text, &valid_segments(text, segments), None, opts)
+        let valid = valid_segments(text, segments);
+        let mut spans = Vec::new();
+        for batch in valid.chunks(SEGMENTS_PER_BATCH) {
+            let windows = windows_of(text, batch);
+            let linked = self
+                .passes(text, &windows, true)
+                .and_then(|p| self.spans_and_links(text, &windows, &p, opts));
+            match linked {
+                Ok(linked) => spans.extend(linked),
+                Err(_) => continue, // an encoder failure on one batch loses that batch only
+            }
+        }
+        self.assemble(text, valid.len(), spans)
     }
 
     /// As [`Self::highlight_segments`], with the span tags a [`SpanTagger`]
     /// computed for the same text and segments (in another thread or Web
-    /// Worker, while this one encodes): the same result, without running the
-    /// tagger's layers here. `tags` must be [`SpanTagger::tag_segments`]'s
-    /// output for these segments; anything else is an error.
+    /// Worker): the same result, without running the tagger's layers here.
+    /// `tags` must be [`SpanTagger::tag_segments`]'s output for these
+    /// segments; anything else is an error.
     pub fn highlight_segments_with_tags(
         &self,
         text: &str,
@@ -279,14 +291,42 @@ impl Highlighter {
         tags: &[WordTags],
         opts: &HighlightOptions,
     ) -> Result<Highlights, SkillmarkError> {
+        self.highlight_encoded(self.encode_segments(text, segments), tags, opts)
+    }
+
+    /// The first half of [`Self::highlight_segments_with_tags`]: the ranker's
+    /// encoder passes over the segments, which need no tags, so they can run
+    /// while a [`SpanTagger`] tags the same segments elsewhere.
+    pub fn encode_segments(&self, text: &str, segments: &[Segment]) -> EncodedSegments {
         let valid = valid_segments(text, segments);
-        let windows: Vec<usize> = valid
+        let batches = valid
             .chunks(SEGMENTS_PER_BATCH)
-            .flat_map(|b| windows_of(text, b))
-            .map(|w| w.len())
+            .map(|b| {
+                let windows = windows_of(text, b);
+                let passes = self.passes(text, &windows, false).ok();
+                (windows, passes)
+            })
             .collect();
-        let fits = windows.len() == tags.len()
-            && windows.iter().zip(tags).all(|(&n, t)| {
+        EncodedSegments {
+            text: text.to_string(),
+            segments: valid.len(),
+            batches,
+        }
+    }
+
+    /// The second half: spans from `tags`, links, the document's skills.
+    pub fn highlight_encoded(
+        &self,
+        encoded: EncodedSegments,
+        tags: &[WordTags],
+        opts: &HighlightOptions,
+    ) -> Result<Highlights, SkillmarkError> {
+        let lengths = encoded
+            .batches
+            .iter()
+            .flat_map(|(w, _)| w.iter().map(Vec::len));
+        let fits = lengths.clone().count() == tags.len()
+            && lengths.zip(tags).all(|(n, t)| {
                 t.skill.len() == n
                     && t.knowledge.len() == n
                     && t.skill_prob.len() == n
@@ -297,35 +337,38 @@ impl Highlighter {
                 "span tags do not fit the segments (tagged from another text?)".into(),
             ));
         }
-        Ok(self.highlight_valid(text, &valid, Some(tags), opts))
+        let EncodedSegments {
+            text,
+            segments,
+            batches,
+        } = encoded;
+        let mut spans = Vec::new();
+        let mut rest = tags;
+        for (windows, passes) in batches {
+            let (now, later) = rest.split_at(windows.len());
+            rest = later;
+            let Some(mut passes) = passes else {
+                continue; // this batch's encoder pass failed
+            };
+            for (p, t) in passes.iter_mut().zip(now) {
+                p.tags = Some(t.clone());
+            }
+            if let Ok(linked) = self.spans_and_links(&text, &windows, &passes, opts) {
+                spans.extend(linked);
+            }
+        }
+        Ok(self.assemble(&text, segments, spans))
     }
 
-    fn highlight_valid(
-        &self,
-        text: &str,
-        valid: &[Segment],
-        mut tags: Option<&[WordTags]>,
-        opts: &HighlightOptions,
-    ) -> Highlights {
+    /// Sorted spans with their links → highlights with every offset form,
+    /// and the document's skill list.
+    fn assemble(&self, text: &str, segments: usize, mut spans: Vec<LinkedSpan>) -> Highlights {
         let mut out = Highlights {
-            segments: valid.len(),
+            segments,
             ..Default::default()
         };
         let mut doc: HashMap<u32, DocumentSkill> = HashMap::new();
         let mut order: Vec<u32> = Vec::new();
-        let mut spans: Vec<(RawSpan, Vec<(u32, f32)>)> = Vec::new();
-        for batch in valid.chunks(SEGMENTS_PER_BATCH) {
-            let windows = windows_of(text, batch);
-            let batch_tags = tags.map(|t| {
-                let (now, rest) = t.split_at(windows.len());
-                tags = Some(rest);
-                now
-            });
-            match self.batch(text, &windows, batch_tags, opts) {
-                Ok(linked) => spans.extend(linked),
-                Err(_) => continue, // an encoder failure on one batch loses that batch only
-            }
-        }
         spans.sort_by_key(|(s, _)| (s.start, s.end));
         let mut cursor = OffsetCursor::new(text);
         for (raw, links) in spans {
@@ -410,26 +453,21 @@ impl Highlighter {
         }
     }
 
-    /// Spans, links and implicit skills of a batch of windows.
-    fn batch(
+    /// Spans (from the passes' tags, or label matches) and their links, plus
+    /// the implicit skills of each window.
+    fn spans_and_links(
         &self,
         text: &str,
         windows: &[Vec<(usize, usize)>],
-        tags: Option<&[WordTags]>,
+        passes: &[Tagged],
         opts: &HighlightOptions,
     ) -> Result<Vec<LinkedSpan>, SkillmarkError> {
-        let mut passes = self.passes(text, windows, tags.is_none())?;
-        if let Some(tags) = tags {
-            for (p, t) in passes.iter_mut().zip(tags) {
-                p.tags = Some(t.clone());
-            }
-        }
         let found: Vec<Vec<RawSpan>> = windows
             .iter()
-            .zip(&passes)
+            .zip(passes)
             .map(|(w, p)| self.find_spans(text, w, p))
             .collect();
-        self.link(text, windows, &passes, found, opts)
+        self.link(text, windows, passes, found, opts)
     }
 
     /// One encoder pass per window (tagger branch included when the bundle
@@ -770,6 +808,19 @@ fn window_words<'t>(text: &'t str, windows: &[Vec<(usize, usize)>]) -> Vec<Vec<&
         .map(|w| w.iter().map(|&(s, e)| &text[s..e]).collect())
         .collect()
 }
+
+/// Segments the ranker's encoder has run over, waiting for their span tags
+/// ([`Highlighter::encode_segments`], then [`Highlighter::highlight_encoded`]).
+pub struct EncodedSegments {
+    text: String,
+    segments: usize,
+    /// Per batch: its word windows and their passes (`None`: the pass failed,
+    /// which loses that batch only).
+    batches: Vec<(Windows, Option<Vec<Tagged>>)>,
+}
+
+/// Word windows (byte ranges of their words) of one batch of segments.
+type Windows = Vec<Vec<(usize, usize)>>;
 
 /// The span tagger alone (encoder layers up to its branch, then its own
 /// layers): what a second Web Worker runs so that tagging and the ranker's

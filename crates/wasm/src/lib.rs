@@ -126,6 +126,12 @@ impl From<JsTags> for WordTags {
     }
 }
 
+fn tags_from_js(value: JsValue) -> Result<Vec<WordTags>, JsError> {
+    let tags: Vec<JsTags> = serde_wasm_bindgen::from_value(value)
+        .map_err(|e| JsError::new(&format!("span tags: {e}")))?;
+    Ok(tags.into_iter().map(WordTags::from).collect())
+}
+
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     // Maps as plain objects, not JS `Map`s.
     let s = serde_wasm_bindgen::Serializer::json_compatible();
@@ -207,13 +213,39 @@ impl Highlighter {
         options_js: JsValue,
     ) -> Result<JsValue, JsError> {
         let segments = segments_from_js(segments)?;
-        let tags: Vec<JsTags> = serde_wasm_bindgen::from_value(tags)
-            .map_err(|e| JsError::new(&format!("span tags: {e}")))?;
-        let tags: Vec<WordTags> = tags.into_iter().map(WordTags::from).collect();
+        let tags = tags_from_js(tags)?;
         let opts = options(&self.engine, options_js)?;
         let h = self
             .engine
             .highlight_segments_with_tags(text, &segments, &tags, &opts)
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        to_js(&h)
+    }
+
+    /// The ranker's encoder passes over `segments` of `text`, kept in wasm
+    /// memory for [`Self::highlight_encoded`]: they need no tags, so they run
+    /// while the span tagger's worker tags the same segments.
+    #[wasm_bindgen(js_name = encodeSegments)]
+    pub fn encode_segments(&self, text: &str, segments: JsValue) -> Result<Encoded, JsError> {
+        let segments = segments_from_js(segments)?;
+        Ok(Encoded {
+            inner: self.engine.encode_segments(text, &segments),
+        })
+    }
+
+    /// Highlights of encoded segments with their span `tags` (consumes `encoded`).
+    #[wasm_bindgen(js_name = highlightEncoded)]
+    pub fn highlight_encoded(
+        &self,
+        encoded: Encoded,
+        tags: JsValue,
+        options_js: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let tags = tags_from_js(tags)?;
+        let opts = options(&self.engine, options_js)?;
+        let h = self
+            .engine
+            .highlight_encoded(encoded.inner, &tags, &opts)
             .map_err(|e| JsError::new(&e.to_string()))?;
         to_js(&h)
     }
@@ -253,6 +285,12 @@ impl Highlighter {
     pub fn skill(&self, uri: &str) -> Result<JsValue, JsError> {
         to_js(&self.engine.skill(uri))
     }
+}
+
+/// Segments encoded by [`Highlighter::encode_segments`], waiting for their tags.
+#[wasm_bindgen]
+pub struct Encoded {
+    inner: skillmark::EncodedSegments,
 }
 
 /// The span tagger alone, for a second worker that tags while the

@@ -228,12 +228,20 @@ async function highlight({ id, text, options }) {
   for (let i = 0; i < parts.length; i++) {
     if (id !== latest) return; // superseded by a newer request
     const part = parts[i];
-    const tags = parallel ? await tagsFor(id, i) : null;
-    if (id !== latest) return;
     let h;
-    if (tags) {
-      h = highlighter.highlightSegmentsWithTags(text, part, tags, options);
-    } else {
+    if (parallel) {
+      // The ranker's passes first: they need no tags, so they run while the
+      // tagger's worker tags this part.
+      const encoded = highlighter.encodeSegments(text, part);
+      const tags = await tagsFor(id, i);
+      if (id !== latest) {
+        encoded.free();
+        return;
+      }
+      if (tags) h = highlighter.highlightEncoded(encoded, tags, options);
+      else encoded.free();
+    }
+    if (!h) {
       workers = 1;
       h = highlighter.highlightSegments(text, part, options);
     }
