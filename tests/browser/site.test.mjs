@@ -252,23 +252,29 @@ test("the example is highlighted with the spans and ESCO labels the shipped mode
   await page.click("#theme-toggle");
 });
 
-test("with a second worker for the span tagger the highlights are the same", async () => {
+test("with the tagger in the inference worker itself the highlights are the same", async () => {
+  // The page above ran the span tagger in a worker of its own (2 cores here).
+  assert.equal(await page.getAttribute("#run-status", "data-workers"), "2");
   const expected = await marks();
   assert.ok(expected.length >= 3);
-  const p = await context.newPage();
-  const errors = [];
-  p.on("pageerror", (e) => errors.push(String(e)));
-  await p.goto(`${baseUrl}?workers=2`);
-  await p.waitForSelector("[data-ready]", { timeout: LOAD_TIMEOUT });
-  await p.click("#example");
-  await waitDone(p);
-  // The tagger ran in its own worker (the app reports the last run's count).
-  assert.equal(await p.getAttribute("#run-status", "data-workers"), "2");
-  assert.deepEqual(await marks(p), expected);
-  assert.deepEqual(errors, []);
-  await p.close();
+  const run = async (url) => {
+    const p = await context.newPage();
+    const errors = [];
+    p.on("pageerror", (e) => errors.push(String(e)));
+    await p.goto(url);
+    await p.waitForSelector("[data-ready]", { timeout: LOAD_TIMEOUT });
+    await p.click("#example");
+    await waitDone(p);
+    const out = { workers: await p.getAttribute("#run-status", "data-workers"), marks: await marks(p), errors };
+    await p.close();
+    return out;
+  };
+  // ?workers=1: the tagger runs in the inference worker itself.
+  const one = await run(`${baseUrl}?workers=1`);
+  assert.equal(one.workers, "1", "?workers=1");
+  assert.deepEqual(one.marks, expected);
+  assert.deepEqual(one.errors, []);
 });
-
 test("hovering or focusing a highlight shows its ESCO card", async () => {
   // The first highlight that links to ESCO (a tagger span can have no link above the threshold).
   const first = page.locator('#document mark.hl[data-uri^="http"]').first();

@@ -3,8 +3,9 @@
 // the ranker's layers, so a highlight uses both cores. It needs only the
 // tokenizer, the encoder and the tagger, which worker.js hands it.
 // Messages:
-//   in : {type:"load", manifest, files, engine} · {type:"tag", id, text, parts}
-//   out: {type:"ready", kernel, ms} · {type:"tags", id, part, tags}
+//   in : {type:"load", manifest, files, engine (a compiled WebAssembly.Module)}
+//        {type:"tag", id, text, parts}
+//   out: {type:"ready", kernel, wasmMemory, ms} · {type:"tags", id, part, tags}
 //        {type:"error", id?, message}
 import init, { SpanTagger } from "../engine/skillmark_wasm.js";
 
@@ -19,9 +20,14 @@ const message = (err) => String(err && err.message ? err.message : err);
 async function load({ manifest, files, engine }) {
   const t0 = performance.now();
   try {
-    await init({ module_or_path: engine });
+    const wasm = await init({ module_or_path: engine });
     tagger = new SpanTagger(manifest, files);
-    self.postMessage({ type: "ready", kernel: tagger.kernel(), ms: performance.now() - t0 });
+    self.postMessage({
+      type: "ready",
+      kernel: tagger.kernel(),
+      wasmMemory: wasm.memory.buffer.byteLength,
+      ms: performance.now() - t0,
+    });
     drain();
   } catch (err) {
     self.postMessage({ type: "error", message: message(err) });

@@ -7,12 +7,12 @@
 //        {type:"result", id, upto, spans, skills, segments, total}
 //        {type:"done", id, ms, segments, workers} · {type:"skill", id, skill}
 //        {type:"error", id?, message}
-// With more than two cores (or `?workers=2` on the page's URL), a second
-// worker (tagger.js) runs the span tagger's layers while this one runs the
-// ranker's. Its tags come back per part; without it (failed to start, or an
-// error) this worker runs the tagger itself. On a 2-core machine it does not
-// pay: the page's own rendering takes the second core (375 ms for a 400-word
-// post either way, docs/BENCHMARKS.md), and the second worker costs ~110 MB.
+// Where the machine has two cores or more (`?workers=1` on the page's URL
+// turns it off), a second worker (tagger.js) runs the span tagger's layers
+// while this one runs the ranker's over the same sentences; its tags come
+// back part by part. A 400-word post: 270 ms instead of 377 on this 2-core
+// machine (docs/BENCHMARKS.md). Without it (failed to start, or an error)
+// this worker loads the tagger and runs it itself.
 import init, { Highlighter } from "../engine/skillmark_wasm.js";
 
 const ASSETS = new URL("../assets/", import.meta.url);
@@ -34,12 +34,14 @@ const NEEDED = ["encoder.gguf", "tokenizer.json", "skills.index", "esco.bin", "t
 const TAGGER_FILES = ["tokenizer.json", "encoder.gguf", "tagger.gguf"];
 const WORKERS =
   Number(new URL(self.location.href).searchParams.get("workers")) ||
-  ((self.navigator.hardwareConcurrency || 1) > 2 ? 2 : 1);
+  ((self.navigator.hardwareConcurrency || 1) >= 2 ? 2 : 1);
 
 let highlighter = null;
 // The span tagger's worker: {worker, ready, tags: Map "id:part" → tags,
 // waiting: Map "id:part" → resolve}; null when there is none or it failed.
 let spanTagger = null;
+// Whether `highlighter` holds the span tagger itself.
+let withTagger = true;
 let latest = 0; // id of the newest highlight request; older ones stop early
 const queue = [];
 let busy = false;
@@ -86,14 +88,14 @@ async function download(url, name, onBytes) {
   return out;
 }
 
-async function loadAssets() {
+async function loadAssets(quiet = false) {
   const cache = await caches.open(CACHE);
   const manifestBytes = await fetchManifest(cache);
   const manifest = JSON.parse(new TextDecoder().decode(manifestBytes));
   const names = NEEDED.filter((n) => manifest.files[n]);
   const total = names.reduce((s, n) => s + manifest.files[n].bytes, 0);
   let loaded = 0;
-  const progress = (file) => post({ type: "loading", loaded, total, file });
+  const progress = (file) => quiet || post({ type: "loading", loaded, total, file });
   progress("manifest.json");
   const files = {};
   const keep = new Set([new URL("manifest.json", ASSETS).href]);
@@ -123,6 +125,17 @@ async function loadAssets() {
   return { manifest, manifestBytes, files, total };
 }
 
+// The engine, compiled once: the span tagger's worker instantiates the same
+// module (no second download, no second compilation).
+async function compileEngine() {
+  const res = await fetch(ENGINE);
+  if (!res.ok) throw new Error(`cannot load the engine: HTTP ${res.status}`);
+  if (WebAssembly.compileStreaming && res.headers.get("content-type") === "application/wasm") {
+    return WebAssembly.compileStreaming(res);
+  }
+  return WebAssembly.compile(await res.arrayBuffer());
+}
+
 function dropSpanTagger() {
   if (!spanTagger) return;
   const { worker, waiting, settle } = spanTagger;
@@ -133,7 +146,7 @@ function dropSpanTagger() {
 }
 
 // Starts the span tagger's worker with copies of the files it needs.
-function startSpanTagger(manifestBytes, files) {
+function startSpanTagger(manifestBytes, files, module) {
   if (WORKERS < 2 || !TAGGER_FILES.every((n) => files[n])) return;
   let worker;
   try {
@@ -148,6 +161,7 @@ function startSpanTagger(manifestBytes, files) {
     const msg = e.data;
     if (msg.type === "ready") {
       t.ready = true;
+      t.wasmMemory = msg.wasmMemory;
       t.settle();
     }
     else if (msg.type === "tags") {
@@ -162,7 +176,18 @@ function startSpanTagger(manifestBytes, files) {
   worker.onerror = () => dropSpanTagger();
   const needed = {};
   for (const n of TAGGER_FILES) needed[n] = files[n]; // copied by postMessage
-  worker.postMessage({ type: "load", manifest: manifestBytes, files: needed, engine: ENGINE.href });
+  worker.postMessage({ type: "load", manifest: manifestBytes, files: needed, engine: module });
+}
+
+// Rebuilds this worker's highlighter with the span tagger (its worker
+// failed), from the files the Cache API holds since the first load.
+async function loadTaggerHere() {
+  if (withTagger) return;
+  const { manifestBytes, files } = await loadAssets(true);
+  const full = new Highlighter(manifestBytes, files);
+  highlighter.free();
+  highlighter = full;
+  withTagger = true;
 }
 
 // The span tagger's tags for one part of a request, or null (none coming).
@@ -181,10 +206,20 @@ function tagsFor(id, part) {
 async function start() {
   const t0 = performance.now();
   try {
-    const [{ manifest, manifestBytes, files, total }] = await Promise.all([loadAssets(), init({ module_or_path: ENGINE })]);
-    startSpanTagger(manifestBytes, files);
-    highlighter = new Highlighter(manifestBytes, files);
-    if (spanTagger) await spanTagger.loaded;
+    const [{ manifest, manifestBytes, files, total }, module] = await Promise.all([loadAssets(), compileEngine()]);
+    const wasm = await init({ module_or_path: module });
+    startSpanTagger(manifestBytes, files, module);
+    if (spanTagger) {
+      // The tagger runs in its worker: this one loads without it (~30 MB less
+      // at its peak), and loads it only if that worker fails.
+      const { "tagger.gguf": _, ...rest } = files;
+      highlighter = new Highlighter(manifestBytes, rest);
+      withTagger = false;
+      await spanTagger.loaded;
+      if (!spanTagger) await loadTaggerHere();
+    } else {
+      highlighter = new Highlighter(manifestBytes, files);
+    }
     post({
       type: "ready",
       version: manifest.version,
@@ -193,6 +228,8 @@ async function start() {
       defaults: highlighter.defaultOptions(),
       kernel: highlighter.kernel(),
       workers: spanTagger && spanTagger.ready ? 2 : 1,
+      // wasm linear memory of this worker and of the tagger's, bytes
+      wasmMemory: [wasm.memory.buffer.byteLength, spanTagger?.wasmMemory ?? 0],
       ms: performance.now() - t0,
     });
   } catch (err) {
@@ -243,6 +280,8 @@ async function highlight({ id, text, options }) {
     }
     if (!h) {
       workers = 1;
+      await loadTaggerHere();
+      if (id !== latest) return;
       h = highlighter.highlightSegments(text, part, options);
     }
     done += part.length;
