@@ -146,8 +146,15 @@ function dropSpanTagger() {
 }
 
 // Starts the span tagger's worker with copies of the files it needs.
+// (No closure here may see `files`: the worker's handlers would keep every
+// asset's bytes alive, 41 MB, as they did at first.)
 function startSpanTagger(manifestBytes, files, module) {
-  if (WORKERS < 2 || !TAGGER_FILES.every((n) => files[n])) return;
+  const needed = {};
+  for (const n of TAGGER_FILES) {
+    if (!files[n]) return;
+    needed[n] = files[n]; // copied by postMessage
+  }
+  if (WORKERS < 2) return;
   let worker;
   try {
     worker = new Worker(new URL("./tagger.js", import.meta.url), { type: "module" });
@@ -174,8 +181,6 @@ function startSpanTagger(manifestBytes, files, module) {
     } else if (msg.type === "error") dropSpanTagger();
   };
   worker.onerror = () => dropSpanTagger();
-  const needed = {};
-  for (const n of TAGGER_FILES) needed[n] = files[n]; // copied by postMessage
   worker.postMessage({ type: "load", manifest: manifestBytes, files: needed, engine: module });
 }
 
