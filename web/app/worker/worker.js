@@ -146,15 +146,9 @@ function dropSpanTagger() {
 }
 
 // Starts the span tagger's worker with copies of the files it needs.
-// (No closure here may see `files`: the worker's handlers would keep every
-// asset's bytes alive, 41 MB, as they did at first.)
-function startSpanTagger(manifestBytes, files, module) {
-  const needed = {};
-  for (const n of TAGGER_FILES) {
-    if (!files[n]) return;
-    needed[n] = files[n]; // copied by postMessage
-  }
-  if (WORKERS < 2) return;
+// Starts the span tagger's worker with `needed` (TAGGER_FILES), whose
+// buffers move to it (this worker's copies are in wasm memory already).
+function startSpanTagger(manifestBytes, needed, module) {
   let worker;
   try {
     worker = new Worker(new URL("./tagger.js", import.meta.url), { type: "module" });
@@ -181,7 +175,12 @@ function startSpanTagger(manifestBytes, files, module) {
     } else if (msg.type === "error") dropSpanTagger();
   };
   worker.onerror = () => dropSpanTagger();
-  worker.postMessage({ type: "load", manifest: manifestBytes, files: needed, engine: module });
+  const buffers = TAGGER_FILES.map((n) => needed[n].buffer);
+  worker.postMessage({ type: "load", manifest: manifestBytes, files: needed, engine: module }, buffers);
+}
+
+function hasAll(files, names) {
+  return names.every((n) => files[n]);
 }
 
 // Rebuilds this worker's highlighter with the span tagger (its worker
@@ -213,14 +212,16 @@ async function start() {
   try {
     const [{ manifest, manifestBytes, files, total }, module] = await Promise.all([loadAssets(), compileEngine()]);
     const wasm = await init({ module_or_path: module });
-    startSpanTagger(manifestBytes, files, module);
-    if (spanTagger) {
-      // The tagger runs in its worker: this one loads without it (~30 MB less
-      // at its peak), and loads it only if that worker fails.
-      const { "tagger.gguf": _, ...rest } = files;
+    if (WORKERS >= 2 && hasAll(files, TAGGER_FILES)) {
+      // The tagger runs in a worker of its own: this one loads without it,
+      // then hands it the files. One load after the other, so their peaks
+      // do not add up; the tagger's loads while nothing else runs.
+      const { "tagger.gguf": tagger, ...rest } = files;
       highlighter = new Highlighter(manifestBytes, rest);
       withTagger = false;
-      await spanTagger.loaded;
+      const needed = { "tokenizer.json": rest["tokenizer.json"], "encoder.gguf": rest["encoder.gguf"], "tagger.gguf": tagger };
+      startSpanTagger(manifestBytes.slice(), needed, module);
+      if (spanTagger) await spanTagger.loaded;
       if (!spanTagger) await loadTaggerHere();
     } else {
       highlighter = new Highlighter(manifestBytes, files);
