@@ -34,6 +34,7 @@ const MODELS = arg("models");
 const RUNS = Number(arg("runs", 7)); // measured runs after warm-up
 const COLD = Number(arg("cold", 3)); // measured cold starts per engine (after one warm-up)
 const PROFILE_ENGINE = arg("profile-engine"); // the engine built with function names
+const APP_WORKERS = arg("app-workers"); // ?workers= for the app's worker (2: tagger in its own worker)
 const JSON_OUT = arg("json", path.join(ROOT, "target/bench-browser/results.json"));
 const CACHE = path.join(process.env.SKILLMARK_CACHE || path.join(os.homedir(), ".cache/skillmark"), "bench-browser");
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
@@ -238,7 +239,8 @@ async function open(browser, kind, later = false) {
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-  await page.goto(`${origin}/bench/bench.html?start=${later ? "none" : kind}`);
+  const workers = kind === "app" && APP_WORKERS ? `&workers=${APP_WORKERS}` : "";
+  await page.goto(`${origin}/bench/bench.html?start=${later ? "none" : kind}${workers}`);
   const blank = {};
   if (later) {
     await new Promise((r) => setTimeout(r, 500));

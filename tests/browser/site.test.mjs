@@ -195,13 +195,17 @@ test("the relaxed-SIMD engine (Chromium) and the simd128 engine (other browsers)
   });
   console.log(`relaxed vs simd128: cosine min ${Math.min(...cosines).toFixed(4)} over ${sentences.length} sentences`);
   assert.ok(Math.min(...cosines) > 0.98, `cosines ${cosines.map((c) => c.toFixed(4))}`);
-  // Highlights: nearly the same spans, and the same best skill for nearly all.
+  // Highlights: mostly the same spans, and the same best skill for nearly
+  // all. Borderline tags flip between 7- and 8-bit weights (18 of 22 spans
+  // shared on the step-coded web bundle), at the same accuracy: span F1
+  // house/tech dev 32.62/42.87 with 7-bit weights vs 32.39/43.62
+  // (docs/BENCHMARKS.md, "The web bundle").
   const key = (x) => `${x.startChar}:${x.endChar}:${x.kind}`;
   const bySpan = new Map(s.highlights.spans.map((x) => [key(x), x]));
   const shared = r.highlights.spans.filter((x) => bySpan.has(key(x)));
   assert.ok(r.highlights.spans.length >= 3);
   assert.ok(
-    shared.length >= 0.9 * Math.max(r.highlights.spans.length, s.highlights.spans.length),
+    shared.length >= 0.75 * Math.max(r.highlights.spans.length, s.highlights.spans.length),
     `${shared.length} shared of ${r.highlights.spans.length} / ${s.highlights.spans.length} spans`,
   );
   const sameTop = shared.filter((x) => (x.links[0]?.uri ?? "") === (bySpan.get(key(x)).links[0]?.uri ?? ""));
@@ -248,6 +252,29 @@ test("the example is highlighted with the spans and ESCO labels the shipped mode
   await page.click("#theme-toggle");
 });
 
+test("with the tagger in the inference worker itself the highlights are the same", async () => {
+  // The page above ran the span tagger in a worker of its own (2 cores here).
+  assert.equal(await page.getAttribute("#run-status", "data-workers"), "2");
+  const expected = await marks();
+  assert.ok(expected.length >= 3);
+  const run = async (url) => {
+    const p = await context.newPage();
+    const errors = [];
+    p.on("pageerror", (e) => errors.push(String(e)));
+    await p.goto(url);
+    await p.waitForSelector("[data-ready]", { timeout: LOAD_TIMEOUT });
+    await p.click("#example");
+    await waitDone(p);
+    const out = { workers: await p.getAttribute("#run-status", "data-workers"), marks: await marks(p), errors };
+    await p.close();
+    return out;
+  };
+  // ?workers=1: the tagger runs in the inference worker itself.
+  const one = await run(`${baseUrl}?workers=1`);
+  assert.equal(one.workers, "1", "?workers=1");
+  assert.deepEqual(one.marks, expected);
+  assert.deepEqual(one.errors, []);
+});
 test("hovering or focusing a highlight shows its ESCO card", async () => {
   // The first highlight that links to ESCO (a tagger span can have no link above the threshold).
   const first = page.locator('#document mark.hl[data-uri^="http"]').first();

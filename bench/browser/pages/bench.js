@@ -6,9 +6,12 @@
 //   none   : no worker yet
 // The worker starts as soon as this module runs, so window.readyAt
 // (performance.now(), i.e. ms since navigation start) is page load → ready.
-const kind = new URLSearchParams(location.search).get("start") || "none";
+const query = new URLSearchParams(location.search);
+const kind = query.get("start") || "none";
+// ?workers=N reaches the app's worker (2: the span tagger in its own worker).
+const appWorkers = query.get("workers");
 const urls = {
-  app: "/site/worker/worker.js",
+  app: `/site/worker/worker.js${appWorkers ? `?workers=${encodeURIComponent(appWorkers)}` : ""}`,
   ours: "/bench/ours-worker.js",
   theirs: "/bench/theirs-worker.js",
 };

@@ -471,7 +471,7 @@ impl Encoder {
     pub fn run_layers(&self, states: &mut TokenStates, layers: std::ops::Range<usize>) {
         let mut bufs = Buffers::default();
         for layer in &self.layers[layers] {
-            layer_forward(layer, &self.cfg, self.kernel, states, &mut bufs);
+            layer_forward(layer, &self.cfg, self.kernel, states, &mut bufs, None);
         }
     }
 
@@ -519,9 +519,47 @@ impl LayerStack {
     pub fn forward(&self, states: &mut TokenStates) {
         let mut bufs = Buffers::default();
         for layer in &self.layers {
-            layer_forward(layer, &self.cfg, self.kernel, states, &mut bufs);
+            layer_forward(layer, &self.cfg, self.kernel, states, &mut bufs, None);
         }
     }
+
+    /// As [`Self::forward`], showing `observe` the input of every dense layer
+    /// before it runs (layer number in the stack, which one, `tokens × in`
+    /// values): calibration data for weight quantization (GPTQ).
+    pub fn forward_observed(
+        &self,
+        states: &mut TokenStates,
+        observe: &mut dyn FnMut(usize, Dense, &[f32]),
+    ) {
+        let mut bufs = Buffers::default();
+        for (i, layer) in self.layers.iter().enumerate() {
+            let mut at = |d: Dense, x: &[f32]| observe(i, d, x);
+            layer_forward(
+                layer,
+                &self.cfg,
+                self.kernel,
+                states,
+                &mut bufs,
+                Some(&mut at),
+            );
+        }
+    }
+}
+
+/// Sees the input of each dense layer before it runs (calibration, GPTQ).
+type DenseObserver<'a> = dyn FnMut(Dense, &[f32]) + 'a;
+
+/// The dense layers of a transformer layer, in the order they run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dense {
+    /// Query, key and value projections (one input).
+    Qkv,
+    /// Attention output projection.
+    AttnOut,
+    /// Feed-forward up projection.
+    FfnIn,
+    /// Feed-forward down projection.
+    FfnOut,
 }
 
 fn layer_forward(
@@ -530,14 +568,22 @@ fn layer_forward(
     kernel: Kernel,
     s: &mut TokenStates,
     b: &mut Buffers,
+    mut observe: Option<&mut DenseObserver>,
 ) {
     let h = cfg.hidden_size;
     let t = s.states.len() / h.max(1);
     let x = &mut s.states;
+    let mut see = |d: Dense, v: &[f32]| {
+        if let Some(o) = observe.as_mut() {
+            o(d, v)
+        }
+    };
+    see(Dense::Qkv, x);
     layer.qkv.forward(x, t, &mut b.qkv, &mut b.acts, kernel);
     b.ctx.clear();
     b.ctx.resize(t * h, 0.0);
     attention(&b.qkv, &mut b.ctx, &s.ranges, cfg.num_attention_heads, h);
+    see(Dense::AttnOut, &b.ctx);
     layer
         .attn_out
         .forward(&b.ctx, t, &mut b.tmp, &mut b.acts, kernel);
@@ -545,10 +591,12 @@ fn layer_forward(
         *o += r;
     }
     layer.ln_attn.apply(&mut b.tmp);
+    see(Dense::FfnIn, &b.tmp);
     layer
         .ffn_in
         .forward(&b.tmp, t, &mut b.ffn, &mut b.acts, kernel);
     b.ffn.iter_mut().for_each(|v| *v = gelu(*v));
+    see(Dense::FfnOut, &b.ffn);
     layer.ffn_out.forward(&b.ffn, t, x, &mut b.acts, kernel);
     for (o, r) in x.iter_mut().zip(&b.tmp) {
         *o += r;

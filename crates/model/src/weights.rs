@@ -8,11 +8,16 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Cursor;
 
-use candle_core::quantized::{gguf_file, GgmlDType, QStorage, QTensor};
+use candle_core::quantized::{gguf_file, QStorage, QTensor};
 use candle_core::Device;
 
 use crate::kernels::QMatrix;
 use crate::{BertConfig, ModelError};
+
+/// A GGUF metadata value (what [`write_gguf_tensors`] takes as extra metadata).
+pub use candle_core::quantized::gguf_file::Value as GgufValue;
+/// A GGUF storage type (what [`GgufTensor::Values`] takes).
+pub use candle_core::quantized::GgmlDType;
 
 /// GGUF metadata key holding the BERT `config.json`.
 pub const GGUF_CONFIG_KEY: &str = "skillmark.bert_config";
@@ -22,6 +27,15 @@ pub const GGUF_VOCAB_ROWS_KEY: &str = "skillmark.vocab_rows";
 /// GGUF metadata key (u32): the token id (normally `[UNK]`) whose row stands in
 /// for ids a pruned table dropped.
 pub const GGUF_VOCAB_FALLBACK_KEY: &str = "skillmark.vocab_fallback";
+/// Name suffixes of an int8 matrix stored as its codes and per-row steps
+/// ([`GgufTensor::Rows`]): `X.codes` holds the `rows × cols` int8 codes, row-major
+/// and contiguous (GGUF has no int8 type, so the bytes travel in an f16 tensor
+/// of shape `[rows, cols / 2]`); `X.steps` (f32, `[rows]`) the step of each row.
+/// The matrix `X` is `code × step`. Contiguous codes without per-block scales
+/// between them are what lets brotli/gzip compress small codes to near their entropy.
+pub const CODES_SUFFIX: &str = ".codes";
+/// See [`CODES_SUFFIX`].
+pub const STEPS_SUFFIX: &str = ".steps";
 const Q8_0_BLOCK: usize = 32;
 const Q8_0_BYTES: usize = 34;
 
@@ -107,6 +121,14 @@ impl TensorStore {
     }
 
     pub fn from_gguf(bytes: &[u8]) -> Result<Self, ModelError> {
+        Self::from_gguf_filtered(bytes, |_| true)
+    }
+
+    /// As [`Self::from_gguf`], reading only the tensors whose (canonical) name `keep` accepts.
+    pub fn from_gguf_filtered(
+        bytes: &[u8],
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<Self, ModelError> {
         let mut cursor = Cursor::new(bytes);
         let content = gguf_file::Content::read(&mut cursor)
             .map_err(|e| ModelError::Format(format!("gguf: {e}")))?;
@@ -139,7 +161,56 @@ impl TensorStore {
                 store.metadata.insert(k.clone(), text.clone());
             }
         }
+        // Codes stay in the file's bytes until their matrix is built (one copy).
+        let mut codes: HashMap<String, (Vec<usize>, &[u8])> = HashMap::new();
+        let mut steps: HashMap<String, Vec<f32>> = HashMap::new();
         for (name, info) in content.tensor_infos.iter() {
+            let cname = canonical(name);
+            let (base, part) = match (
+                cname.strip_suffix(CODES_SUFFIX),
+                cname.strip_suffix(STEPS_SUFFIX),
+            ) {
+                (Some(b), _) => (b, Some(CODES_SUFFIX)),
+                (_, Some(b)) => (b, Some(STEPS_SUFFIX)),
+                _ => (cname.as_str(), None),
+            };
+            if !keep(base) {
+                continue;
+            }
+            let shape = info.shape.dims().to_vec();
+            // The bytes of a codes or steps tensor, straight from the file.
+            let raw = |elem: usize| -> Result<&[u8], ModelError> {
+                let n = shape.iter().try_fold(elem, |a, &d| a.checked_mul(d));
+                let start = usize::try_from(content.tensor_data_offset.saturating_add(info.offset))
+                    .unwrap_or(usize::MAX);
+                n.and_then(|n| bytes.get(start..start.checked_add(n)?))
+                    .ok_or_else(|| ModelError::Format(format!("gguf tensor {name}: truncated")))
+            };
+            match (part, info.ggml_dtype) {
+                (Some(CODES_SUFFIX), GgmlDType::F16) if shape.len() == 2 => {
+                    codes.insert(base.to_string(), (shape.clone(), raw(2)?));
+                    continue;
+                }
+                (Some(STEPS_SUFFIX), GgmlDType::F32) if shape.len() == 1 => {
+                    let v = raw(4)?
+                        .chunks_exact(4)
+                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                        .collect();
+                    steps.insert(base.to_string(), v);
+                    continue;
+                }
+                (Some(suffix), dtype) => {
+                    return Err(ModelError::Format(format!(
+                        "gguf tensor {name}: {suffix} must be {}, not {dtype:?} {shape:?}",
+                        if suffix == CODES_SUFFIX {
+                            "a 2-d f16 tensor"
+                        } else {
+                            "a 1-d f32 tensor"
+                        }
+                    )))
+                }
+                (None, _) => {}
+            }
             let qt = content
                 .tensor(&mut cursor, name, &Device::Cpu)
                 .map_err(|e| ModelError::Format(format!("gguf tensor {name}: {e}")))?;
@@ -179,9 +250,31 @@ impl TensorStore {
             if store.format.is_empty() && shape.len() == 2 {
                 store.format = format!("{:?}", info.ggml_dtype).to_lowercase();
             }
-            store
-                .tensors
-                .insert(canonical(name), StoredTensor { shape, data });
+            store.tensors.insert(cname, StoredTensor { shape, data });
+        }
+        for (name, (shape, raw)) in codes {
+            let steps = steps.remove(&name).ok_or_else(|| {
+                ModelError::Format(format!(
+                    "gguf tensor {name}{CODES_SUFFIX} has no {STEPS_SUFFIX}"
+                ))
+            })?;
+            let m = codes_to_rows(raw, shape[0], shape[1] * 2, steps)
+                .map_err(|e| ModelError::Format(format!("gguf tensor {name}: {e}")))?;
+            if store.format.is_empty() {
+                store.format = "int8 codes".into();
+            }
+            store.tensors.insert(
+                name,
+                StoredTensor {
+                    shape: vec![m.rows, m.cols],
+                    data: TensorData::Q8(m),
+                },
+            );
+        }
+        if let Some(name) = steps.keys().next() {
+            return Err(ModelError::Format(format!(
+                "gguf tensor {name}{STEPS_SUFFIX} has no {CODES_SUFFIX}"
+            )));
         }
         Ok(store)
     }
@@ -197,6 +290,25 @@ impl TensorStore {
             .remove(name)
             .ok_or_else(|| ModelError::Format(format!("missing tensor {name}")))
     }
+}
+
+/// int8 codes (`rows × cols` bytes) and per-row steps → the engine's int8 rows, exactly.
+fn codes_to_rows(raw: &[u8], rows: usize, cols: usize, steps: Vec<f32>) -> Result<QMatrix, String> {
+    if rows.checked_mul(cols) != Some(raw.len()) || steps.len() != rows {
+        return Err(format!(
+            "{} code bytes and {} steps for a {rows} × {cols} matrix",
+            raw.len(),
+            steps.len()
+        ));
+    }
+    if let Some(s) = steps.iter().find(|s| !s.is_finite() || **s < 0.0) {
+        return Err(format!("row step {s} is not a finite value ≥ 0"));
+    }
+    let codes: Vec<i8> = raw.iter().map(|&b| b as i8).collect();
+    if codes.contains(&i8::MIN) {
+        return Err("code −128 (codes are −127..=127)".into());
+    }
+    Ok(QMatrix::from_parts(&codes, steps, rows, cols))
 }
 
 /// q8_0 blocks → int8 rows with one scale per row. Rows written by
@@ -320,37 +432,124 @@ pub fn write_gguf_typed<W: std::io::Write + std::io::Seek>(
     tensors: &[(String, Vec<usize>, Vec<f32>, GgmlDType)],
     extra_metadata: Vec<(String, gguf_file::Value)>,
 ) -> Result<(), ModelError> {
-    let mut qtensors = Vec::with_capacity(tensors.len());
-    for (name, shape, data, dtype) in tensors {
-        let n: usize = shape.iter().product();
-        if n != data.len() {
-            return Err(ModelError::Format(format!(
-                "tensor {name}: shape and data differ"
-            )));
+    let parts: Vec<_> = tensors
+        .iter()
+        .map(|(name, shape, data, dtype)| {
+            (
+                name.clone(),
+                shape.clone(),
+                GgufTensor::Values(data.clone(), *dtype),
+            )
+        })
+        .collect();
+    write_gguf_tensors(w, config, &parts, extra_metadata)
+}
+
+/// What [`write_gguf_tensors`] stores for one tensor.
+#[derive(Clone)]
+pub enum GgufTensor {
+    /// f32 values stored as the given type (q8_0: one scale per row).
+    Values(Vec<f32>, GgmlDType),
+    /// int8 rows written exactly as codes and per-row steps ([`CODES_SUFFIX`],
+    /// see [`quantize_rows_with_step`]); loading gives back the same rows.
+    Rows(QMatrix),
+}
+
+/// int8 rows whose step (scale) is `step(r, row)`, or `amax / 127` where that
+/// is larger, so no value is clipped. A step finer than `amax / 127` cannot be
+/// had; a coarser one leaves small codes that compress well.
+pub fn quantize_rows_with_step(
+    w: &[f32],
+    rows: usize,
+    cols: usize,
+    step: impl Fn(usize, &[f32]) -> f32,
+) -> QMatrix {
+    assert_eq!(w.len(), rows * cols, "matrix size");
+    let mut codes = vec![0i8; rows * cols];
+    let mut steps = Vec::with_capacity(rows);
+    for (r, row) in w.chunks_exact(cols.max(1)).enumerate() {
+        let amax = row.iter().fold(0f32, |m, &v| m.max(v.abs()));
+        let s = step(r, row).max(amax / 127.0);
+        let inv = if s > 0.0 { 1.0 / s } else { 0.0 };
+        for (c, &v) in codes[r * cols..(r + 1) * cols].iter_mut().zip(row) {
+            *c = (v * inv).round().clamp(-127.0, 127.0) as i8;
         }
-        let qt = match dtype {
-            GgmlDType::Q8_0 if shape.len() == 2 => {
-                let bytes = row_q8_0_bytes(data, shape[0], shape[1]);
-                let storage = QStorage::from_data(Cow::Owned(bytes), &Device::Cpu, *dtype)
-                    .map_err(ModelError::Candle)?;
-                QTensor::new(storage, shape.as_slice()).map_err(ModelError::Candle)?
-            }
-            GgmlDType::F32 | GgmlDType::F16 => {
-                let bytes: Vec<u8> = if *dtype == GgmlDType::F16 {
-                    data.iter()
-                        .flat_map(|&v| half::f16::from_f32(v).to_le_bytes())
-                        .collect()
-                } else {
-                    data.iter().flat_map(|&v| v.to_le_bytes()).collect()
+        steps.push(s);
+    }
+    QMatrix::from_parts(&codes, steps, rows, cols)
+}
+
+/// Writes a GGUF file from [`GgufTensor`]s and the BERT config.
+pub fn write_gguf_tensors<W: std::io::Write + std::io::Seek>(
+    w: &mut W,
+    config: &BertConfig,
+    tensors: &[(String, Vec<usize>, GgufTensor)],
+    extra_metadata: Vec<(String, gguf_file::Value)>,
+) -> Result<(), ModelError> {
+    let mut qtensors = Vec::with_capacity(tensors.len());
+    for (name, shape, part) in tensors {
+        let n: usize = shape.iter().product();
+        let qt = match part {
+            GgufTensor::Rows(m) => {
+                if shape.len() != 2 || shape[0] != m.rows || shape[1] != m.cols || m.cols % 2 != 0 {
+                    return Err(ModelError::Format(format!(
+                        "tensor {name}: int8 rows need a 2-d shape with an even number of columns"
+                    )));
+                }
+                let mut codes = Vec::with_capacity(n);
+                let mut steps = Vec::with_capacity(m.rows * 4);
+                for r in 0..m.rows {
+                    let (q, s) = m.row(r);
+                    codes.extend(q.iter().map(|&v| v as u8));
+                    steps.extend_from_slice(&s.to_le_bytes());
+                }
+                let tensor = |bytes: Vec<u8>, dtype, shape: &[usize]| {
+                    QStorage::from_data(Cow::Owned(bytes), &Device::Cpu, dtype)
+                        .and_then(|st| QTensor::new(st, shape))
+                        .map_err(ModelError::Candle)
                 };
-                let storage = QStorage::from_data(Cow::Owned(bytes), &Device::Cpu, *dtype)
-                    .map_err(ModelError::Candle)?;
-                QTensor::new(storage, shape.as_slice()).map_err(ModelError::Candle)?
+                qtensors.push((
+                    format!("{name}{CODES_SUFFIX}"),
+                    tensor(codes, GgmlDType::F16, &[m.rows, m.cols / 2])?,
+                ));
+                qtensors.push((
+                    format!("{name}{STEPS_SUFFIX}"),
+                    tensor(steps, GgmlDType::F32, &[m.rows])?,
+                ));
+                continue;
             }
-            other => {
-                let t = candle_core::Tensor::from_slice(data, shape.as_slice(), &Device::Cpu)
-                    .map_err(ModelError::Candle)?;
-                QTensor::quantize(&t, *other).map_err(ModelError::Candle)?
+            GgufTensor::Values(data, dtype) => {
+                if n != data.len() {
+                    return Err(ModelError::Format(format!(
+                        "tensor {name}: shape and data differ"
+                    )));
+                }
+                match dtype {
+                    GgmlDType::Q8_0 if shape.len() == 2 => {
+                        let bytes = row_q8_0_bytes(data, shape[0], shape[1]);
+                        let storage = QStorage::from_data(Cow::Owned(bytes), &Device::Cpu, *dtype)
+                            .map_err(ModelError::Candle)?;
+                        QTensor::new(storage, shape.as_slice()).map_err(ModelError::Candle)?
+                    }
+                    GgmlDType::F32 | GgmlDType::F16 => {
+                        let bytes: Vec<u8> = if *dtype == GgmlDType::F16 {
+                            data.iter()
+                                .flat_map(|&v| half::f16::from_f32(v).to_le_bytes())
+                                .collect()
+                        } else {
+                            data.iter().flat_map(|&v| v.to_le_bytes()).collect()
+                        };
+                        let storage = QStorage::from_data(Cow::Owned(bytes), &Device::Cpu, *dtype)
+                            .map_err(ModelError::Candle)?;
+                        QTensor::new(storage, shape.as_slice()).map_err(ModelError::Candle)?
+                    }
+                    other => {
+                        let t =
+                            candle_core::Tensor::from_slice(data, shape.as_slice(), &Device::Cpu)
+                                .map_err(ModelError::Candle)?;
+                        QTensor::quantize(&t, *other).map_err(ModelError::Candle)?
+                    }
+                }
             }
         };
         qtensors.push((name.clone(), qt));
@@ -368,4 +567,115 @@ pub fn write_gguf_typed<W: std::io::Write + std::io::Seek>(
         meta.iter().map(|(k, v)| (k.as_str(), v)).collect();
     let t_refs: Vec<(&str, &QTensor)> = qtensors.iter().map(|(k, v)| (k.as_str(), v)).collect();
     gguf_file::write(w, &meta_refs, &t_refs).map_err(ModelError::Candle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(tensors: &[(String, Vec<usize>, GgufTensor)]) -> Vec<u8> {
+        let mut out = Cursor::new(Vec::new());
+        write_gguf_tensors(&mut out, &BertConfig::tiny(8), tensors, Vec::new()).unwrap();
+        out.into_inner()
+    }
+
+    fn matrix() -> (Vec<f32>, QMatrix) {
+        let w: Vec<f32> = (0..3 * 64)
+            .map(|i| ((i * 37 % 101) as f32 - 50.0) / 40.0)
+            .collect();
+        // A coarse step (small codes) for rows 0 and 1; row 2 asks for a step
+        // finer than amax / 127, which is raised so nothing is clipped.
+        let q = quantize_rows_with_step(&w, 3, 64, |r, _| [0.3, 0.05, 1e-6][r]);
+        (w, q)
+    }
+
+    #[test]
+    fn int8_rows_round_trip_exactly() {
+        let (w, q) = matrix();
+        assert_eq!(q.row(0).1, 0.3);
+        assert!((q.row(2).1 - 1.25 / 127.0).abs() < 1e-7);
+        for r in 0..3 {
+            let (codes, step) = q.row(r);
+            assert!(codes.iter().all(|&c| c != i8::MIN));
+            for (c, v) in codes.iter().zip(&w[r * 64..(r + 1) * 64]) {
+                assert!((*c as f32 * step - v).abs() <= step / 2.0 + 1e-6);
+            }
+        }
+        let bytes = write(&[("m.weight".into(), vec![3, 64], GgufTensor::Rows(q.clone()))]);
+        let store = TensorStore::from_gguf(&bytes).unwrap();
+        let TensorData::Q8(back) = &store.get("m.weight").unwrap().data else {
+            panic!("int8 rows load as int8 rows");
+        };
+        for r in 0..3 {
+            assert_eq!(back.row(r), q.row(r));
+        }
+        // The filter applies to the matrix's name, not to its parts.
+        let none = TensorStore::from_gguf_filtered(&bytes, |n| n != "m.weight").unwrap();
+        assert!(none.tensors.is_empty());
+    }
+
+    #[test]
+    fn broken_int8_rows_are_errors() {
+        let (_, q) = matrix();
+        let bytes = write(&[("m.weight".into(), vec![3, 64], GgufTensor::Rows(q.clone()))]);
+        // Truncated anywhere: an error, never a panic.
+        // (The last 32 bytes may be alignment padding after the last tensor.)
+        for cut in [10, bytes.len() / 2, bytes.len() - 40] {
+            assert!(
+                TensorStore::from_gguf(&bytes[..cut]).is_err(),
+                "cut at {cut}"
+            );
+        }
+        // Codes without steps, steps without codes.
+        let steps = QTensor::new(
+            QStorage::from_data(Cow::Owned(vec![0u8; 12]), &Device::Cpu, GgmlDType::F32).unwrap(),
+            &[3][..],
+        )
+        .unwrap();
+        let codes = QTensor::new(
+            QStorage::from_data(Cow::Owned(vec![1u8; 3 * 64]), &Device::Cpu, GgmlDType::F16)
+                .unwrap(),
+            &[3, 32][..],
+        )
+        .unwrap();
+        let raw = |ts: &[(&str, &QTensor)]| {
+            let mut out = Cursor::new(Vec::new());
+            gguf_file::write(&mut out, &[], ts).unwrap();
+            out.into_inner()
+        };
+        let err = |b: Vec<u8>| TensorStore::from_gguf(&b).err().unwrap().to_string();
+        assert!(err(raw(&[("m.codes", &codes)])).contains("has no .steps"));
+        assert!(err(raw(&[("m.steps", &steps)])).contains("has no .codes"));
+        // Steps that are not finite, code −128, a row count that disagrees.
+        let nan = QTensor::new(
+            QStorage::from_data(
+                Cow::Owned(f32::NAN.to_le_bytes().repeat(3)),
+                &Device::Cpu,
+                GgmlDType::F32,
+            )
+            .unwrap(),
+            &[3][..],
+        )
+        .unwrap();
+        assert!(err(raw(&[("m.codes", &codes), ("m.steps", &nan)])).contains("finite"));
+        let min = QTensor::new(
+            QStorage::from_data(
+                Cow::Owned(vec![0x80u8; 3 * 64]),
+                &Device::Cpu,
+                GgmlDType::F16,
+            )
+            .unwrap(),
+            &[3, 32][..],
+        )
+        .unwrap();
+        assert!(err(raw(&[("m.codes", &min), ("m.steps", &steps)])).contains("−128"));
+        let two = QTensor::new(
+            QStorage::from_data(Cow::Owned(vec![0u8; 8]), &Device::Cpu, GgmlDType::F32).unwrap(),
+            &[2][..],
+        )
+        .unwrap();
+        assert!(err(raw(&[("m.codes", &codes), ("m.steps", &two)])).contains("2 steps"));
+        // Codes in the wrong storage type.
+        assert!(err(raw(&[("m.codes", &steps), ("m.steps", &steps)])).contains("f16"));
+    }
 }

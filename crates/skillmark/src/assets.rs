@@ -124,6 +124,20 @@ impl AssetBytes {
         Ok(AssetBytes { manifest, files })
     }
 
+    /// Some files of a bundle (what one component needs, e.g. the span
+    /// tagger's worker), each verified against the manifest; a file the
+    /// manifest does not list is an error.
+    pub fn partial(
+        manifest_json: &[u8],
+        files: BTreeMap<String, Vec<u8>>,
+    ) -> Result<Self, SkillmarkError> {
+        let manifest = Manifest::from_json(manifest_json)?;
+        for (name, bytes) in &files {
+            manifest.verify(name, bytes)?;
+        }
+        Ok(AssetBytes { manifest, files })
+    }
+
     /// Reads and verifies a bundle directory.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn read_dir(dir: &std::path::Path) -> Result<Self, SkillmarkError> {

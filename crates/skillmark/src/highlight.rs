@@ -18,6 +18,7 @@ use crate::assets::{AssetBytes, TAGGER};
 use crate::bio::{decode, Bio};
 use crate::category::{all_categories, Category};
 use crate::index::top_k;
+pub use crate::tagger::WordTags;
 use crate::tagger::{run_passes, Tagged, Tagger};
 pub use crate::text::Segment;
 use crate::text::{lengths, words, OffsetCursor};
@@ -177,8 +178,8 @@ struct RawSpan {
 
 /// A span with its scored skills (skill number, score), best first.
 type LinkedSpan = (RawSpan, Vec<(u32, f32)>);
-/// Skill and knowledge tags of one segment's words.
-type WordTags = (Vec<Bio>, Vec<Bio>);
+/// Skill and knowledge tags of one word sequence.
+type WordBio = (Vec<Bio>, Vec<Bio>);
 
 pub struct Highlighter {
     pub ranker: Ranker,
@@ -189,34 +190,36 @@ pub struct Highlighter {
 
 impl Highlighter {
     pub fn from_assets(assets: &AssetBytes, precision: Precision) -> Result<Self, SkillmarkError> {
-        let ranker = Ranker::from_assets(assets, precision)?;
-        let tagger = match assets.optional(TAGGER) {
-            Some(bytes) => {
-                let t = Tagger::from_gguf(bytes, precision)?;
-                let enc = &assets.manifest.files[crate::assets::ENCODER].sha256;
-                // A web bundle re-encodes the encoder compactly; it names the
-                // full encoder it was derived from, which the tagger knows.
-                let derived_from = assets
-                    .manifest
-                    .rest
-                    .get("web")
-                    .and_then(|w| w.get("full_encoder_sha256"))
-                    .and_then(|v| v.as_str());
-                if &t.encoder_sha256 != enc && derived_from != Some(t.encoder_sha256.as_str()) {
-                    return Err(SkillmarkError::Mismatch(format!(
-                        "tagger.gguf was trained on encoder {} but encoder.gguf is {enc}: retrain it with `skillmark-train spans --ship`",
-                        t.encoder_sha256
-                    )));
-                }
-                Some(t)
-            }
-            None => None,
-        };
-        // The ESCO label table serves the lexical bonus and, without a
-        // tagger, the spans: build it while loading, not on the first text.
-        if tagger.is_none() || ranker.lexical_bonus != 0.0 {
-            ranker.lexical();
+        let h = Self::parse(assets, precision)?;
+        h.warm_up();
+        Ok(h)
+    }
+
+    /// As [`Self::from_assets`], consuming the files: they are freed before
+    /// the ESCO label automaton is built (the biggest allocation of loading),
+    /// which lowers the peak memory of a load by the size of the bundle — in
+    /// wasm, linear memory never shrinks, so the peak is what the worker keeps.
+    pub fn from_asset_files(
+        assets: AssetBytes,
+        precision: Precision,
+    ) -> Result<Self, SkillmarkError> {
+        let h = Self::parse(&assets, precision)?;
+        drop(assets);
+        h.warm_up();
+        Ok(h)
+    }
+
+    /// The ESCO label automaton serves the lexical bonus and, without a
+    /// tagger, the spans: build it while loading, not on the first text.
+    fn warm_up(&self) {
+        if self.tagger.is_none() || self.ranker.lexical_bonus != 0.0 {
+            self.ranker.lexical();
         }
+    }
+
+    fn parse(assets: &AssetBytes, precision: Precision) -> Result<Self, SkillmarkError> {
+        let ranker = Ranker::from_assets(assets, precision)?;
+        let tagger = load_tagger(assets, precision)?;
         let categories = all_categories(&ranker.taxonomy);
         let mut defaults = HighlightOptions::default();
         if let Some(h) = assets.manifest.rest.get("highlight") {
@@ -261,39 +264,111 @@ impl Highlighter {
         segments: &[Segment],
         opts: &HighlightOptions,
     ) -> Highlights {
-        let valid: Vec<Segment> = segments
-            .iter()
-            .copied()
-            .filter(|s| {
-                s.start < s.end
-                    && s.end <= text.len()
-                    && text.is_char_boundary(s.start)
-                    && text.is_char_boundary(s.end)
-            })
-            .collect();
-        let mut out = Highlights {
-            segments: valid.len(),
-            ..Default::default()
-        };
-        let mut doc: HashMap<u32, DocumentSkill> = HashMap::new();
-        let mut order: Vec<u32> = Vec::new();
-        let mut spans: Vec<(RawSpan, Vec<(u32, f32)>)> = Vec::new();
+        let valid = valid_segments(text, segments);
+        let mut spans = Vec::new();
         for batch in valid.chunks(SEGMENTS_PER_BATCH) {
-            let windows: Vec<Vec<(usize, usize)>> = batch
-                .iter()
-                .flat_map(|s| {
-                    let w = words(text, s.start, s.end);
-                    w.chunks(WINDOW_WORDS)
-                        .map(|c| c.to_vec())
-                        .collect::<Vec<_>>()
-                })
-                .filter(|w| !w.is_empty())
-                .collect();
-            match self.batch(text, &windows, opts) {
+            let windows = windows_of(text, batch);
+            let linked = self
+                .passes(text, &windows, true)
+                .and_then(|p| self.spans_and_links(text, &windows, &p, opts));
+            match linked {
                 Ok(linked) => spans.extend(linked),
                 Err(_) => continue, // an encoder failure on one batch loses that batch only
             }
         }
+        self.assemble(text, valid.len(), spans)
+    }
+
+    /// As [`Self::highlight_segments`], with the span tags a [`SpanTagger`]
+    /// computed for the same text and segments (in another thread or Web
+    /// Worker): the same result, without running the tagger's layers here.
+    /// `tags` must be [`SpanTagger::tag_segments`]'s output for these
+    /// segments; anything else is an error.
+    pub fn highlight_segments_with_tags(
+        &self,
+        text: &str,
+        segments: &[Segment],
+        tags: &[WordTags],
+        opts: &HighlightOptions,
+    ) -> Result<Highlights, SkillmarkError> {
+        self.highlight_encoded(self.encode_segments(text, segments), tags, opts)
+    }
+
+    /// The first half of [`Self::highlight_segments_with_tags`]: the ranker's
+    /// encoder passes over the segments, which need no tags, so they can run
+    /// while a [`SpanTagger`] tags the same segments elsewhere.
+    pub fn encode_segments(&self, text: &str, segments: &[Segment]) -> EncodedSegments {
+        let valid = valid_segments(text, segments);
+        let batches = valid
+            .chunks(SEGMENTS_PER_BATCH)
+            .map(|b| {
+                let windows = windows_of(text, b);
+                let passes = self.passes(text, &windows, false).ok();
+                (windows, passes)
+            })
+            .collect();
+        EncodedSegments {
+            text: text.to_string(),
+            segments: valid.len(),
+            batches,
+        }
+    }
+
+    /// The second half: spans from `tags`, links, the document's skills.
+    pub fn highlight_encoded(
+        &self,
+        encoded: EncodedSegments,
+        tags: &[WordTags],
+        opts: &HighlightOptions,
+    ) -> Result<Highlights, SkillmarkError> {
+        let lengths = encoded
+            .batches
+            .iter()
+            .flat_map(|(w, _)| w.iter().map(Vec::len));
+        let fits = lengths.clone().count() == tags.len()
+            && lengths.zip(tags).all(|(n, t)| {
+                t.skill.len() == n
+                    && t.knowledge.len() == n
+                    && t.skill_prob.len() == n
+                    && t.knowledge_prob.len() == n
+            });
+        if !fits {
+            return Err(SkillmarkError::Mismatch(
+                "span tags do not fit the segments (tagged from another text?)".into(),
+            ));
+        }
+        let EncodedSegments {
+            text,
+            segments,
+            batches,
+        } = encoded;
+        let mut spans = Vec::new();
+        let mut rest = tags;
+        for (windows, passes) in batches {
+            let (now, later) = rest.split_at(windows.len());
+            rest = later;
+            let Some(mut passes) = passes else {
+                continue; // this batch's encoder pass failed
+            };
+            for (p, t) in passes.iter_mut().zip(now) {
+                p.tags = Some(t.clone());
+            }
+            if let Ok(linked) = self.spans_and_links(&text, &windows, &passes, opts) {
+                spans.extend(linked);
+            }
+        }
+        Ok(self.assemble(&text, segments, spans))
+    }
+
+    /// Sorted spans with their links → highlights with every offset form,
+    /// and the document's skill list.
+    fn assemble(&self, text: &str, segments: usize, mut spans: Vec<LinkedSpan>) -> Highlights {
+        let mut out = Highlights {
+            segments,
+            ..Default::default()
+        };
+        let mut doc: HashMap<u32, DocumentSkill> = HashMap::new();
+        let mut order: Vec<u32> = Vec::new();
         spans.sort_by_key(|(s, _)| (s.start, s.end));
         let mut cursor = OffsetCursor::new(text);
         for (raw, links) in spans {
@@ -378,38 +453,38 @@ impl Highlighter {
         }
     }
 
-    /// Spans, links and implicit skills of a batch of windows.
-    fn batch(
+    /// Spans (from the passes' tags, or label matches) and their links, plus
+    /// the implicit skills of each window.
+    fn spans_and_links(
         &self,
         text: &str,
         windows: &[Vec<(usize, usize)>],
+        passes: &[Tagged],
         opts: &HighlightOptions,
     ) -> Result<Vec<LinkedSpan>, SkillmarkError> {
-        let passes = self.passes(text, windows)?;
         let found: Vec<Vec<RawSpan>> = windows
             .iter()
-            .zip(&passes)
+            .zip(passes)
             .map(|(w, p)| self.find_spans(text, w, p))
             .collect();
-        self.link(text, windows, &passes, found, opts)
+        self.link(text, windows, passes, found, opts)
     }
 
-    /// One encoder pass per window (tagger branch included when the bundle has one).
+    /// One encoder pass per window (tagger branch included when the bundle
+    /// has one and `with_tagger`).
     fn passes(
         &self,
         text: &str,
         windows: &[Vec<(usize, usize)>],
+        with_tagger: bool,
     ) -> Result<Vec<Tagged>, SkillmarkError> {
-        let words: Vec<Vec<&str>> = windows
-            .iter()
-            .map(|w| w.iter().map(|&(s, e)| &text[s..e]).collect())
-            .collect();
         let enc = &self.ranker.encoder;
+        let tagger = self.tagger.as_ref().filter(|_| with_tagger);
         run_passes(
             &enc.encoder,
             &enc.tokenizer,
-            &words,
-            self.tagger.as_ref(),
+            &window_words(text, windows),
+            tagger,
             true,
         )
     }
@@ -579,7 +654,7 @@ impl Highlighter {
 
     /// Skill and knowledge tags of word sequences (CoNLL tokens): the
     /// tagger's, or exact ESCO label matches when the bundle has none.
-    pub fn tag_words(&self, sentences: &[Vec<&str>]) -> Result<Vec<WordTags>, SkillmarkError> {
+    pub fn tag_words(&self, sentences: &[Vec<&str>]) -> Result<Vec<WordBio>, SkillmarkError> {
         let mut out = Vec::with_capacity(sentences.len());
         for chunk in sentences.chunks(256) {
             let enc = &self.ranker.encoder;
@@ -659,7 +734,7 @@ impl Highlighter {
         spans: &[(usize, usize)],
     ) -> Result<Vec<SpanVectors>, SkillmarkError> {
         let w = words(sentence, 0, sentence.len());
-        let passes = self.passes(sentence, std::slice::from_ref(&w))?;
+        let passes = self.passes(sentence, std::slice::from_ref(&w), true)?;
         let h = self.ranker.encoder.dim();
         let texts: Vec<&str> = spans.iter().map(|&(s, e)| &sentence[s..e]).collect();
         let text_vecs = if texts.is_empty() {
@@ -696,6 +771,147 @@ pub struct SpanVectors {
     /// Mean of the span's token states in its sentence (L2-normalised);
     /// `None` when the span has no tokens (e.g. past truncation).
     pub context: Option<Vec<f32>>,
+}
+
+/// Segments inside `text` and on char boundaries (others are skipped).
+fn valid_segments(text: &str, segments: &[Segment]) -> Vec<Segment> {
+    segments
+        .iter()
+        .copied()
+        .filter(|s| {
+            s.start < s.end
+                && s.end <= text.len()
+                && text.is_char_boundary(s.start)
+                && text.is_char_boundary(s.end)
+        })
+        .collect()
+}
+
+/// The word windows of a batch of segments (what one encoder pass sees):
+/// each segment's words, cut every [`WINDOW_WORDS`].
+fn windows_of(text: &str, batch: &[Segment]) -> Vec<Vec<(usize, usize)>> {
+    batch
+        .iter()
+        .flat_map(|s| {
+            let w = words(text, s.start, s.end);
+            w.chunks(WINDOW_WORDS)
+                .map(|c| c.to_vec())
+                .collect::<Vec<_>>()
+        })
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+fn window_words<'t>(text: &'t str, windows: &[Vec<(usize, usize)>]) -> Vec<Vec<&'t str>> {
+    windows
+        .iter()
+        .map(|w| w.iter().map(|&(s, e)| &text[s..e]).collect())
+        .collect()
+}
+
+/// Segments the ranker's encoder has run over, waiting for their span tags
+/// ([`Highlighter::encode_segments`], then [`Highlighter::highlight_encoded`]).
+pub struct EncodedSegments {
+    text: String,
+    segments: usize,
+    /// Per batch: its word windows and their passes (`None`: the pass failed,
+    /// which loses that batch only).
+    batches: Vec<(Windows, Option<Vec<Tagged>>)>,
+}
+
+/// Word windows (byte ranges of their words) of one batch of segments.
+type Windows = Vec<Vec<(usize, usize)>>;
+
+/// The span tagger alone (encoder layers up to its branch, then its own
+/// layers): what a second Web Worker runs so that tagging and the ranker's
+/// encoding of the same text proceed in parallel
+/// ([`Highlighter::highlight_segments_with_tags`]). Needs only the bundle's
+/// tokenizer, encoder and tagger.
+pub struct SpanTagger {
+    encoder: skillmark_model::SentenceEncoder,
+    tagger: Tagger,
+}
+
+impl SpanTagger {
+    pub fn from_assets(assets: &AssetBytes, precision: Precision) -> Result<Self, SkillmarkError> {
+        use skillmark_model::sentence::WeightBytes;
+        for name in [crate::assets::TOKENIZER, crate::assets::ENCODER, TAGGER] {
+            if assets.optional(name).is_none() {
+                return Err(SkillmarkError::Asset {
+                    file: name.into(),
+                    message: "missing (the span tagger needs it)".into(),
+                });
+            }
+        }
+        let tagger = load_tagger(assets, precision)?.expect("checked above");
+        let encoder = skillmark_model::SentenceEncoder::from_bytes(
+            assets.get(crate::assets::TOKENIZER),
+            WeightBytes::Gguf(assets.get(crate::assets::ENCODER)),
+            precision,
+        )?;
+        Ok(SpanTagger { encoder, tagger })
+    }
+
+    /// Tags of every word window of `segments` (see
+    /// [`Highlighter::highlight_segments`] for which segments count), in order.
+    pub fn tag_segments(
+        &self,
+        text: &str,
+        segments: &[Segment],
+    ) -> Result<Vec<WordTags>, SkillmarkError> {
+        let mut out = Vec::new();
+        for batch in valid_segments(text, segments).chunks(SEGMENTS_PER_BATCH) {
+            let windows = windows_of(text, batch);
+            let passes = run_passes(
+                &self.encoder.encoder,
+                &self.encoder.tokenizer,
+                &window_words(text, &windows),
+                Some(&self.tagger),
+                false,
+            )?;
+            out.extend(passes.into_iter().map(|p| p.tags.expect("the tagger ran")));
+        }
+        Ok(out)
+    }
+
+    /// The matrix kernel the encoder runs.
+    pub fn kernel(&self) -> skillmark_model::kernels::Kernel {
+        self.encoder.encoder.kernel()
+    }
+}
+
+/// The bundle's span tagger, if it has one, checked against its encoder.
+fn load_tagger(
+    assets: &AssetBytes,
+    precision: Precision,
+) -> Result<Option<Tagger>, SkillmarkError> {
+    let tagger = match assets.optional(TAGGER) {
+        Some(bytes) => {
+            let enc = &assets.manifest.files[crate::assets::ENCODER].sha256;
+            let base = crate::tagger::DeltaBase {
+                bytes: assets.get(crate::assets::ENCODER),
+                sha256: enc,
+            };
+            let t = Tagger::from_gguf_with_base(bytes, Some(base), precision)?;
+            // A web bundle re-encodes the encoder compactly; it names the
+            // full encoder it was derived from, which the tagger knows.
+            let derived_from = assets
+                .manifest
+                .rest
+                .get("web")
+                .and_then(|w| w.get("full_encoder_sha256"))
+                .and_then(|v| v.as_str());
+            if &t.encoder_sha256 != enc && derived_from != Some(t.encoder_sha256.as_str()) {
+                return Err(SkillmarkError::Mismatch(format!(
+                    "tagger.gguf was trained on encoder {} but encoder.gguf is {enc}: retrain it with `skillmark-train spans --ship`",
+                    t.encoder_sha256
+                )));
+            }
+            Some(t)
+        }
+        None => None,
+    };
+    Ok(tagger)
 }
 
 /// Mean of the last-layer states of words `a..b` of a pass (from the first

@@ -15,6 +15,14 @@ const FORMAT_VERSION: u32 = 1;
 const FORMAT_VERSION_4BIT: u32 = 2;
 /// Largest magnitude of a 4-bit value (symmetric, so −8 is never used).
 const Q4_MAX: f32 = 7.0;
+/// The entropy-coded form: standardized rows as int8 codes of a coarse step
+/// (small codes, which the host's brotli/gzip compress to near their entropy).
+const FORMAT_VERSION_STEP: u32 = 3;
+
+/// The weight of the label's vector in a [`SkillText::LabelDescriptionMean`]
+/// row (the description's gets the rest). Chosen on the TECH/HOUSE validation
+/// sets with SkillSkape dev as a check (docs/BENCHMARKS.md, "Web bundle").
+pub const MEAN_LABEL_WEIGHT: f32 = 0.7;
 
 /// What text stands for a skill in the index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,15 +37,19 @@ pub enum SkillText {
     LabelAndDescriptionRows,
     /// Preferred + alt labels as rows, plus "label: description".
     All,
+    /// One row per skill: [`MEAN_LABEL_WEIGHT`] × the `label` vector +
+    /// the rest × the `label: description` vector, renormalized.
+    LabelDescriptionMean,
 }
 
 impl SkillText {
-    pub const ALL: [SkillText; 5] = [
+    pub const ALL: [SkillText; 6] = [
         SkillText::Label,
         SkillText::LabelAndAltLabels,
         SkillText::LabelWithDescription,
         SkillText::LabelAndDescriptionRows,
         SkillText::All,
+        SkillText::LabelDescriptionMean,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,7 +59,14 @@ impl SkillText {
             SkillText::LabelWithDescription => "label:description",
             SkillText::LabelAndDescriptionRows => "label|label:description",
             SkillText::All => "label+alt|label:description",
+            SkillText::LabelDescriptionMean => "0.7 label+0.3 label:description",
         }
+    }
+
+    /// Whether a skill's text vectors are averaged into one row
+    /// ([`SkillIndex::merge_rows`]) rather than kept as rows of their own.
+    pub fn merges_rows(self) -> bool {
+        self == SkillText::LabelDescriptionMean
     }
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -83,7 +102,7 @@ impl SkillText {
                         out.push((i, with_desc()));
                     }
                 }
-                SkillText::LabelAndDescriptionRows => {
+                SkillText::LabelAndDescriptionRows | SkillText::LabelDescriptionMean => {
                     out.push((i, s.preferred_label.clone()));
                     out.push((i, with_desc()));
                 }
@@ -130,6 +149,20 @@ struct IndexFile4 {
     standardized: Standardization,
     scales: Vec<f32>,
     nibbles: Vec<u8>,
+}
+
+/// The entropy-coded index file: standardized vectors (see
+/// [`SkillIndex::standardized`]) as int8 codes times a per-row step.
+#[derive(Serialize, Deserialize)]
+struct IndexFileStep {
+    dim: u32,
+    rows: u32,
+    skill_text: SkillText,
+    encoder_sha256: String,
+    row_skill: Vec<u32>,
+    standardized: Standardization,
+    steps: Vec<f32>,
+    codes: Vec<i8>,
 }
 
 pub struct SkillIndex {
@@ -242,6 +275,20 @@ impl SkillIndex {
         out
     }
 
+    /// Every row as the f32 vector it stands for, row-major (`rows × dim`).
+    pub fn vectors(&self) -> Vec<f32> {
+        let mut flat = vec![0f32; self.rows() * self.dim];
+        for (r, v) in flat.chunks_exact_mut(self.dim.max(1)).enumerate() {
+            self.vector(r, v);
+        }
+        flat
+    }
+
+    /// The skill each row belongs to.
+    pub fn row_skills(&self) -> &[u32] {
+        &self.row_skill
+    }
+
     /// Row `r` as the f32 vector it stands for.
     fn vector(&self, r: usize, out: &mut [f32]) {
         self.matrix.dequantize_row(r, out);
@@ -252,15 +299,10 @@ impl SkillIndex {
         }
     }
 
-    /// The compact form (format 2): vectors standardized per dimension, then
-    /// 4 bits per value with one scale per row; [`Self::from_bytes`] expands the
-    /// values to int8 rows exactly.
-    pub fn to_bytes_4bit(&self) -> Vec<u8> {
+    /// Per-dimension centre and spread of the rows, and the standardized rows.
+    fn standardize(&self) -> (Standardization, Vec<f32>) {
         let (dim, rows) = (self.dim, self.rows());
-        let mut vectors = vec![0f32; rows * dim];
-        for (r, v) in vectors.chunks_exact_mut(dim.max(1)).enumerate() {
-            self.vector(r, v);
-        }
+        let mut vectors = self.vectors();
         let mut center = vec![0f32; dim];
         for v in vectors.chunks_exact(dim.max(1)) {
             center
@@ -277,13 +319,99 @@ impl SkillIndex {
         spread
             .iter_mut()
             .for_each(|s| *s = if *s > 0.0 { s.sqrt() } else { 1.0 });
+        for v in vectors.chunks_exact_mut(dim.max(1)) {
+            for ((x, c), s) in v.iter_mut().zip(&center).zip(&spread) {
+                *x = (*x - c) / s;
+            }
+        }
+        (Standardization { center, spread }, vectors)
+    }
+
+    /// The entropy-coded form (format 3): vectors standardized per dimension,
+    /// then int8 codes of the step `rel_step × rms(row)` (at least `amax / 127`,
+    /// so nothing is clipped). A coarse step leaves small codes: 0.6 gives
+    /// about 2.8 bits per value after brotli. [`Self::from_bytes`] loads the
+    /// codes as the int8 rows exactly.
+    pub fn to_bytes_step(&self, rel_step: f32) -> Vec<u8> {
+        let (stand, u) = self.standardize();
+        let dim = self.dim.max(1);
+        let mut codes = Vec::with_capacity(u.len());
+        let mut steps = Vec::with_capacity(self.rows());
+        for row in u.chunks_exact(dim) {
+            let rms = (row.iter().map(|v| v * v).sum::<f32>() / dim as f32).sqrt();
+            let amax = row.iter().fold(0f32, |m, &v| m.max(v.abs()));
+            let step = (rel_step * rms).max(amax / 127.0);
+            let inv = if step > 0.0 { 1.0 / step } else { 0.0 };
+            codes.extend(
+                row.iter()
+                    .map(|&v| (v * inv).round().clamp(-127.0, 127.0) as i8),
+            );
+            steps.push(step);
+        }
+        let file = IndexFileStep {
+            dim: self.dim as u32,
+            rows: self.rows() as u32,
+            skill_text: self.skill_text,
+            encoder_sha256: self.encoder_sha256.clone(),
+            row_skill: self.row_skill.clone(),
+            standardized: stand,
+            steps,
+            codes,
+        };
+        let mut out = MAGIC.to_vec();
+        out.extend_from_slice(&FORMAT_VERSION_STEP.to_le_bytes());
+        out.extend(postcard::to_allocvec(&file).expect("index serializes"));
+        out
+    }
+
+    /// One row per skill: the weighted mean of its rows (the first, its label,
+    /// weighs `label_weight`; the others share the rest), renormalized,
+    /// recorded as `skill_text`. A skill with one row keeps it.
+    pub fn merge_rows(&self, skill_text: SkillText, label_weight: f32) -> SkillIndex {
+        let dim = self.dim.max(1);
+        let all = self.vectors();
+        let mut rows_of = vec![Vec::new(); self.n_skills];
+        for (r, &s) in self.row_skill.iter().enumerate() {
+            rows_of[s as usize].push(r);
+        }
+        let mut vectors = Vec::new();
+        let mut row_skill = Vec::new();
+        for (s, rows) in rows_of.iter().enumerate() {
+            let Some((&first, rest)) = rows.split_first() else {
+                continue;
+            };
+            let (w0, wr) = if rest.is_empty() {
+                (1.0, 0.0)
+            } else {
+                (label_weight, (1.0 - label_weight) / rest.len() as f32)
+            };
+            let mut v: Vec<f32> = all[first * dim..(first + 1) * dim]
+                .iter()
+                .map(|x| w0 * x)
+                .collect();
+            for &r in rest {
+                for (a, x) in v.iter_mut().zip(&all[r * dim..(r + 1) * dim]) {
+                    *a += wr * x;
+                }
+            }
+            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            v.iter_mut()
+                .for_each(|x| *x = if n > 0.0 { *x / n } else { 0.0 });
+            vectors.push(v);
+            row_skill.push(s as u32);
+        }
+        SkillIndex::from_vectors(&vectors, row_skill, skill_text, self.encoder_sha256.clone())
+    }
+
+    /// The compact form (format 2): vectors standardized per dimension, then
+    /// 4 bits per value with one scale per row; [`Self::from_bytes`] expands the
+    /// values to int8 rows exactly.
+    pub fn to_bytes_4bit(&self) -> Vec<u8> {
+        let (dim, rows) = (self.dim, self.rows());
+        let (Standardization { center, spread }, vectors) = self.standardize();
         let mut nibbles = vec![0u8; (rows * dim).div_ceil(2)];
         let mut scales = Vec::with_capacity(rows);
-        let mut u = vec![0f32; dim];
-        for (r, v) in vectors.chunks_exact(dim.max(1)).enumerate() {
-            for (((u, x), c), s) in u.iter_mut().zip(v).zip(&center).zip(&spread) {
-                *u = (x - c) / s;
-            }
+        for (r, u) in vectors.chunks_exact(dim.max(1)).enumerate() {
             let amax = u.iter().fold(0f32, |m, &v| m.max(v.abs()));
             let sc = if amax > 0.0 { amax / Q4_MAX } else { 0.0 };
             let inv = if sc > 0.0 { 1.0 / sc } else { 0.0 };
@@ -323,7 +451,7 @@ impl SkillIndex {
             let f: IndexFile4 =
                 postcard::from_bytes(&bytes[12..]).map_err(|e| bad(format!("corrupt: {e}")))?;
             let (rows, dim) = (f.rows as usize, f.dim as usize);
-            if f.nibbles.len() != (rows * dim).div_ceil(2)
+            if rows.checked_mul(dim).map(|n| n.div_ceil(2)) != Some(f.nibbles.len())
                 || f.scales.len() != rows
                 || f.row_skill.len() != rows
                 || f.standardized.center.len() != dim
@@ -346,15 +474,51 @@ impl SkillIndex {
             index.standardized = Some(f.standardized);
             return Ok(index);
         }
+        if v == FORMAT_VERSION_STEP {
+            let f: IndexFileStep =
+                postcard::from_bytes(&bytes[12..]).map_err(|e| bad(format!("corrupt: {e}")))?;
+            let (rows, dim) = (f.rows as usize, f.dim as usize);
+            if rows.checked_mul(dim) != Some(f.codes.len())
+                || f.steps.len() != rows
+                || f.row_skill.len() != rows
+                || f.standardized.center.len() != dim
+                || f.standardized.spread.len() != dim
+            {
+                return Err(bad("inconsistent sizes".into()));
+            }
+            if f.codes.contains(&i8::MIN) {
+                return Err(bad("code −128 (codes are −127..=127)".into()));
+            }
+            if f.steps.iter().any(|s| !s.is_finite() || *s < 0.0)
+                || f.standardized.center.iter().any(|v| !v.is_finite())
+                || f.standardized.spread.iter().any(|v| !v.is_finite())
+            {
+                return Err(bad("non-finite step or standardization".into()));
+            }
+            let mut index = Self::from_rows(
+                &f.codes,
+                f.steps,
+                rows,
+                dim,
+                f.row_skill,
+                f.skill_text,
+                f.encoder_sha256,
+            );
+            index.standardized = Some(f.standardized);
+            return Ok(index);
+        }
         if v != FORMAT_VERSION {
             return Err(bad(format!(
-                "index format {v}, this build reads {FORMAT_VERSION}"
+                "index format {v}, this build reads {FORMAT_VERSION}, {FORMAT_VERSION_4BIT} and {FORMAT_VERSION_STEP}"
             )));
         }
         let f: IndexFile =
             postcard::from_bytes(&bytes[12..]).map_err(|e| bad(format!("corrupt: {e}")))?;
         let (rows, dim) = (f.rows as usize, f.dim as usize);
-        if f.values.len() != rows * dim || f.scales.len() != rows || f.row_skill.len() != rows {
+        if rows.checked_mul(dim) != Some(f.values.len())
+            || f.scales.len() != rows
+            || f.row_skill.len() != rows
+        {
             return Err(bad("inconsistent sizes".into()));
         }
         Ok(Self::from_rows(
@@ -598,6 +762,77 @@ mod tests {
             assert!((a - b).abs() < 0.02);
         }
         assert!(SkillIndex::from_bytes(&small[..small.len() - 1]).is_err());
+    }
+
+    #[test]
+    fn step_form_keeps_scores_and_rejects_broken_files() {
+        let mut seed = 9u64;
+        let mut rnd = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+            (seed >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+        };
+        let vecs: Vec<Vec<f32>> = (0..64)
+            .map(|_| {
+                let mut v: Vec<f32> = (0..128).map(|_| rnd()).collect();
+                v[7] -= 3.0;
+                unit(&v)
+            })
+            .collect();
+        let idx = SkillIndex::from_vectors(&vecs, (0..64).collect(), SkillText::Label, "e".into());
+        let coarse = idx.to_bytes_step(0.7);
+        let back = SkillIndex::from_bytes(&coarse).unwrap();
+        assert_eq!((back.rows(), back.dim, back.n_skills()), (64, 128, 64));
+        assert_eq!(back.encoder_sha256, "e");
+        let (want, got) = (idx.score_all_f32(&vecs), back.score_all(&vecs));
+        for (i, (w, g)) in want.iter().zip(&got).enumerate() {
+            for (a, b) in w.iter().zip(g) {
+                assert!((a - b).abs() < 0.08, "{a} vs {b}");
+            }
+            assert_eq!(top_k(g, 1)[0].skill, i as u32, "a row finds its own skill");
+        }
+        // A finer step is closer.
+        let fine = SkillIndex::from_bytes(&idx.to_bytes_step(0.2)).unwrap();
+        let err = |x: &SkillIndex| -> f32 {
+            x.score_all(&vecs)
+                .iter()
+                .zip(&want)
+                .flat_map(|(g, w)| g.iter().zip(w).map(|(a, b)| (a - b).abs()))
+                .sum()
+        };
+        assert!(err(&fine) < 0.6 * err(&back));
+        // Truncated or corrupted: errors, never panics.
+        for cut in [4, 12, 40, coarse.len() / 2, coarse.len() - 1] {
+            assert!(SkillIndex::from_bytes(&coarse[..cut]).is_err(), "cut {cut}");
+        }
+        let mut flipped = coarse.clone();
+        let at = coarse.len() - 10;
+        flipped[at] = 0x80; // a code of −128
+        assert!(SkillIndex::from_bytes(&flipped).is_err());
+    }
+
+    #[test]
+    fn merged_rows_weigh_the_label() {
+        let vecs = vec![
+            unit(&[1.0, 0.0, 0.0]),
+            unit(&[0.0, 1.0, 0.0]),
+            unit(&[0.0, 0.0, 1.0]),
+        ];
+        let idx = SkillIndex::from_vectors(
+            &vecs,
+            vec![0, 0, 1],
+            SkillText::LabelAndDescriptionRows,
+            "e".into(),
+        );
+        let m = idx.merge_rows(SkillText::LabelDescriptionMean, 0.75);
+        assert_eq!((m.rows(), m.n_skills()), (2, 2));
+        assert_eq!(m.skill_text, SkillText::LabelDescriptionMean);
+        let v = m.vectors();
+        let want = unit(&[0.75, 0.25, 0.0]);
+        for (a, b) in v[..3].iter().zip(&want) {
+            assert!((a - b).abs() < 0.01, "{v:?}");
+        }
+        // A skill with one row keeps it.
+        assert!((v[5] - 1.0).abs() < 0.01);
     }
 
     #[test]

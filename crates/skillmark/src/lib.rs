@@ -23,8 +23,8 @@ pub mod text;
 pub use assets::{AssetBytes, Manifest};
 pub use category::Category;
 pub use highlight::{
-    DocumentSkill, HighlightOptions, HighlightSpan, Highlighter, Highlights, LinkMode, Segment,
-    SkillLink, SpanKind,
+    DocumentSkill, EncodedSegments, HighlightOptions, HighlightSpan, Highlighter, Highlights,
+    LinkMode, Segment, SkillLink, SpanKind, SpanTagger, WordTags,
 };
 pub use index::{Hit, SkillIndex, SkillText};
 pub use metrics::{rank_metrics, RankMetrics};

@@ -157,10 +157,15 @@ pub fn build_index(
     let total = strs.len();
     let mut progress = progress;
     let vectors = encoder.embed_with_progress(&strs, |done| progress(done, total))?;
-    Ok(SkillIndex::from_vectors(
+    let index = SkillIndex::from_vectors(
         &vectors,
         texts.iter().map(|(s, _)| *s).collect(),
         skill_text,
         sha256_hex(encoder_bytes),
-    ))
+    );
+    Ok(if skill_text.merges_rows() {
+        index.merge_rows(skill_text, crate::index::MEAN_LABEL_WEIGHT)
+    } else {
+        index
+    })
 }

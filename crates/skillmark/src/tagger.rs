@@ -8,7 +8,9 @@
 //! first word piece ([`align_words`], shared with the trainer).
 
 use skillmark_model::engine::{LayerStack, TokenStates};
+use skillmark_model::kernels::QMatrix;
 use skillmark_model::sentence::length_sorted_passes;
+use skillmark_model::weights::{quantize_rows_with_step, StoredTensor, TensorData};
 use skillmark_model::{Encoder, Precision, TensorStore, TextTokenizer};
 
 use crate::bio::Bio;
@@ -22,6 +24,11 @@ pub const KEY_LABELS: &str = "skillmark.tagger.labels";
 pub const KEY_ENCODER_SHA256: &str = "skillmark.tagger.encoder_sha256";
 pub const KEY_TRAIN_CONFIG: &str = "skillmark.tagger.train_config";
 pub const KEY_TRAIN_CONFIG_SHA256: &str = "skillmark.tagger.train_config_sha256";
+/// Present in a compact (web) tagger whose layer matrices are stored as
+/// differences to the same-named matrices of one encoder.gguf: its sha256.
+/// The layers are then that encoder's matrices (as the runtime loads them)
+/// plus the stored differences.
+pub const KEY_DELTA_BASE_SHA256: &str = "skillmark.tagger.delta_base_sha256";
 /// The classifier's outputs, in order.
 pub const LABELS: [&str; 6] = [
     "B-Skill",
@@ -94,8 +101,75 @@ pub struct Tagger {
     pub encoder_sha256: String,
 }
 
+/// Adds the base encoder's matrices to the stored differences of the layers
+/// under `prefixes` (every 2-D tensor there is a difference). Row by row into
+/// int8 rows (one scale per row, as the engine keeps them), so loading never
+/// holds a layer in f32.
+fn add_base(
+    store: &mut TensorStore,
+    encoder: &[u8],
+    prefixes: &[String],
+) -> Result<(), SkillmarkError> {
+    let under = |n: &str| prefixes.iter().any(|p| n.starts_with(&format!("{p}.")));
+    let base = TensorStore::from_gguf_filtered(encoder, |n| under(n) && n.ends_with(".weight"))?;
+    for (name, t) in store.tensors.iter_mut() {
+        if !under(name) || t.shape.len() != 2 {
+            continue;
+        }
+        let b = base.get(name)?;
+        if b.shape != t.shape {
+            return Err(SkillmarkError::Mismatch(format!(
+                "{name}: shape {:?}, the encoder's is {:?}",
+                t.shape, b.shape
+            )));
+        }
+        let (rows, cols) = (t.shape[0], t.shape[1]);
+        let mut codes = Vec::with_capacity(rows * cols);
+        let mut scales = Vec::with_capacity(rows);
+        let (mut x, mut y) = (vec![0f32; cols], vec![0f32; cols]);
+        for r in 0..rows {
+            row_f32(t, r, &mut x);
+            row_f32(b, r, &mut y);
+            x.iter_mut().zip(&y).for_each(|(a, b)| *a += b);
+            let q = quantize_rows_with_step(&x, 1, cols, |_, _| 0.0);
+            let (c, s) = q.row(0);
+            codes.extend_from_slice(c);
+            scales.push(s);
+        }
+        t.data = TensorData::Q8(QMatrix::from_parts(&codes, scales, rows, cols));
+    }
+    Ok(())
+}
+
+/// Row `r` of a 2-D tensor as f32.
+fn row_f32(t: &StoredTensor, r: usize, out: &mut [f32]) {
+    match &t.data {
+        TensorData::F32(v) => out.copy_from_slice(&v[r * out.len()..(r + 1) * out.len()]),
+        TensorData::Q8(m) => m.dequantize_row(r, out),
+    }
+}
+
+/// The encoder a delta-coded tagger ([`KEY_DELTA_BASE_SHA256`]) adds its layers to.
+#[derive(Clone, Copy)]
+pub struct DeltaBase<'a> {
+    /// The encoder.gguf bytes (already verified against the manifest).
+    pub bytes: &'a [u8],
+    /// Their sha256, as the manifest lists it.
+    pub sha256: &'a str,
+}
+
 impl Tagger {
+    /// A tagger whose layers are stored in full (what `skillmark-train spans` writes).
     pub fn from_gguf(bytes: &[u8], precision: Precision) -> Result<Self, SkillmarkError> {
+        Self::from_gguf_with_base(bytes, None, precision)
+    }
+
+    /// A tagger in full or delta-coded against `base` (see [`KEY_DELTA_BASE_SHA256`]).
+    pub fn from_gguf_with_base(
+        bytes: &[u8],
+        base: Option<DeltaBase>,
+        precision: Precision,
+    ) -> Result<Self, SkillmarkError> {
         let bad = |m: String| SkillmarkError::Asset {
             file: TAGGER.into(),
             message: m,
@@ -125,6 +199,18 @@ impl Tagger {
         let prefixes: Vec<String> = (branch_layer..branch_layer + n)
             .map(|l| format!("encoder.layer.{l}"))
             .collect();
+        if let Some(want) = store.metadata.get(KEY_DELTA_BASE_SHA256).cloned() {
+            let base = base.ok_or_else(|| {
+                bad("its layers are differences to an encoder, and none was given".into())
+            })?;
+            if base.sha256 != want {
+                return Err(SkillmarkError::Mismatch(format!(
+                    "tagger.gguf adds its layers to encoder {want}, but encoder.gguf is {}",
+                    base.sha256
+                )));
+            }
+            add_base(&mut store, base.bytes, &prefixes).map_err(|e| bad(e.to_string()))?;
+        }
         let layers = LayerStack::new(cfg.clone(), &mut store, &prefixes, precision)?;
         let h = cfg.hidden_size;
         let classifier = store.take(CLASSIFIER_WEIGHT)?.to_f32();
@@ -293,6 +379,8 @@ fn argmax3(p: &[f32]) -> (Bio, f32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use skillmark_model::weights::{write_gguf_tensors, GgmlDType, GgufTensor, GgufValue};
+    use skillmark_model::BertConfig;
 
     #[test]
     fn first_piece_carries_the_word() {
@@ -305,5 +393,187 @@ mod tests {
         assert_eq!(t.skill, vec![Bio::B, Bio::O, Bio::I, Bio::O]);
         assert_eq!(t.knowledge, vec![Bio::I, Bio::O, Bio::O, Bio::O]);
         assert!((t.skill_prob[0] - 0.7).abs() < 1e-6);
+    }
+
+    /// A tiny BERT layer's tensors (`prefix.…`), deterministic from `seed`.
+    fn layer(cfg: &BertConfig, prefix: &str, seed: u64) -> Vec<(String, Vec<usize>, Vec<f32>)> {
+        let (h, f) = (cfg.hidden_size, cfg.intermediate_size);
+        let mut s = seed;
+        let mut rnd = move |n: usize, scale: f32| -> Vec<f32> {
+            (0..n)
+                .map(|_| {
+                    s = s
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    ((s >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * scale
+                })
+                .collect()
+        };
+        let mut out = Vec::new();
+        for (name, rows, cols) in [
+            ("attention.self.query", h, h),
+            ("attention.self.key", h, h),
+            ("attention.self.value", h, h),
+            ("attention.output.dense", h, h),
+            ("intermediate.dense", f, h),
+            ("output.dense", h, f),
+        ] {
+            out.push((
+                format!("{prefix}.{name}.weight"),
+                vec![rows, cols],
+                rnd(rows * cols, 0.5),
+            ));
+            out.push((format!("{prefix}.{name}.bias"), vec![rows], rnd(rows, 0.1)));
+        }
+        for ln in ["attention.output.LayerNorm", "output.LayerNorm"] {
+            out.push((format!("{prefix}.{ln}.weight"), vec![h], vec![1.0; h]));
+            out.push((format!("{prefix}.{ln}.bias"), vec![h], vec![0.0; h]));
+        }
+        out
+    }
+
+    fn gguf(
+        cfg: &BertConfig,
+        tensors: Vec<(String, Vec<usize>, GgufTensor)>,
+        meta: &[(&str, String)],
+    ) -> Vec<u8> {
+        let meta = meta
+            .iter()
+            .map(|(k, v)| (k.to_string(), GgufValue::String(v.clone())))
+            .collect();
+        let mut out = std::io::Cursor::new(Vec::new());
+        write_gguf_tensors(&mut out, cfg, &tensors, meta).unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn a_delta_coded_tagger_adds_the_encoder_back() {
+        let cfg = BertConfig::tiny(16);
+        let h = cfg.hidden_size;
+        // The encoder's layer 1 (int8 rows, as a web encoder stores it).
+        let enc_layer = layer(&cfg, "encoder.layer.1", 1);
+        let encoder = gguf(
+            &cfg,
+            enc_layer
+                .iter()
+                .map(|(n, s, v)| {
+                    let t = if s.len() == 2 {
+                        GgufTensor::Rows(quantize_rows_with_step(v, s[0], s[1], |_, _| 0.01))
+                    } else {
+                        GgufTensor::Values(v.clone(), GgmlDType::F32)
+                    };
+                    (n.clone(), s.clone(), t)
+                })
+                .collect(),
+            &[],
+        );
+        let enc_store = TensorStore::from_gguf(&encoder).unwrap();
+        // The tagger = that layer + a small difference; stored in full and as the difference.
+        let diff = layer(&cfg, "encoder.layer.1", 2);
+        let mut full = Vec::new();
+        let mut delta = Vec::new();
+        for ((n, s, d), (_, _, _)) in diff.iter().zip(&enc_layer) {
+            let base = enc_store.get(n).unwrap().to_f32();
+            if s.len() == 2 {
+                let d: Vec<f32> = d.iter().map(|x| x * 0.1).collect();
+                let q = quantize_rows_with_step(&d, s[0], s[1], |_, _| 0.002);
+                let mut w = vec![0f32; d.len()];
+                for (r, row) in w.chunks_exact_mut(s[1]).enumerate() {
+                    q.dequantize_row(r, row);
+                }
+                w.iter_mut().zip(&base).for_each(|(a, b)| *a += b);
+                full.push((n.clone(), s.clone(), GgufTensor::Values(w, GgmlDType::F32)));
+                delta.push((n.clone(), s.clone(), GgufTensor::Rows(q)));
+            } else {
+                full.push((
+                    n.clone(),
+                    s.clone(),
+                    GgufTensor::Values(base.clone(), GgmlDType::F32),
+                ));
+                delta.push((
+                    n.clone(),
+                    s.clone(),
+                    GgufTensor::Values(base, GgmlDType::F32),
+                ));
+            }
+        }
+        for t in [&mut full, &mut delta] {
+            t.push((
+                CLASSIFIER_WEIGHT.into(),
+                vec![6, h],
+                GgufTensor::Values(layer(&cfg, "c", 3)[0].2[..6 * h].to_vec(), GgmlDType::F32),
+            ));
+            t.push((
+                CLASSIFIER_BIAS.into(),
+                vec![6],
+                GgufTensor::Values(vec![0.0; 6], GgmlDType::F32),
+            ));
+        }
+        let enc_sha = crate::assets::sha256_hex(&encoder);
+        let meta = |delta: bool| {
+            let mut m = vec![
+                (KEY_BRANCH_LAYER, "1".to_string()),
+                (KEY_LAYERS, "1".to_string()),
+                (KEY_ENCODER_SHA256, "full".to_string()),
+                (KEY_LABELS, LABELS.join(",")),
+            ];
+            if delta {
+                m.push((KEY_DELTA_BASE_SHA256, enc_sha.clone()));
+            }
+            m
+        };
+        let full = gguf(&cfg, full, &meta(false));
+        let delta_tensors = delta;
+        let delta = gguf(&cfg, delta_tensors.clone(), &meta(true));
+        let base = DeltaBase {
+            bytes: &encoder,
+            sha256: &enc_sha,
+        };
+        let a = Tagger::from_gguf(&full, Precision::F32).unwrap();
+        let b = Tagger::from_gguf_with_base(&delta, Some(base), Precision::F32).unwrap();
+        let states = || TokenStates {
+            hidden: h,
+            states: layer(&cfg, "s", 4)[4].2[..5 * h].to_vec(),
+            ranges: std::iter::once(0..5).collect(),
+        };
+        let (pa, pb) = (a.probabilities(states()), b.probabilities(states()));
+        // The same up to the int8 rounding of the sums (one scale per row).
+        for (x, y) in pa.iter().flatten().zip(pb.iter().flatten()) {
+            assert!((x - y).abs() < 3e-3, "{x} vs {y}");
+        }
+        // Without its encoder, with another encoder, truncated: errors, never panics.
+        let err = |r: Result<Tagger, SkillmarkError>| r.err().expect("an error").to_string();
+        assert!(err(Tagger::from_gguf(&delta, Precision::Int8)).contains("differences"));
+        let other = DeltaBase {
+            bytes: &encoder,
+            sha256: "0000",
+        };
+        assert!(err(Tagger::from_gguf_with_base(
+            &delta,
+            Some(other),
+            Precision::Int8
+        ))
+        .contains("0000"));
+        // An encoder without the layer the differences belong to.
+        let empty = gguf(&cfg, Vec::new(), &[]);
+        let empty_sha = crate::assets::sha256_hex(&empty);
+        let mut m = meta(false);
+        m.push((KEY_DELTA_BASE_SHA256, empty_sha.clone()));
+        let on_empty = gguf(&cfg, delta_tensors.clone(), &m);
+        let empty = DeltaBase {
+            bytes: &empty,
+            sha256: &empty_sha,
+        };
+        assert!(err(Tagger::from_gguf_with_base(
+            &on_empty,
+            Some(empty),
+            Precision::Int8
+        ))
+        .contains("missing tensor"));
+        for cut in [20, delta.len() / 2, delta.len() - 64] {
+            assert!(
+                Tagger::from_gguf_with_base(&delta[..cut], Some(base), Precision::Int8).is_err()
+            );
+        }
     }
 }

@@ -156,3 +156,65 @@ fn highlights_never_overlap() {
         assert!(w[0].1 <= w[1].0, "overlapping highlights {w:?}");
     }
 }
+
+/// The browser runs the span tagger in a second worker: its tags, handed to
+/// the highlighter, give exactly the highlights of the one-worker path.
+#[test]
+fn tags_from_a_separate_span_tagger_give_the_same_highlights() {
+    use skillmark::{AssetBytes, SpanTagger};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets");
+    let read = |n: &str| std::fs::read(dir.join(n)).unwrap();
+    let files: std::collections::BTreeMap<String, Vec<u8>> =
+        ["tokenizer.json", "encoder.gguf", "tagger.gguf"]
+            .iter()
+            .map(|n| (n.to_string(), read(n)))
+            .collect();
+    let assets = AssetBytes::partial(&read("manifest.json"), files).expect("subset verifies");
+    let tagger = SpanTagger::from_assets(&assets, Precision::Int8).expect("span tagger loads");
+    let h = highlighter();
+    let text = "We use Python, SQL and Kubernetes daily.\n\nYou will lead a small team and \
+                mentor junior engineers. Experience with financial reporting is a plus. \
+                Knowledge of German is required.";
+    let opts = HighlightOptions::default();
+    let segments = h.segments(text);
+    // Streamed in two parts, as the worker does.
+    for part in [&segments[..1], &segments[1..]] {
+        let tags = tagger.tag_segments(text, part).unwrap();
+        assert!(!tags.is_empty());
+        let split = h
+            .highlight_segments_with_tags(text, part, &tags, &opts)
+            .unwrap();
+        assert_eq!(split, h.highlight_segments(text, part, &opts));
+    }
+    assert!(!h.highlight(text, &opts).spans.is_empty());
+    // Tags of another text are refused, not misapplied.
+    let other = tagger
+        .tag_segments("Python.", &h.segments("Python."))
+        .unwrap();
+    assert!(h
+        .highlight_segments_with_tags(text, &segments, &other, &opts)
+        .is_err());
+}
+
+#[test]
+fn a_partial_bundle_is_verified_file_by_file() {
+    use skillmark::{AssetBytes, SpanTagger};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets");
+    let manifest = std::fs::read(dir.join("manifest.json")).unwrap();
+    let mut enc = std::fs::read(dir.join("encoder.gguf")).unwrap();
+    enc.truncate(enc.len() / 2);
+    let files = [("encoder.gguf".to_string(), enc)].into_iter().collect();
+    let err = AssetBytes::partial(&manifest, files)
+        .err()
+        .expect("truncated file");
+    assert!(err.to_string().contains("encoder.gguf"), "{err}");
+    let files = [("stray.bin".to_string(), vec![1u8])].into_iter().collect();
+    assert!(AssetBytes::partial(&manifest, files).is_err());
+    // Without the tagger file there is nothing to run.
+    let files = std::collections::BTreeMap::new();
+    let assets = AssetBytes::partial(&manifest, files).unwrap();
+    let err = SpanTagger::from_assets(&assets, Precision::Int8)
+        .err()
+        .expect("no files");
+    assert!(err.to_string().contains("missing"), "{err}");
+}

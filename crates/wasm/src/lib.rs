@@ -8,7 +8,8 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use skillmark::highlight::{HighlightOptions, Highlighter as Engine, Segment};
+use skillmark::bio::Bio;
+use skillmark::highlight::{HighlightOptions, Highlighter as Engine, Segment, WordTags};
 use skillmark::AssetBytes;
 use skillmark_model::Precision;
 use wasm_bindgen::prelude::*;
@@ -59,6 +60,78 @@ fn options(engine: &Engine, value: JsValue) -> Result<HighlightOptions, JsError>
     Ok(o.apply_to(defaults))
 }
 
+/// A JS object `{ name: Uint8Array }` as file name → bytes.
+fn file_map(files: &js_sys::Object) -> Result<BTreeMap<String, Vec<u8>>, JsError> {
+    let mut map = BTreeMap::new();
+    for entry in js_sys::Object::entries(files).iter() {
+        let pair = js_sys::Array::from(&entry);
+        let name = pair
+            .get(0)
+            .as_string()
+            .ok_or_else(|| JsError::new("asset file names must be strings"))?;
+        let value = pair.get(1);
+        if !value.is_instance_of::<js_sys::Uint8Array>() {
+            return Err(JsError::new(&format!(
+                "asset {name}: expected a Uint8Array"
+            )));
+        }
+        map.insert(name, js_sys::Uint8Array::from(value).to_vec());
+    }
+    Ok(map)
+}
+
+fn segments_from_js(value: JsValue) -> Result<Vec<Segment>, JsError> {
+    let segments: Vec<JsSegment> = serde_wasm_bindgen::from_value(value)
+        .map_err(|e| JsError::new(&format!("segments: {e}")))?;
+    Ok(segments
+        .into_iter()
+        .map(|s| Segment {
+            start: s.start,
+            end: s.end,
+        })
+        .collect())
+}
+
+/// One window's span tags as they cross between workers: B/I/O as 0/1/2.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JsTags {
+    skill: Vec<u8>,
+    knowledge: Vec<u8>,
+    skill_prob: Vec<f32>,
+    knowledge_prob: Vec<f32>,
+}
+
+impl From<&WordTags> for JsTags {
+    fn from(t: &WordTags) -> Self {
+        let codes = |v: &[Bio]| v.iter().map(|b| b.index() as u8).collect();
+        JsTags {
+            skill: codes(&t.skill),
+            knowledge: codes(&t.knowledge),
+            skill_prob: t.skill_prob.clone(),
+            knowledge_prob: t.knowledge_prob.clone(),
+        }
+    }
+}
+
+impl From<JsTags> for WordTags {
+    fn from(t: JsTags) -> Self {
+        let bio = |v: Vec<u8>| v.into_iter().map(|c| Bio::from_index(c as usize)).collect();
+        WordTags {
+            skill: bio(t.skill),
+            knowledge: bio(t.knowledge),
+            skill_prob: t.skill_prob,
+            knowledge_prob: t.knowledge_prob,
+        }
+    }
+}
+
+fn tags_from_js(value: JsValue) -> Result<Vec<WordTags>, JsError> {
+    let tags: Vec<JsTags> = serde_wasm_bindgen::from_value(value)
+        .map_err(|e| JsError::new(&format!("span tags: {e}")))?;
+    Ok(tags.into_iter().map(WordTags::from).collect())
+}
+
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     // Maps as plain objects, not JS `Map`s.
     let s = serde_wasm_bindgen::Serializer::json_compatible();
@@ -81,26 +154,13 @@ impl Highlighter {
     /// names it.
     #[wasm_bindgen(constructor)]
     pub fn new(manifest: &[u8], files: js_sys::Object) -> Result<Highlighter, JsError> {
-        let mut map = BTreeMap::new();
-        for entry in js_sys::Object::entries(&files).iter() {
-            let pair = js_sys::Array::from(&entry);
-            let name = pair
-                .get(0)
-                .as_string()
-                .ok_or_else(|| JsError::new("asset file names must be strings"))?;
-            let value = pair.get(1);
-            if !value.is_instance_of::<js_sys::Uint8Array>() {
-                return Err(JsError::new(&format!(
-                    "asset {name}: expected a Uint8Array"
-                )));
-            }
-            map.insert(name, js_sys::Uint8Array::from(value).to_vec());
-        }
+        let map = file_map(&files)?;
         let assets = AssetBytes::new(manifest, map).map_err(|e| JsError::new(&e.to_string()))?;
+        // Consumed: the files are freed before the label automaton is built.
         // Every layer in int8, the attention projections too: in the browser
         // they were 29% of a highlight in f32, and on the validation sets
         // int8 there costs nothing measurable (docs/BENCHMARKS.md, "Browser").
-        let engine = Engine::from_assets(&assets, Precision::Int8All)
+        let engine = Engine::from_asset_files(assets, Precision::Int8All)
             .map_err(|e| JsError::new(&e.to_string()))?;
         Ok(Highlighter { engine })
     }
@@ -134,20 +194,60 @@ impl Highlighter {
         segments: JsValue,
         options_js: JsValue,
     ) -> Result<JsValue, JsError> {
-        let segments: Vec<JsSegment> = serde_wasm_bindgen::from_value(segments)
-            .map_err(|e| JsError::new(&format!("segments: {e}")))?;
-        let segments: Vec<Segment> = segments
-            .into_iter()
-            .map(|s| Segment {
-                start: s.start,
-                end: s.end,
-            })
-            .collect();
+        let segments = segments_from_js(segments)?;
         to_js(
             &self
                 .engine
                 .highlight_segments(text, &segments, &options(&self.engine, options_js)?),
         )
+    }
+
+    /// As [`Self::highlight_segments`], with the `tags` a [`SpanTagger`]
+    /// (in another worker) returned for the same text and segments.
+    #[wasm_bindgen(js_name = highlightSegmentsWithTags)]
+    pub fn highlight_segments_with_tags(
+        &self,
+        text: &str,
+        segments: JsValue,
+        tags: JsValue,
+        options_js: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let segments = segments_from_js(segments)?;
+        let tags = tags_from_js(tags)?;
+        let opts = options(&self.engine, options_js)?;
+        let h = self
+            .engine
+            .highlight_segments_with_tags(text, &segments, &tags, &opts)
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        to_js(&h)
+    }
+
+    /// The ranker's encoder passes over `segments` of `text`, kept in wasm
+    /// memory for [`Self::highlight_encoded`]: they need no tags, so they run
+    /// while the span tagger's worker tags the same segments.
+    #[wasm_bindgen(js_name = encodeSegments)]
+    pub fn encode_segments(&self, text: &str, segments: JsValue) -> Result<Encoded, JsError> {
+        let segments = segments_from_js(segments)?;
+        Ok(Encoded {
+            inner: self.engine.encode_segments(text, &segments),
+        })
+    }
+
+    /// Highlights of encoded segments with their span `tags` (consumes `encoded`).
+    #[wasm_bindgen(js_name = highlightEncoded)]
+    pub fn highlight_encoded(
+        &self,
+        encoded: Encoded,
+        tags: JsValue,
+        options_js: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let tags = tags_from_js(tags)?;
+        let opts = options(&self.engine, options_js)?;
+        let h = self
+            .engine
+            .highlight_encoded(encoded.inner, &tags, &opts)
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        to_js(&h)
     }
 
     /// Sentence embeddings of `texts` (mean-pooled, L2-normalised), flat:
@@ -184,5 +284,49 @@ impl Highlighter {
     /// Label, description, category and type of one ESCO skill, or `null`.
     pub fn skill(&self, uri: &str) -> Result<JsValue, JsError> {
         to_js(&self.engine.skill(uri))
+    }
+}
+
+/// Segments encoded by [`Highlighter::encode_segments`], waiting for their tags.
+#[wasm_bindgen]
+pub struct Encoded {
+    inner: skillmark::EncodedSegments,
+}
+
+/// The span tagger alone, for a second worker that tags while the
+/// [`Highlighter`]'s worker encodes the same text (`web/app/worker/tagger.js`).
+#[wasm_bindgen]
+pub struct SpanTagger {
+    tagger: skillmark::SpanTagger,
+}
+
+#[wasm_bindgen]
+impl SpanTagger {
+    /// `files`: `tokenizer.json`, `encoder.gguf` and `tagger.gguf` (as for
+    /// [`Highlighter::new`]), each checked against the manifest.
+    #[wasm_bindgen(constructor)]
+    pub fn new(manifest: &[u8], files: js_sys::Object) -> Result<SpanTagger, JsError> {
+        let assets = AssetBytes::partial(manifest, file_map(&files)?)
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        let tagger = skillmark::SpanTagger::from_assets(&assets, Precision::Int8All)
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(SpanTagger { tagger })
+    }
+
+    /// Span tags of `segments` of `text`, for
+    /// [`Highlighter::highlight_segments_with_tags`].
+    #[wasm_bindgen(js_name = tagSegments)]
+    pub fn tag_segments(&self, text: &str, segments: JsValue) -> Result<JsValue, JsError> {
+        let segments = segments_from_js(segments)?;
+        let tags = self
+            .tagger
+            .tag_segments(text, &segments)
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        to_js(&tags.iter().map(JsTags::from).collect::<Vec<_>>())
+    }
+
+    /// The matrix kernel this module runs (as [`Highlighter::kernel`]).
+    pub fn kernel(&self) -> String {
+        self.tagger.kernel().name().to_string()
     }
 }

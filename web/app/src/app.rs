@@ -171,7 +171,8 @@ fn RunStatus() -> impl IntoView {
     let state = expect_context::<AppState>();
     view! {
         <span class="run-status muted" id="run-status" aria-live="polite"
-            data-runs=move || state.runs.get().to_string()>
+            data-runs=move || state.runs.get().to_string()
+            data-workers=move || state.workers.get().to_string()>
             {move || {
                 if let Some(e) = state.error.get() {
                     return format!("Error: {e}");

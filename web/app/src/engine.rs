@@ -35,7 +35,21 @@ enum ToWorker<'a> {
 pub fn start(on_message: impl Fn(FromWorker) + 'static) -> Result<(), String> {
     let opts = web_sys::WorkerOptions::new();
     opts.set_type(web_sys::WorkerType::Module);
-    let worker = web_sys::Worker::new_with_options("./worker/worker.js", &opts)
+    // `?workers=N` on the page's URL reaches the worker (it decides whether
+    // the span tagger gets a worker of its own).
+    let workers = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .and_then(|q| {
+            q.trim_start_matches('?')
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("workers=").map(str::to_owned))
+        })
+        .filter(|n| n.len() <= 2 && n.bytes().all(|b| b.is_ascii_digit()));
+    let url = match workers {
+        Some(n) => format!("./worker/worker.js?workers={n}"),
+        None => "./worker/worker.js".to_string(),
+    };
+    let worker = web_sys::Worker::new_with_options(&url, &opts)
         .map_err(|e| format!("cannot start the worker: {e:?}"))?;
     let on_message = std::rc::Rc::new(on_message);
     let handler = {

@@ -108,6 +108,9 @@ pub enum FromWorker {
         id: u32,
         ms: f64,
         segments: usize,
+        /// Workers that ran it: 2 when the span tagger ran beside the encoder.
+        #[serde(default)]
+        workers: u32,
     },
     Error {
         #[serde(default)]

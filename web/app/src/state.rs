@@ -48,6 +48,8 @@ pub struct AppState {
     pub last_run: RwSignal<Option<(usize, f64)>>,
     /// Runs finished so far (tests wait for the next one).
     pub runs: RwSignal<u32>,
+    /// Workers the last finished run used (2: tagger and encoder in parallel).
+    pub workers: RwSignal<u32>,
     pub error: RwSignal<Option<String>>,
     pub card: RwSignal<Option<Card>>,
     /// The engine's defaults; the slider moves both thresholds together.
@@ -74,6 +76,7 @@ impl AppState {
             progress: RwSignal::new(None),
             last_run: RwSignal::new(None),
             runs: RwSignal::new(0),
+            workers: RwSignal::new(0),
             error: RwSignal::new(None),
             card: RwSignal::new(None),
             defaults: StoredValue::new(None),
@@ -179,8 +182,14 @@ impl AppState {
                 self.skills.update(|all| merge_skills(all, skills));
                 self.progress.set(Some((segments, total)));
             }
-            FromWorker::Done { id, ms, segments } if id == current => {
+            FromWorker::Done {
+                id,
+                ms,
+                segments,
+                workers,
+            } if id == current => {
                 self.progress.set(None);
+                self.workers.set(workers);
                 self.last_run.set(Some((segments, ms)));
                 self.runs.update(|n| *n += 1);
             }

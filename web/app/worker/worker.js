@@ -5,8 +5,14 @@
 //   in : {type:"highlight", id, text, options} · {type:"skill", id, uri}
 //   out: {type:"loading", loaded, total, file} · {type:"ready", ...}
 //        {type:"result", id, upto, spans, skills, segments, total}
-//        {type:"done", id, ms, segments} · {type:"skill", id, skill}
+//        {type:"done", id, ms, segments, workers} · {type:"skill", id, skill}
 //        {type:"error", id?, message}
+// Where the machine has two cores or more (`?workers=1` on the page's URL
+// turns it off), a second worker (tagger.js) runs the span tagger's layers
+// while this one runs the ranker's over the same sentences; its tags come
+// back part by part. A 400-word post: 270 ms instead of 377 on this 2-core
+// machine (docs/BENCHMARKS.md). Without it (failed to start, or an error)
+// this worker loads the tagger and runs it itself.
 import init, { Highlighter } from "../engine/skillmark_wasm.js";
 
 const ASSETS = new URL("../assets/", import.meta.url);
@@ -25,7 +31,17 @@ const CACHE = "skillmark-assets";
 // left alone (the bundle may carry more than the browser uses).
 const NEEDED = ["encoder.gguf", "tokenizer.json", "skills.index", "esco.bin", "tagger.gguf"];
 
+const TAGGER_FILES = ["tokenizer.json", "encoder.gguf", "tagger.gguf"];
+const WORKERS =
+  Number(new URL(self.location.href).searchParams.get("workers")) ||
+  ((self.navigator.hardwareConcurrency || 1) >= 2 ? 2 : 1);
+
 let highlighter = null;
+// The span tagger's worker: {worker, ready, tags: Map "id:part" → tags,
+// waiting: Map "id:part" → resolve}; null when there is none or it failed.
+let spanTagger = null;
+// Whether `highlighter` holds the span tagger itself.
+let withTagger = true;
 let latest = 0; // id of the newest highlight request; older ones stop early
 const queue = [];
 let busy = false;
@@ -72,14 +88,14 @@ async function download(url, name, onBytes) {
   return out;
 }
 
-async function loadAssets() {
+async function loadAssets(quiet = false) {
   const cache = await caches.open(CACHE);
   const manifestBytes = await fetchManifest(cache);
   const manifest = JSON.parse(new TextDecoder().decode(manifestBytes));
   const names = NEEDED.filter((n) => manifest.files[n]);
   const total = names.reduce((s, n) => s + manifest.files[n].bytes, 0);
   let loaded = 0;
-  const progress = (file) => post({ type: "loading", loaded, total, file });
+  const progress = (file) => quiet || post({ type: "loading", loaded, total, file });
   progress("manifest.json");
   const files = {};
   const keep = new Set([new URL("manifest.json", ASSETS).href]);
@@ -109,11 +125,107 @@ async function loadAssets() {
   return { manifest, manifestBytes, files, total };
 }
 
+// The engine, compiled once: the span tagger's worker instantiates the same
+// module (no second download, no second compilation).
+async function compileEngine() {
+  const res = await fetch(ENGINE);
+  if (!res.ok) throw new Error(`cannot load the engine: HTTP ${res.status}`);
+  if (WebAssembly.compileStreaming && res.headers.get("content-type") === "application/wasm") {
+    return WebAssembly.compileStreaming(res);
+  }
+  return WebAssembly.compile(await res.arrayBuffer());
+}
+
+function dropSpanTagger() {
+  if (!spanTagger) return;
+  const { worker, waiting, settle } = spanTagger;
+  spanTagger = null;
+  worker.terminate();
+  settle();
+  for (const resolve of waiting.values()) resolve(null);
+}
+
+// Starts the span tagger's worker with copies of the files it needs.
+// Starts the span tagger's worker with `needed` (TAGGER_FILES), whose
+// buffers move to it (this worker's copies are in wasm memory already).
+function startSpanTagger(manifestBytes, needed, module) {
+  let worker;
+  try {
+    worker = new Worker(new URL("./tagger.js", import.meta.url), { type: "module" });
+  } catch {
+    return; // no nested workers: this worker tags
+  }
+  const t = { worker, ready: false, tags: new Map(), waiting: new Map() };
+  t.loaded = new Promise((resolve) => (t.settle = resolve)); // ready or failed
+  spanTagger = t;
+  worker.onmessage = (e) => {
+    const msg = e.data;
+    if (msg.type === "ready") {
+      t.ready = true;
+      t.wasmMemory = msg.wasmMemory;
+      t.settle();
+    }
+    else if (msg.type === "tags") {
+      const key = `${msg.id}:${msg.part}`;
+      const resolve = t.waiting.get(key);
+      if (resolve) {
+        t.waiting.delete(key);
+        resolve(msg.tags);
+      } else t.tags.set(key, msg.tags);
+    } else if (msg.type === "error") dropSpanTagger();
+  };
+  worker.onerror = () => dropSpanTagger();
+  const buffers = TAGGER_FILES.map((n) => needed[n].buffer);
+  worker.postMessage({ type: "load", manifest: manifestBytes, files: needed, engine: module }, buffers);
+}
+
+function hasAll(files, names) {
+  return names.every((n) => files[n]);
+}
+
+// Rebuilds this worker's highlighter with the span tagger (its worker
+// failed), from the files the Cache API holds since the first load.
+async function loadTaggerHere() {
+  if (withTagger) return;
+  const { manifestBytes, files } = await loadAssets(true);
+  const full = new Highlighter(manifestBytes, files);
+  highlighter.free();
+  highlighter = full;
+  withTagger = true;
+}
+
+// The span tagger's tags for one part of a request, or null (none coming).
+function tagsFor(id, part) {
+  const t = spanTagger;
+  if (!t) return Promise.resolve(null);
+  const key = `${id}:${part}`;
+  if (t.tags.has(key)) {
+    const tags = t.tags.get(key);
+    t.tags.delete(key);
+    return Promise.resolve(tags);
+  }
+  return new Promise((resolve) => t.waiting.set(key, resolve));
+}
+
 async function start() {
   const t0 = performance.now();
   try {
-    const [{ manifest, manifestBytes, files, total }] = await Promise.all([loadAssets(), init({ module_or_path: ENGINE })]);
-    highlighter = new Highlighter(manifestBytes, files);
+    const [{ manifest, manifestBytes, files, total }, module] = await Promise.all([loadAssets(), compileEngine()]);
+    const wasm = await init({ module_or_path: module });
+    if (WORKERS >= 2 && hasAll(files, TAGGER_FILES)) {
+      // The tagger runs in a worker of its own: this one loads without it,
+      // then hands it the files. One load after the other, so their peaks
+      // do not add up; the tagger's loads while nothing else runs.
+      const { "tagger.gguf": tagger, ...rest } = files;
+      highlighter = new Highlighter(manifestBytes, rest);
+      withTagger = false;
+      const needed = { "tokenizer.json": rest["tokenizer.json"], "encoder.gguf": rest["encoder.gguf"], "tagger.gguf": tagger };
+      startSpanTagger(manifestBytes.slice(), needed, module);
+      if (spanTagger) await spanTagger.loaded;
+      if (!spanTagger) await loadTaggerHere();
+    } else {
+      highlighter = new Highlighter(manifestBytes, files);
+    }
     post({
       type: "ready",
       version: manifest.version,
@@ -121,6 +233,9 @@ async function start() {
       bytes: total,
       defaults: highlighter.defaultOptions(),
       kernel: highlighter.kernel(),
+      workers: spanTagger && spanTagger.ready ? 2 : 1,
+      // wasm linear memory of this worker and of the tagger's, bytes
+      wasmMemory: [wasm.memory.buffer.byteLength, spanTagger?.wasmMemory ?? 0],
       ms: performance.now() - t0,
     });
   } catch (err) {
@@ -130,22 +245,57 @@ async function start() {
 
 const yieldToMessages = () => new Promise((r) => setTimeout(r, 0));
 
+// The parts a request is highlighted in: the first sentence alone, so the
+// first highlights show soon, then doubling up to 16 sentences.
+function partsOf(segments) {
+  const parts = [];
+  let batch = 1;
+  for (let done = 0; done < segments.length; done += batch, batch = Math.min(batch * 2, 16)) {
+    parts.push(segments.slice(done, done + batch));
+  }
+  return parts;
+}
+
 async function highlight({ id, text, options }) {
   const t0 = performance.now();
   const segments = highlighter.segments(text);
+  const parts = partsOf(segments);
+  // Tags only from a tagger that is ready now; it then tags ahead of us.
+  const parallel = spanTagger && spanTagger.ready;
+  if (parallel) {
+    for (const key of spanTagger.tags.keys()) if (!key.startsWith(`${id}:`)) spanTagger.tags.delete(key);
+    spanTagger.worker.postMessage({ type: "tag", id, text, parts });
+  }
   let done = 0;
-  let batch = 1; // the first sentence alone, so the first highlights show soon
-  while (done < segments.length) {
+  let workers = parallel ? 2 : 1;
+  for (let i = 0; i < parts.length; i++) {
     if (id !== latest) return; // superseded by a newer request
-    const part = segments.slice(done, done + batch);
-    const h = highlighter.highlightSegments(text, part, options);
+    const part = parts[i];
+    let h;
+    if (parallel) {
+      // The ranker's passes first: they need no tags, so they run while the
+      // tagger's worker tags this part.
+      const encoded = highlighter.encodeSegments(text, part);
+      const tags = await tagsFor(id, i);
+      if (id !== latest) {
+        encoded.free();
+        return;
+      }
+      if (tags) h = highlighter.highlightEncoded(encoded, tags, options);
+      else encoded.free();
+    }
+    if (!h) {
+      workers = 1;
+      await loadTaggerHere();
+      if (id !== latest) return;
+      h = highlighter.highlightSegments(text, part, options);
+    }
     done += part.length;
     const upto = done < segments.length ? part[part.length - 1].end : null;
     post({ type: "result", id, upto, spans: h.spans, skills: h.skills, segments: done, total: segments.length });
-    batch = Math.min(batch * 2, 16);
     await yieldToMessages();
   }
-  post({ type: "done", id, ms: performance.now() - t0, segments: segments.length });
+  post({ type: "done", id, ms: performance.now() - t0, segments: segments.length, workers });
 }
 
 async function drain() {
@@ -169,7 +319,18 @@ async function drain() {
 const ready = start();
 self.onmessage = async (e) => {
   const msg = e.data;
-  if (msg.type === "highlight") latest = msg.id;
+  if (msg.type === "highlight") {
+    latest = msg.id;
+    // A request waiting for the tags of an older one stops now.
+    if (spanTagger) {
+      for (const [key, resolve] of spanTagger.waiting) {
+        if (!key.startsWith(`${msg.id}:`)) {
+          spanTagger.waiting.delete(key);
+          resolve(null);
+        }
+      }
+    }
+  }
   queue.push(msg);
   await ready;
   if (highlighter) drain();
