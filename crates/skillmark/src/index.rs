@@ -717,21 +717,27 @@ mod tests {
         assert!(SkillIndex::from_bytes(&wrong).is_err());
     }
 
-    #[test]
-    fn four_bit_form_keeps_scores_and_loads() {
-        let mut seed = 5u64;
+    /// 64 pseudo-random unit rows of 128 dimensions (seeded), with `shift`
+    /// added to dimension `outlier` of every row before normalizing.
+    fn random_rows(seed: u64, outlier: usize, shift: f32) -> Vec<Vec<f32>> {
+        let mut seed = seed;
         let mut rnd = || {
             seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
             (seed >> 40) as f32 / (1u64 << 24) as f32 - 0.5
         };
-        // An outlier dimension shared by all rows, as sentence encoders have.
-        let vecs: Vec<Vec<f32>> = (0..64)
+        (0..64)
             .map(|_| {
                 let mut v: Vec<f32> = (0..128).map(|_| rnd()).collect();
-                v[3] += 4.0;
+                v[outlier] += shift;
                 unit(&v)
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn four_bit_form_keeps_scores_and_loads() {
+        // An outlier dimension shared by all rows, as sentence encoders have.
+        let vecs = random_rows(5, 3, 4.0);
         let skills: Vec<u32> = (0..64).map(|i| i / 2).collect();
         let idx = SkillIndex::from_vectors(&vecs, skills, SkillText::Label, "e".into());
         let small = idx.to_bytes_4bit();
@@ -766,18 +772,7 @@ mod tests {
 
     #[test]
     fn step_form_keeps_scores_and_rejects_broken_files() {
-        let mut seed = 9u64;
-        let mut rnd = || {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-            (seed >> 40) as f32 / (1u64 << 24) as f32 - 0.5
-        };
-        let vecs: Vec<Vec<f32>> = (0..64)
-            .map(|_| {
-                let mut v: Vec<f32> = (0..128).map(|_| rnd()).collect();
-                v[7] -= 3.0;
-                unit(&v)
-            })
-            .collect();
+        let vecs = random_rows(9, 7, -3.0);
         let idx = SkillIndex::from_vectors(&vecs, (0..64).collect(), SkillText::Label, "e".into());
         let coarse = idx.to_bytes_step(0.7);
         let back = SkillIndex::from_bytes(&coarse).unwrap();
