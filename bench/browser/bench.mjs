@@ -504,7 +504,7 @@ async function main() {
   }
 
   result.memory = {
-    app: await memory(app),
+    app: { ...(await memory(app)), wasmMemory: app.ready.wasmMemory, workers: app.ready.workers },
     ours: { ...(await memory(ours)), kernel: ours.ready.kernel, wasmMemory: (await call(ours, { type: "memory" })).wasmMemory, wasmMemoryAtReady: ours.ready.wasmMemory },
     theirs: await memory(theirs),
   };
@@ -570,6 +570,10 @@ function report(r) {
   }
   lines.push("");
   lines.push(`Blank bench page renderer: ${mb(m.app.blank.rss)} MB RSS (${mb(m.app.blank.anon)} MB anonymous). Our engine's int8 kernel: ${m.ours.kernel ?? "?"}. Our wasm linear memory: ${mb(m.ours.wasmMemoryAtReady)} MB at ready, ${mb(m.ours.wasmMemory)} MB after the benchmarks.`);
+  if (Array.isArray(m.app.wasmMemory)) {
+    const [inference, tagger] = m.app.wasmMemory;
+    lines.push(`Real worker (${m.app.workers} worker(s)): wasm linear memory at ready ${mb(inference)} MB (inference worker)${tagger ? ` + ${mb(tagger)} MB (tagger's worker)` : ""}.`);
+  }
   lines.push(`Full app (/site/): page load → ready ${ms(c.site.readyMs)} ms, ${mb(c.site.bytes)} MB raw, ${mb(c.site.brotli)} MB brotli.`);
   const h = r.highlight;
   lines.push(
