@@ -48,6 +48,38 @@ impl SentenceEncoder {
                 BertConfig::from_json(config_json)?,
             ),
         };
+        Self::from_store(tokenizer_json, store, cfg, precision)
+    }
+
+    /// As [`Self::from_bytes`] for a GGUF encoder, keeping only its first
+    /// `layers` transformer layers: what a span tagger that branches after
+    /// them runs, in less memory (the other layers are never read).
+    pub fn from_gguf_first_layers(
+        tokenizer_json: &[u8],
+        gguf: &[u8],
+        precision: Precision,
+        layers: usize,
+    ) -> Result<Self, ModelError> {
+        let store = TensorStore::from_gguf_filtered(gguf, |name| {
+            name.strip_prefix("encoder.layer.")
+                .and_then(|rest| rest.split('.').next())
+                .and_then(|l| l.parse::<usize>().ok())
+                .is_none_or(|l| l < layers)
+        })?;
+        let mut cfg = store
+            .config
+            .clone()
+            .ok_or_else(|| ModelError::Format("gguf file carries no BERT config".into()))?;
+        cfg.num_hidden_layers = cfg.num_hidden_layers.min(layers);
+        Self::from_store(tokenizer_json, store, cfg, precision)
+    }
+
+    fn from_store(
+        tokenizer_json: &[u8],
+        store: TensorStore,
+        cfg: BertConfig,
+        precision: Precision,
+    ) -> Result<Self, ModelError> {
         let max_tokens = DEFAULT_MAX_TOKENS.min(cfg.max_position_embeddings);
         let tokenizer = TextTokenizer::from_bytes(tokenizer_json, max_tokens)?;
         if tokenizer.vocab_size() > cfg.vocab_size {

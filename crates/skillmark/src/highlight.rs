@@ -833,8 +833,8 @@ pub struct SpanTagger {
 }
 
 impl SpanTagger {
-    pub fn from_assets(assets: &AssetBytes, precision: Precision) -> Result<Self, SkillmarkError> {
-        use skillmark_model::sentence::WeightBytes;
+    pub fn from_assets(assets: AssetBytes, precision: Precision) -> Result<Self, SkillmarkError> {
+        let mut assets = assets;
         for name in [crate::assets::TOKENIZER, crate::assets::ENCODER, TAGGER] {
             if assets.optional(name).is_none() {
                 return Err(SkillmarkError::Asset {
@@ -843,11 +843,16 @@ impl SpanTagger {
                 });
             }
         }
-        let tagger = load_tagger(assets, precision)?.expect("checked above");
-        let encoder = skillmark_model::SentenceEncoder::from_bytes(
+        // Each file is dropped once read, and the encoder keeps only the
+        // layers before the tagger's branch: a worker's wasm memory is its
+        // peak, since it never shrinks.
+        let tagger = load_tagger(&assets, precision)?.expect("checked above");
+        assets.files.remove(TAGGER);
+        let encoder = skillmark_model::SentenceEncoder::from_gguf_first_layers(
             assets.get(crate::assets::TOKENIZER),
-            WeightBytes::Gguf(assets.get(crate::assets::ENCODER)),
+            assets.get(crate::assets::ENCODER),
             precision,
+            tagger.branch_layer,
         )?;
         Ok(SpanTagger { encoder, tagger })
     }

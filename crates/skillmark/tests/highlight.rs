@@ -170,7 +170,7 @@ fn tags_from_a_separate_span_tagger_give_the_same_highlights() {
             .map(|n| (n.to_string(), read(n)))
             .collect();
     let assets = AssetBytes::partial(&read("manifest.json"), files).expect("subset verifies");
-    let tagger = SpanTagger::from_assets(&assets, Precision::Int8).expect("span tagger loads");
+    let tagger = SpanTagger::from_assets(assets, Precision::Int8).expect("span tagger loads");
     let h = highlighter();
     let text = "We use Python, SQL and Kubernetes daily.\n\nYou will lead a small team and \
                 mentor junior engineers. Experience with financial reporting is a plus. \
@@ -213,7 +213,7 @@ fn a_partial_bundle_is_verified_file_by_file() {
     // Without the tagger file there is nothing to run.
     let files = std::collections::BTreeMap::new();
     let assets = AssetBytes::partial(&manifest, files).unwrap();
-    let err = SpanTagger::from_assets(&assets, Precision::Int8)
+    let err = SpanTagger::from_assets(assets, Precision::Int8)
         .err()
         .expect("no files");
     assert!(err.to_string().contains("missing"), "{err}");

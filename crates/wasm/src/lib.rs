@@ -308,7 +308,7 @@ impl SpanTagger {
     pub fn new(manifest: &[u8], files: js_sys::Object) -> Result<SpanTagger, JsError> {
         let assets = AssetBytes::partial(manifest, file_map(&files)?)
             .map_err(|e| JsError::new(&e.to_string()))?;
-        let tagger = skillmark::SpanTagger::from_assets(&assets, Precision::Int8All)
+        let tagger = skillmark::SpanTagger::from_assets(assets, Precision::Int8All)
             .map_err(|e| JsError::new(&e.to_string()))?;
         Ok(SpanTagger { tagger })
     }
