@@ -200,11 +200,15 @@ impl Highlighter {
     /// which lowers the peak memory of a load by the size of the bundle — in
     /// wasm, linear memory never shrinks, so the peak is what the worker keeps.
     pub fn from_asset_files(
-        assets: AssetBytes,
+        mut assets: AssetBytes,
         precision: Precision,
     ) -> Result<Self, SkillmarkError> {
-        let h = Self::parse(&assets, precision)?;
-        drop(assets);
+        // Each file is dropped as soon as it is read (the tagger first: it
+        // reads the encoder's bytes as its base).
+        let tagger = load_tagger(&assets, precision)?;
+        assets.files.remove(TAGGER);
+        let ranker = Ranker::from_asset_files(assets, precision)?;
+        let h = Self::with_parts(ranker, tagger);
         h.warm_up();
         Ok(h)
     }
@@ -220,9 +224,13 @@ impl Highlighter {
     fn parse(assets: &AssetBytes, precision: Precision) -> Result<Self, SkillmarkError> {
         let ranker = Ranker::from_assets(assets, precision)?;
         let tagger = load_tagger(assets, precision)?;
+        Ok(Self::with_parts(ranker, tagger))
+    }
+
+    fn with_parts(ranker: Ranker, tagger: Option<Tagger>) -> Self {
         let categories = all_categories(&ranker.taxonomy);
         let mut defaults = HighlightOptions::default();
-        if let Some(h) = assets.manifest.rest.get("highlight") {
+        if let Some(h) = ranker.manifest.rest.get("highlight") {
             if let Some(v) = h.get("min_score").and_then(|v| v.as_f64()) {
                 defaults.min_score = v as f32;
             }
@@ -230,12 +238,12 @@ impl Highlighter {
                 defaults.implicit_min_score = v as f32;
             }
         }
-        Ok(Highlighter {
+        Highlighter {
             ranker,
             tagger,
             categories,
             defaults,
-        })
+        }
     }
 
     #[cfg(not(target_arch = "wasm32"))]

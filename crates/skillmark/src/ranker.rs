@@ -41,7 +41,36 @@ impl Ranker {
         )?;
         let index = SkillIndex::from_bytes(assets.get(INDEX))?;
         let taxonomy = esco::Taxonomy::from_bytes(assets.get(TAXONOMY))?;
-        let enc_sha = &assets.manifest.files[ENCODER].sha256;
+        Self::from_parts(encoder, index, taxonomy, &assets.manifest)
+    }
+
+    /// As [`Self::from_assets`], dropping each file as soon as it is read:
+    /// in wasm, linear memory is the load's peak, since it never shrinks.
+    pub fn from_asset_files(
+        mut assets: AssetBytes,
+        precision: Precision,
+    ) -> Result<Self, SkillmarkError> {
+        let encoder = SentenceEncoder::from_bytes(
+            assets.get(TOKENIZER),
+            WeightBytes::Gguf(assets.get(ENCODER)),
+            precision,
+        )?;
+        assets.files.remove(ENCODER);
+        assets.files.remove(TOKENIZER);
+        let index = SkillIndex::from_bytes(assets.get(INDEX))?;
+        assets.files.remove(INDEX);
+        let taxonomy = esco::Taxonomy::from_bytes(assets.get(TAXONOMY))?;
+        assets.files.remove(TAXONOMY);
+        Self::from_parts(encoder, index, taxonomy, &assets.manifest)
+    }
+
+    fn from_parts(
+        encoder: SentenceEncoder,
+        index: SkillIndex,
+        taxonomy: esco::Taxonomy,
+        manifest: &Manifest,
+    ) -> Result<Self, SkillmarkError> {
+        let enc_sha = &manifest.files[ENCODER].sha256;
         if &index.encoder_sha256 != enc_sha {
             return Err(SkillmarkError::Mismatch(format!(
                 "skills.index was built with encoder {} but encoder.gguf is {enc_sha}: run `skillmark index build`",
@@ -49,8 +78,7 @@ impl Ranker {
             )));
         }
         Self::check(&index, &taxonomy, encoder.dim())?;
-        let lexical_bonus = assets
-            .manifest
+        let lexical_bonus = manifest
             .rest
             .get("ranking")
             .and_then(|r| r.get("lexical_bonus"))
@@ -60,7 +88,7 @@ impl Ranker {
             encoder,
             index,
             taxonomy,
-            manifest: assets.manifest.clone(),
+            manifest: manifest.clone(),
             lexical_bonus,
             lexical: std::sync::OnceLock::new(),
         })

@@ -218,3 +218,17 @@ fn a_partial_bundle_is_verified_file_by_file() {
         .expect("no files");
     assert!(err.to_string().contains("missing"), "{err}");
 }
+
+/// The browser's loader (each file dropped once read) builds the same engine.
+#[test]
+fn loading_from_owned_files_gives_the_same_highlights() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets");
+    let assets = skillmark::AssetBytes::read_dir(&dir).unwrap();
+    let owned = Highlighter::from_asset_files(assets, Precision::Int8).unwrap();
+    let text = "Experience with Kubernetes and Terraform. You will coach junior developers.";
+    let opts = HighlightOptions::default();
+    let want = highlighter().highlight(text, &opts);
+    assert!(!want.spans.is_empty());
+    assert_eq!(owned.highlight(text, &opts), want);
+    assert_eq!(owned.default_options(), highlighter().default_options());
+}
