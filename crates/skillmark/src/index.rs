@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 use skillmark_model::kernels::{matmul_f32, matmul_q8, Kernel, QActs, QMatrix};
+use skillmark_model::weights::quantize_rows_with_step;
 
 use crate::SkillmarkError;
 
@@ -269,10 +270,7 @@ impl SkillIndex {
             scales,
             values,
         };
-        let mut out = MAGIC.to_vec();
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        out.extend(postcard::to_allocvec(&file).expect("index serializes"));
-        out
+        with_header(FORMAT_VERSION, &file)
     }
 
     /// Every row as the f32 vector it stands for, row-major (`rows × dim`).
@@ -335,17 +333,14 @@ impl SkillIndex {
     pub fn to_bytes_step(&self, rel_step: f32) -> Vec<u8> {
         let (stand, u) = self.standardize();
         let dim = self.dim.max(1);
+        let m = quantize_rows_with_step(&u, self.rows(), self.dim, |_, row| {
+            rel_step * (row.iter().map(|v| v * v).sum::<f32>() / dim as f32).sqrt()
+        });
         let mut codes = Vec::with_capacity(u.len());
         let mut steps = Vec::with_capacity(self.rows());
-        for row in u.chunks_exact(dim) {
-            let rms = (row.iter().map(|v| v * v).sum::<f32>() / dim as f32).sqrt();
-            let amax = row.iter().fold(0f32, |m, &v| m.max(v.abs()));
-            let step = (rel_step * rms).max(amax / 127.0);
-            let inv = if step > 0.0 { 1.0 / step } else { 0.0 };
-            codes.extend(
-                row.iter()
-                    .map(|&v| (v * inv).round().clamp(-127.0, 127.0) as i8),
-            );
+        for r in 0..self.rows() {
+            let (c, step) = m.row(r);
+            codes.extend_from_slice(c);
             steps.push(step);
         }
         let file = IndexFileStep {
@@ -358,10 +353,7 @@ impl SkillIndex {
             steps,
             codes,
         };
-        let mut out = MAGIC.to_vec();
-        out.extend_from_slice(&FORMAT_VERSION_STEP.to_le_bytes());
-        out.extend(postcard::to_allocvec(&file).expect("index serializes"));
-        out
+        with_header(FORMAT_VERSION_STEP, &file)
     }
 
     /// One row per skill: the weighted mean of its rows (the first, its label,
@@ -432,10 +424,7 @@ impl SkillIndex {
             scales,
             nibbles,
         };
-        let mut out = MAGIC.to_vec();
-        out.extend_from_slice(&FORMAT_VERSION_4BIT.to_le_bytes());
-        out.extend(postcard::to_allocvec(&file).expect("index serializes"));
-        out
+        with_header(FORMAT_VERSION_4BIT, &file)
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, SkillmarkError> {
@@ -666,6 +655,14 @@ pub fn top_k(scores: &[f32], k: usize) -> Vec<Hit> {
 pub fn rank_of(scores: &[f32], target: usize) -> usize {
     let s = scores[target];
     1 + scores.iter().filter(|&&x| x > s).count()
+}
+
+/// An index file: magic, format version, then the postcard body.
+fn with_header(version: u32, file: &impl Serialize) -> Vec<u8> {
+    let mut out = MAGIC.to_vec();
+    out.extend_from_slice(&version.to_le_bytes());
+    out.extend(postcard::to_allocvec(file).expect("index serializes"));
+    out
 }
 
 #[cfg(test)]
