@@ -274,8 +274,7 @@ impl Highlighter {
     ) -> Highlights {
         let valid = valid_segments(text, segments);
         let mut spans = Vec::new();
-        for batch in valid.chunks(SEGMENTS_PER_BATCH) {
-            let windows = windows_of(text, batch);
+        for windows in window_batches(text, &valid) {
             let linked = self
                 .passes(text, &windows, true)
                 .and_then(|p| self.spans_and_links(text, &windows, &p, opts));
@@ -307,10 +306,8 @@ impl Highlighter {
     /// while a [`SpanTagger`] tags the same segments elsewhere.
     pub fn encode_segments(&self, text: &str, segments: &[Segment]) -> EncodedSegments {
         let valid = valid_segments(text, segments);
-        let batches = valid
-            .chunks(SEGMENTS_PER_BATCH)
-            .map(|b| {
-                let windows = windows_of(text, b);
+        let batches = window_batches(text, &valid)
+            .map(|windows| {
                 let passes = self.passes(text, &windows, false).ok();
                 (windows, passes)
             })
@@ -795,9 +792,18 @@ fn valid_segments(text: &str, segments: &[Segment]) -> Vec<Segment> {
         .collect()
 }
 
+/// The word windows of `valid` segments, [`SEGMENTS_PER_BATCH`] segments a
+/// batch. The highlighter and the [`SpanTagger`] both batch through here, so
+/// tags computed by one fit the windows of the other.
+fn window_batches<'a>(text: &'a str, valid: &'a [Segment]) -> impl Iterator<Item = Windows> + 'a {
+    valid
+        .chunks(SEGMENTS_PER_BATCH)
+        .map(move |batch| windows_of(text, batch))
+}
+
 /// The word windows of a batch of segments (what one encoder pass sees):
 /// each segment's words, cut every [`WINDOW_WORDS`].
-fn windows_of(text: &str, batch: &[Segment]) -> Vec<Vec<(usize, usize)>> {
+fn windows_of(text: &str, batch: &[Segment]) -> Windows {
     batch
         .iter()
         .flat_map(|s| {
@@ -841,8 +847,10 @@ pub struct SpanTagger {
 }
 
 impl SpanTagger {
-    pub fn from_assets(assets: AssetBytes, precision: Precision) -> Result<Self, SkillmarkError> {
-        let mut assets = assets;
+    pub fn from_assets(
+        mut assets: AssetBytes,
+        precision: Precision,
+    ) -> Result<Self, SkillmarkError> {
         for name in [crate::assets::TOKENIZER, crate::assets::ENCODER, TAGGER] {
             if assets.optional(name).is_none() {
                 return Err(SkillmarkError::Asset {
@@ -873,8 +881,8 @@ impl SpanTagger {
         segments: &[Segment],
     ) -> Result<Vec<WordTags>, SkillmarkError> {
         let mut out = Vec::new();
-        for batch in valid_segments(text, segments).chunks(SEGMENTS_PER_BATCH) {
-            let windows = windows_of(text, batch);
+        let valid = valid_segments(text, segments);
+        for windows in window_batches(text, &valid) {
             let passes = run_passes(
                 &self.encoder.encoder,
                 &self.encoder.tokenizer,

@@ -202,26 +202,6 @@ impl Highlighter {
         )
     }
 
-    /// As [`Self::highlight_segments`], with the `tags` a [`SpanTagger`]
-    /// (in another worker) returned for the same text and segments.
-    #[wasm_bindgen(js_name = highlightSegmentsWithTags)]
-    pub fn highlight_segments_with_tags(
-        &self,
-        text: &str,
-        segments: JsValue,
-        tags: JsValue,
-        options_js: JsValue,
-    ) -> Result<JsValue, JsError> {
-        let segments = segments_from_js(segments)?;
-        let tags = tags_from_js(tags)?;
-        let opts = options(&self.engine, options_js)?;
-        let h = self
-            .engine
-            .highlight_segments_with_tags(text, &segments, &tags, &opts)
-            .map_err(|e| JsError::new(&e.to_string()))?;
-        to_js(&h)
-    }
-
     /// The ranker's encoder passes over `segments` of `text`, kept in wasm
     /// memory for [`Self::highlight_encoded`]: they need no tags, so they run
     /// while the span tagger's worker tags the same segments.

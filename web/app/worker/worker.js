@@ -145,7 +145,6 @@ function dropSpanTagger() {
   for (const resolve of waiting.values()) resolve(null);
 }
 
-// Starts the span tagger's worker with copies of the files it needs.
 // Starts the span tagger's worker with `needed` (TAGGER_FILES), whose
 // buffers move to it (this worker's copies are in wasm memory already).
 function startSpanTagger(manifestBytes, needed, module) {
@@ -164,8 +163,7 @@ function startSpanTagger(manifestBytes, needed, module) {
       t.ready = true;
       t.wasmMemory = msg.wasmMemory;
       t.settle();
-    }
-    else if (msg.type === "tags") {
+    } else if (msg.type === "tags") {
       const key = `${msg.id}:${msg.part}`;
       const resolve = t.waiting.get(key);
       if (resolve) {
@@ -177,10 +175,6 @@ function startSpanTagger(manifestBytes, needed, module) {
   worker.onerror = () => dropSpanTagger();
   const buffers = TAGGER_FILES.map((n) => needed[n].buffer);
   worker.postMessage({ type: "load", manifest: manifestBytes, files: needed, engine: module }, buffers);
-}
-
-function hasAll(files, names) {
-  return names.every((n) => files[n]);
 }
 
 // Rebuilds this worker's highlighter with the span tagger (its worker
@@ -212,7 +206,7 @@ async function start() {
   try {
     const [{ manifest, manifestBytes, files, total }, module] = await Promise.all([loadAssets(), compileEngine()]);
     const wasm = await init({ module_or_path: module });
-    if (WORKERS >= 2 && hasAll(files, TAGGER_FILES)) {
+    if (WORKERS >= 2 && TAGGER_FILES.every((n) => files[n])) {
       // The tagger runs in a worker of its own: this one loads without it,
       // then hands it the files. One load after the other, so their peaks
       // do not add up; the tagger's loads while nothing else runs.
