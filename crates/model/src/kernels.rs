@@ -153,6 +153,16 @@ impl QMatrix {
     }
 
     /// The quantized row `r` (without padding) and its scale.
+    /// The codes row by row without padding, and the per-row scales: what
+    /// [`Self::from_parts`] takes.
+    pub fn to_parts(&self) -> (Vec<i8>, Vec<f32>) {
+        let mut codes = Vec::with_capacity(self.rows * self.cols);
+        for r in 0..self.rows {
+            codes.extend_from_slice(self.row(r).0);
+        }
+        (codes, self.scale.clone())
+    }
+
     pub fn row(&self, r: usize) -> (&[i8], f32) {
         (
             &self.q[r * self.kpad..r * self.kpad + self.cols],

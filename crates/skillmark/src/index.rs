@@ -254,13 +254,7 @@ impl SkillIndex {
             )
             .to_bytes();
         }
-        let mut values = Vec::with_capacity(self.rows() * self.dim);
-        let mut scales = Vec::with_capacity(self.rows());
-        for r in 0..self.rows() {
-            let (q, s) = self.matrix.row(r);
-            values.extend_from_slice(q);
-            scales.push(s);
-        }
+        let (values, scales) = self.matrix.to_parts();
         let file = IndexFile {
             dim: self.dim as u32,
             rows: self.rows() as u32,
@@ -336,13 +330,7 @@ impl SkillIndex {
         let m = quantize_rows_with_step(&u, self.rows(), self.dim, |_, row| {
             rel_step * (row.iter().map(|v| v * v).sum::<f32>() / dim as f32).sqrt()
         });
-        let mut codes = Vec::with_capacity(u.len());
-        let mut steps = Vec::with_capacity(self.rows());
-        for r in 0..self.rows() {
-            let (c, step) = m.row(r);
-            codes.extend_from_slice(c);
-            steps.push(step);
-        }
+        let (codes, steps) = m.to_parts();
         let file = IndexFileStep {
             dim: self.dim as u32,
             rows: self.rows() as u32,
