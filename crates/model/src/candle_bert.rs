@@ -71,7 +71,13 @@ impl SelfAttention {
         })
     }
 
-    fn forward(&self, x: &Tensor, mask_bias: &Tensor, mode: Mode) -> Result<Tensor> {
+    fn forward(
+        &self,
+        x: &Tensor,
+        mask_bias: &Tensor,
+        mode: Mode,
+        drop: &mut Option<&mut Dropout>,
+    ) -> Result<Tensor> {
         let (b, l, h) = x.dims3()?;
         let split = |t: Tensor| -> Result<Tensor> {
             t.reshape((b, l, self.heads, self.head_dim))?
@@ -87,8 +93,10 @@ impl SelfAttention {
             Mode::Inference => candle_nn::ops::softmax_last_dim(&scores)?,
             Mode::Train => candle_nn::ops::softmax(&scores, D::Minus1)?,
         };
+        let probs = apply_dropout(drop, probs)?;
         let ctx = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, l, h))?;
-        self.ln.forward(&(self.out.forward(&ctx)? + x)?, mode)
+        let out = apply_dropout(drop, self.out.forward(&ctx)?)?;
+        self.ln.forward(&(out + x)?, mode)
     }
 }
 
@@ -114,11 +122,73 @@ impl Layer {
 
     /// `x` `[batch, len, hidden]`; `mask_bias` from [`attention_bias`].
     pub fn forward(&self, x: &Tensor, mask_bias: &Tensor, mode: Mode) -> Result<Tensor> {
-        let a = self.attention.forward(x, mask_bias, mode)?;
+        self.forward_dropout(x, mask_bias, mode, None)
+    }
+
+    /// [`Layer::forward`] with BERT's training dropout (attention
+    /// probabilities, attention output, feed-forward output) when `drop` is given.
+    pub fn forward_dropout(
+        &self,
+        x: &Tensor,
+        mask_bias: &Tensor,
+        mode: Mode,
+        mut drop: Option<&mut Dropout>,
+    ) -> Result<Tensor> {
+        let a = self.attention.forward(x, mask_bias, mode, &mut drop)?;
         let f = self
             .ffn_out
             .forward(&self.ffn_in.forward(&a)?.gelu_erf()?)?;
+        let f = apply_dropout(&mut drop, f)?;
         self.ln.forward(&(f + a)?, mode)
+    }
+}
+
+/// Inverted dropout with masks from a seeded generator (splitmix64), so a
+/// training run repeats exactly; candle's own dropout draws from an unseeded one.
+pub struct Dropout {
+    pub p: f32,
+    state: u64,
+}
+
+impl Dropout {
+    pub fn new(p: f32, seed: u64) -> Self {
+        Dropout { p, state: seed }
+    }
+
+    fn next(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// `x` with each element zeroed with probability `p`, the rest scaled by 1 / (1 − p).
+    pub fn apply(&mut self, x: &Tensor) -> Result<Tensor> {
+        if self.p <= 0.0 {
+            return Ok(x.clone());
+        }
+        let keep = 1.0 / (1.0 - self.p);
+        let threshold = (self.p as f64 * u32::MAX as f64) as u32;
+        let n = x.elem_count();
+        let mut mask = Vec::with_capacity(n);
+        while mask.len() < n {
+            let r = self.next();
+            for half in [r as u32, (r >> 32) as u32] {
+                if mask.len() < n {
+                    mask.push(if half < threshold { 0.0f32 } else { keep });
+                }
+            }
+        }
+        let mask = Tensor::from_vec(mask, x.shape(), x.device())?.to_dtype(x.dtype())?;
+        x * mask
+    }
+}
+
+fn apply_dropout(drop: &mut Option<&mut Dropout>, x: Tensor) -> Result<Tensor> {
+    match drop {
+        Some(d) => d.apply(&x),
+        None => Ok(x),
     }
 }
 
@@ -253,4 +323,30 @@ pub fn pad_batch(batch: &[&[u32]], device: &Device) -> Result<(Tensor, Tensor)> 
         Tensor::from_vec(ids, (batch.len(), len), device)?,
         Tensor::from_vec(mask, (batch.len(), len), device)?,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dropout_zeroes_about_p_scales_the_rest_and_repeats_per_seed() -> Result<()> {
+        let x = Tensor::ones((64, 100), DType::F32, &Device::Cpu)?;
+        let a: Vec<f32> = Dropout::new(0.1, 7).apply(&x)?.flatten_all()?.to_vec1()?;
+        let zeros = a.iter().filter(|&&v| v == 0.0).count();
+        assert!((500..800).contains(&zeros), "{zeros} of 6400 dropped");
+        assert!(a.iter().all(|&v| v == 0.0 || (v - 1.0 / 0.9).abs() < 1e-6));
+        let b: Vec<f32> = Dropout::new(0.1, 7).apply(&x)?.flatten_all()?.to_vec1()?;
+        assert_eq!(a, b);
+        let c: Vec<f32> = Dropout::new(0.1, 8).apply(&x)?.flatten_all()?.to_vec1()?;
+        assert_ne!(a, c);
+        let off: Vec<f32> = Dropout::new(0.0, 7).apply(&x)?.flatten_all()?.to_vec1()?;
+        assert!(off.iter().all(|&v| v == 1.0));
+        // Gradients pass through the kept elements.
+        let v = candle_core::Var::ones((4, 4), DType::F32, &Device::Cpu)?;
+        let y = Dropout::new(0.5, 1).apply(v.as_tensor())?.sum_all()?;
+        let g: Vec<f32> = y.backward()?.get(&v).unwrap().flatten_all()?.to_vec1()?;
+        assert!(g.iter().all(|&v| v == 0.0 || v == 2.0) && g.contains(&2.0));
+        Ok(())
+    }
 }

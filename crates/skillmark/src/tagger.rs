@@ -343,37 +343,69 @@ pub fn run_passes(
         .collect())
 }
 
-/// Word tags from token probabilities: each word takes its first piece's argmax.
+/// Word tags from token probabilities: each word reads its first piece's
+/// probabilities, and each layer takes the most probable *well-formed* BIO
+/// sequence (an `I` only after a `B` or an `I`), found by Viterbi. Per-word
+/// argmax would let a stray `I` open or split spans; exact-match scoring
+/// punishes every such boundary.
 pub fn word_tags(probs: &[[f32; 6]], first_token: &[Option<usize>]) -> WordTags {
-    let mut t = WordTags {
-        skill: Vec::new(),
-        knowledge: Vec::new(),
-        skill_prob: Vec::new(),
-        knowledge_prob: Vec::new(),
+    let word_probs: Vec<[f32; 6]> = first_token
+        .iter()
+        .map(|f| {
+            f.and_then(|i| probs.get(i))
+                .copied()
+                .unwrap_or([0.0, 0.0, 1.0, 0.0, 0.0, 1.0])
+        })
+        .collect();
+    let layer = |offset: usize| {
+        let p: Vec<[f32; 3]> = word_probs
+            .iter()
+            .map(|w| [w[offset], w[offset + 1], w[offset + 2]])
+            .collect();
+        let tags = best_bio_sequence(&p);
+        let tag_probs = tags.iter().zip(&p).map(|(t, w)| w[t.index()]).collect();
+        (tags, tag_probs)
     };
-    for f in first_token {
-        let p = f
-            .and_then(|i| probs.get(i))
-            .copied()
-            .unwrap_or([0.0, 0.0, 1.0, 0.0, 0.0, 1.0]);
-        let (s, sp) = argmax3(&p[0..3]);
-        let (k, kp) = argmax3(&p[3..6]);
-        t.skill.push(s);
-        t.skill_prob.push(sp);
-        t.knowledge.push(k);
-        t.knowledge_prob.push(kp);
+    let (skill, skill_prob) = layer(0);
+    let (knowledge, knowledge_prob) = layer(3);
+    WordTags {
+        skill,
+        knowledge,
+        skill_prob,
+        knowledge_prob,
     }
-    t
 }
 
-fn argmax3(p: &[f32]) -> (Bio, f32) {
-    let mut best = 2;
-    for i in 0..3 {
-        if p[i] > p[best] {
-            best = i;
-        }
+/// The BIO sequence with the highest product of per-word probabilities
+/// (`[B, I, O]` each) among those where every `I` follows a `B` or an `I`.
+pub fn best_bio_sequence(probs: &[[f32; 3]]) -> Vec<Bio> {
+    const B: usize = 0;
+    const I: usize = 1;
+    const O: usize = 2;
+    let log = |p: f32| (p.max(1e-12) as f64).ln();
+    let Some(first) = probs.first() else {
+        return Vec::new();
+    };
+    let mut score = [log(first[B]), f64::NEG_INFINITY, log(first[O])];
+    // back[w][t]: the tag of word w - 1 on the best path that gives word w tag t.
+    let mut back: Vec<[usize; 3]> = vec![[O; 3]; probs.len()];
+    for (w, p) in probs.iter().enumerate().skip(1) {
+        let best_any = (0..3).fold(B, |a, t| if score[t] > score[a] { t } else { a });
+        let best_inside = if score[I] > score[B] { I } else { B };
+        back[w] = [best_any, best_inside, best_any];
+        score = [
+            score[best_any] + log(p[B]),
+            score[best_inside] + log(p[I]),
+            score[best_any] + log(p[O]),
+        ];
     }
-    (Bio::from_index(best), p[best])
+    let mut t = (0..3).fold(O, |a, t| if score[t] > score[a] { t } else { a });
+    let mut out = vec![Bio::O; probs.len()];
+    for w in (0..probs.len()).rev() {
+        out[w] = Bio::from_index(t);
+        t = back[w][t];
+    }
+    out
 }
 
 #[cfg(test)]
@@ -390,9 +422,55 @@ mod tests {
             [0.0, 0.9, 0.1, 0.0, 0.0, 1.0],
         ];
         let t = word_tags(&p, &[Some(1), None, Some(2), Some(0)]);
-        assert_eq!(t.skill, vec![Bio::B, Bio::O, Bio::I, Bio::O]);
-        assert_eq!(t.knowledge, vec![Bio::I, Bio::O, Bio::O, Bio::O]);
+        // Word 2's argmax (I) follows an O and its B has probability 0: O.
+        assert_eq!(t.skill, vec![Bio::B, Bio::O, Bio::O, Bio::O]);
+        // Word 0's argmax is I, which cannot open a sentence: O (0.4) beats B (0.0).
+        assert_eq!(t.knowledge, vec![Bio::O, Bio::O, Bio::O, Bio::O]);
         assert!((t.skill_prob[0] - 0.7).abs() < 1e-6);
+    }
+
+    #[test]
+    fn decoding_keeps_bio_well_formed() {
+        let p = |b: f32, i: f32, o: f32| [b, i, o];
+        // Argmax: O I I O. The I run after O must become B I (0.3·0.6 > O O).
+        let t = best_bio_sequence(&[
+            p(0.1, 0.1, 0.8),
+            p(0.4, 0.5, 0.1),
+            p(0.1, 0.6, 0.3),
+            p(0.1, 0.1, 0.8),
+        ]);
+        assert_eq!(t, vec![Bio::O, Bio::B, Bio::I, Bio::O]);
+        // A weak I after O is dropped rather than opened as a span.
+        let t = best_bio_sequence(&[p(0.1, 0.1, 0.8), p(0.05, 0.5, 0.45)]);
+        assert_eq!(t, vec![Bio::O, Bio::O]);
+        // The first word can never be I.
+        assert_eq!(best_bio_sequence(&[p(0.2, 0.7, 0.1)]), vec![Bio::B]);
+        // Well-formed argmax sequences are kept as they are.
+        let t = best_bio_sequence(&[p(0.7, 0.2, 0.1), p(0.2, 0.7, 0.1), p(0.6, 0.3, 0.1)]);
+        assert_eq!(t, vec![Bio::B, Bio::I, Bio::B]);
+        assert!(best_bio_sequence(&[]).is_empty());
+        // No word gets a tag the constraint forbids, whatever the input.
+        let mut x = 7u64;
+        for _ in 0..200 {
+            let probs: Vec<[f32; 3]> = (0..9)
+                .map(|_| {
+                    let mut r = || {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        (x % 1000) as f32 / 1000.0
+                    };
+                    [r(), r(), r()]
+                })
+                .collect();
+            let t = best_bio_sequence(&probs);
+            assert_eq!(t.len(), 9);
+            for w in 0..9 {
+                if t[w] == Bio::I {
+                    assert!(w > 0 && t[w - 1] != Bio::O, "{t:?}");
+                }
+            }
+        }
     }
 
     /// A tiny BERT layer's tensors (`prefix.…`), deterministic from `seed`.

@@ -18,7 +18,7 @@ use skillmark::assets::{sha256_hex, Manifest, ENCODER, MANIFEST, TOKENIZER};
 use skillmark::bio::{score_sentences, Bio, SpanScores};
 use skillmark::conll::Conll;
 use skillmark::tagger::{self, align_words, Tagger, TAGGER};
-use skillmark_model::candle_bert::{attention_bias, Layer, Mode};
+use skillmark_model::candle_bert::{attention_bias, Dropout, Layer, Mode};
 use skillmark_model::weights::write_gguf;
 use skillmark_model::{BertConfig, Encoder, ExportType, Precision, TensorStore, TextTokenizer};
 
@@ -51,6 +51,10 @@ pub struct SpansArgs {
     pub warmup: f64,
     #[arg(long, default_value_t = 0.01)]
     pub weight_decay: f64,
+    /// Dropout while training (attention, layer outputs, before the classifier), as in BERT.
+    #[arg(long, default_value_t = 0.1)]
+    #[serde(default)]
+    pub dropout: f32,
     /// Stop after this many epochs without a better dev F1.
     #[arg(long, default_value_t = 2)]
     pub patience: usize,
@@ -105,11 +109,20 @@ struct Model {
 }
 
 impl Model {
-    fn forward(&self, x: &Tensor, mask: &Tensor) -> candle_core::Result<Tensor> {
+    /// Logits `[b, t, 6]`; `drop` only while training.
+    fn forward(
+        &self,
+        x: &Tensor,
+        mask: &Tensor,
+        mut drop: Option<&mut Dropout>,
+    ) -> candle_core::Result<Tensor> {
         let bias = attention_bias(mask, DType::F32)?;
         let mut x = x.clone();
         for l in &self.layers {
-            x = l.forward(&x, &bias, Mode::Train)?;
+            x = l.forward_dropout(&x, &bias, Mode::Train, drop.as_deref_mut())?;
+        }
+        if let Some(d) = drop {
+            x = d.apply(&x)?;
         }
         self.classifier.forward(&x)
     }
@@ -249,9 +262,17 @@ fn batches(examples: &[Example], size: usize, rng: Option<&mut Rng>) -> Vec<Vec<
     }
 }
 
-fn loss(model: &Model, batch: &[&Example], h: usize, dev: &Device) -> Result<Tensor> {
+fn loss(
+    model: &Model,
+    batch: &[&Example],
+    h: usize,
+    dev: &Device,
+    drop: &mut Dropout,
+) -> Result<Tensor> {
     let (x, m, t) = batch_tensors(batch, h, dev)?;
-    let logits = model.forward(&x, &m)?.reshape((batch.len() * t, 6))?;
+    let logits = model
+        .forward(&x, &m, Some(drop))?
+        .reshape((batch.len() * t, 6))?;
     let mut idx = Vec::new();
     let (mut ys, mut yk) = (Vec::new(), Vec::new());
     for (i, e) in batch.iter().enumerate() {
@@ -274,31 +295,22 @@ fn evaluate(model: &Model, examples: &[Example], h: usize, dev: &Device) -> Resu
     for b in batches(examples, 64, None) {
         let refs: Vec<&Example> = b.iter().map(|&i| &examples[i]).collect();
         let (x, m, _) = batch_tensors(&refs, h, dev)?;
-        let logits = model.forward(&x, &m)?;
-        let s = logits
-            .narrow(D::Minus1, 0, 3)?
-            .argmax(D::Minus1)?
-            .to_vec2::<u32>()?;
-        let k = logits
-            .narrow(D::Minus1, 3, 3)?
-            .argmax(D::Minus1)?
-            .to_vec2::<u32>()?;
+        let logits = model.forward(&x, &m, None)?;
+        let probs = Tensor::cat(
+            &[
+                candle_nn::ops::softmax_last_dim(&logits.narrow(D::Minus1, 0, 3)?)?,
+                candle_nn::ops::softmax_last_dim(&logits.narrow(D::Minus1, 3, 3)?)?,
+            ],
+            D::Minus1,
+        )?
+        .to_vec3::<f32>()?;
         for (j, &i) in b.iter().enumerate() {
-            let tag = |v: &Vec<u32>, f: &Option<usize>| {
-                f.map_or(Bio::O, |t| Bio::from_index(v[t] as usize))
-            };
-            preds[i] = (
-                examples[i]
-                    .first_token
-                    .iter()
-                    .map(|f| tag(&s[j], f))
-                    .collect(),
-                examples[i]
-                    .first_token
-                    .iter()
-                    .map(|f| tag(&k[j], f))
-                    .collect(),
-            );
+            let token_probs: Vec<[f32; 6]> = probs[j]
+                .iter()
+                .map(|p| std::array::from_fn(|c| p[c]))
+                .collect();
+            let t = tagger::word_tags(&token_probs, &examples[i].first_token);
+            preds[i] = (t.skill, t.knowledge);
         }
     }
     Ok(score_sentences(examples.iter().map(|e| &e.gold), &preds))
@@ -422,6 +434,11 @@ pub fn run(args: SpansArgs) -> Result<()> {
     for epoch in state.epoch + 1..=args.epochs {
         let bar = bar(per_epoch as u64, &format!("epoch {epoch}/{}", args.epochs));
         let mut sum = 0.0;
+        // Seeded per epoch, so a run resumed at an epoch boundary repeats exactly.
+        let mut drop = Dropout::new(
+            args.dropout,
+            args.seed ^ (epoch as u64).wrapping_mul(0x5851_F42D),
+        );
         for (j, b) in batches(&train, args.batch, Some(&mut rng))
             .iter()
             .enumerate()
@@ -435,7 +452,7 @@ pub fn run(args: SpansArgs) -> Result<()> {
             opt_layers.set_learning_rate(args.lr * f);
             opt_head.set_learning_rate(args.head_lr * f);
             let refs: Vec<&Example> = b.iter().map(|&i| &train[i]).collect();
-            let loss = loss(&model, &refs, h, &dev)?;
+            let loss = loss(&model, &refs, h, &dev, &mut drop)?;
             let grads = loss.backward()?;
             opt_layers.step(&grads)?;
             opt_head.step(&grads)?;
