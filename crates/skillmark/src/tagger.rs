@@ -349,14 +349,7 @@ pub fn run_passes(
 /// argmax would let a stray `I` open or split spans; exact-match scoring
 /// punishes every such boundary.
 pub fn word_tags(probs: &[[f32; 6]], first_token: &[Option<usize>]) -> WordTags {
-    let word_probs: Vec<[f32; 6]> = first_token
-        .iter()
-        .map(|f| {
-            f.and_then(|i| probs.get(i))
-                .copied()
-                .unwrap_or([0.0, 0.0, 1.0, 0.0, 0.0, 1.0])
-        })
-        .collect();
+    let word_probs = word_probabilities(probs, first_token);
     let layer = |offset: usize| {
         let p: Vec<[f32; 3]> = word_probs
             .iter()
@@ -374,6 +367,18 @@ pub fn word_tags(probs: &[[f32; 6]], first_token: &[Option<usize>]) -> WordTags 
         skill_prob,
         knowledge_prob,
     }
+}
+
+/// Each word's probabilities: its first piece's (a word without pieces is O).
+pub fn word_probabilities(probs: &[[f32; 6]], first_token: &[Option<usize>]) -> Vec<[f32; 6]> {
+    first_token
+        .iter()
+        .map(|f| {
+            f.and_then(|i| probs.get(i))
+                .copied()
+                .unwrap_or([0.0, 0.0, 1.0, 0.0, 0.0, 1.0])
+        })
+        .collect()
 }
 
 /// The BIO sequence with the highest product of per-word probabilities

@@ -298,8 +298,8 @@ fn evaluate(model: &Model, examples: &[Example], h: usize, dev: &Device) -> Resu
         let logits = model.forward(&x, &m, None)?;
         let probs = Tensor::cat(
             &[
-                candle_nn::ops::softmax_last_dim(&logits.narrow(D::Minus1, 0, 3)?)?,
-                candle_nn::ops::softmax_last_dim(&logits.narrow(D::Minus1, 3, 3)?)?,
+                candle_nn::ops::softmax_last_dim(&logits.narrow(D::Minus1, 0, 3)?.contiguous()?)?,
+                candle_nn::ops::softmax_last_dim(&logits.narrow(D::Minus1, 3, 3)?.contiguous()?)?,
             ],
             D::Minus1,
         )?
@@ -518,9 +518,26 @@ fn export(
         ),
         (tagger::KEY_TRAIN_CONFIG, config_json),
     ];
-    let mut gguf = std::io::Cursor::new(Vec::new());
-    write_gguf(&mut gguf, cfg, &tensors, ExportType::Q8_0, &meta)?;
-    let bytes = gguf.into_inner();
+    let write = |tensors: &[(String, Vec<usize>, Vec<f32>)]| -> Result<Vec<u8>> {
+        let mut gguf = std::io::Cursor::new(Vec::new());
+        write_gguf(&mut gguf, cfg, tensors, ExportType::Q8_0, &meta)?;
+        Ok(gguf.into_inner())
+    };
+    // The O offsets are chosen on dev with the f32 engine, then baked into the
+    // classifier's bias, so the runtime needs nothing new.
+    let uncalibrated = write(&tensors)?;
+    let (o_offsets, before, after) = calibrate_o_offsets(&uncalibrated, enc_bytes, tok, dev_files)?;
+    eprintln!(
+        "O offsets skill {:+.2} knowledge {:+.2}: dev combined F1 (f32) {:.2} -> {:.2}",
+        o_offsets[0], o_offsets[1], before, after
+    );
+    let bias = tensors
+        .iter_mut()
+        .find(|t| t.0 == "classifier.bias")
+        .context("no classifier.bias")?;
+    bias.2[2] += o_offsets[0];
+    bias.2[5] += o_offsets[1];
+    let bytes = write(&tensors)?;
     std::fs::write(args.out.join(TAGGER), &bytes)?;
 
     let mut runtime = serde_json::Map::new();
@@ -536,6 +553,8 @@ fn export(
         "branch_layer": args.branch_layer, "layers": args.layers, "best_epoch": state.best_epoch,
         "candle_f32_dev": state.history.get(state.best_epoch.saturating_sub(1)).map(|h| h["dev"].clone()),
         "runtime_dev": runtime, "bytes": bytes.len(),
+        "o_offsets": { "skill": o_offsets[0], "knowledge": o_offsets[1],
+            "combined_f1_f32_before": before, "combined_f1_f32_after": after },
     });
     std::fs::write(
         args.out.join("report.json"),
@@ -550,6 +569,61 @@ fn export(
         ship(args, &bytes, report)?;
     }
     Ok(())
+}
+
+/// Offsets added to the O logit of each layer (skill, knowledge) that give
+/// the best combined dev F1 with the f32 engine: one scalar per layer trades
+/// precision against recall. Returns them with the F1 before and after.
+fn calibrate_o_offsets(
+    tagger_bytes: &[u8],
+    enc_bytes: &[u8],
+    tok: &TextTokenizer,
+    dev_files: &[Conll],
+) -> Result<([f32; 2], f64, f64)> {
+    let t = Tagger::from_gguf(tagger_bytes, Precision::F32)?;
+    let store = TensorStore::from_gguf(enc_bytes)?;
+    let cfg = store.config.clone().context("encoder config")?;
+    let enc = Encoder::new(cfg, store, Precision::F32)?;
+    let mut gold = Vec::new();
+    let mut words: Vec<Vec<[f32; 6]>> = Vec::new();
+    for c in dev_files {
+        for i in 0..c.sentences.len() {
+            let a = align_words(tok, &c.tokens(i))?;
+            let mut s = enc.embed_tokens(&[a.ids.as_slice()])?;
+            enc.run_layers(&mut s, 0..t.branch_layer);
+            words.push(tagger::word_probabilities(
+                &t.probabilities(s),
+                &a.first_token,
+            ));
+            gold.push(c.tags(i));
+        }
+    }
+    let decode = |w: &[[f32; 6]], o: usize, d: f32| {
+        let p: Vec<[f32; 3]> = w
+            .iter()
+            .map(|p| [p[o - 2], p[o - 1], p[o] * d.exp()])
+            .collect();
+        tagger::best_bio_sequence(&p)
+    };
+    let score = |ds: f32, dk: f32| {
+        let preds: Vec<(Vec<Bio>, Vec<Bio>)> = words
+            .iter()
+            .map(|w| (decode(w, 2, ds), decode(w, 5, dk)))
+            .collect();
+        score_sentences(gold.iter(), &preds).combined.f1
+    };
+    let grid: Vec<f32> = (-8..=8).map(|i| i as f32 * 0.25).collect();
+    let before = score(0.0, 0.0);
+    let mut best = ([0.0f32; 2], before);
+    for &ds in &grid {
+        for &dk in &grid {
+            let f = score(ds, dk);
+            if f > best.1 + 1e-9 {
+                best = ([ds, dk], f);
+            }
+        }
+    }
+    Ok((best.0, before, best.1))
 }
 
 /// Dev scores of a tagger file through the runtime engine.
