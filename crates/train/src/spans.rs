@@ -357,6 +357,7 @@ pub fn run(args: SpansArgs) -> Result<()> {
         if let Some(c) = &state.config {
             (args.branch_layer, args.layers, args.epochs) = (c.branch_layer, c.layers, c.epochs);
             (args.batch, args.lr, args.head_lr, args.seed) = (c.batch, c.lr, c.head_lr, c.seed);
+            args.dropout = c.dropout;
         }
         return export(&args, &cfg, &enc_bytes, &tok, &dev_files, &state);
     }
@@ -661,8 +662,8 @@ fn ship(args: &SpansArgs, bytes: &[u8], report: serde_json::Value) -> Result<()>
         "span tagger: Skill/Knowledge BIO branch after encoder layer K (GGUF)",
     );
     let cmd = format!(
-        "skillmark-train spans --model {} --branch-layer {} --layers {} --epochs {} --batch {} --lr {} --head-lr {} --seed {} --ship",
-        args.model.display(), args.branch_layer, args.layers, args.epochs, args.batch, args.lr, args.head_lr, args.seed
+        "skillmark-train spans --model {} --branch-layer {} --layers {} --epochs {} --batch {} --lr {} --head-lr {} --dropout {} --seed {} --ship",
+        args.model.display(), args.branch_layer, args.layers, args.epochs, args.batch, args.lr, args.head_lr, args.dropout, args.seed
     );
     m.rest.insert(
         "tagger".into(),
