@@ -225,7 +225,7 @@ struct WebArgs {
     calibration: usize,
     /// Storage of the span tagger's layer matrices, as --layer-quant (step: stores
     /// their differences to the web encoder's layers); `keep` copies tagger.gguf as is.
-    #[arg(long, default_value = "step:0.25")]
+    #[arg(long, default_value = "step:0.4")]
     tagger_quant: String,
     /// Storage of the skill index: step:REL (standardized int8 codes of REL × the
     /// row's rms), 4bit or int8.

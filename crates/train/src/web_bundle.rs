@@ -76,7 +76,7 @@ impl Default for WebOptions {
             index: IndexForm::Step(0.8),
             index_mean: true,
             keep_occupations: false,
-            tagger_quant: Some(Quant::Step(0.25)),
+            tagger_quant: Some(Quant::Step(0.4)),
             calibration: 1024,
         }
     }
