@@ -104,18 +104,19 @@ pub struct Tagger {
 /// Adds the base encoder's matrices to the stored differences of the layers
 /// under `prefixes` (every 2-D tensor there is a difference). Row by row into
 /// int8 rows (one scale per row, as the engine keeps them), so loading never
-/// holds a layer in f32.
+/// holds a layer in f32; the base is read one matrix at a time, which keeps
+/// the peak (a wasm worker's memory never shrinks) one matrix above the result.
 fn add_base(
     store: &mut TensorStore,
     encoder: &[u8],
     prefixes: &[String],
 ) -> Result<(), SkillmarkError> {
     let under = |n: &str| prefixes.iter().any(|p| n.starts_with(&format!("{p}.")));
-    let base = TensorStore::from_gguf_filtered(encoder, |n| under(n) && n.ends_with(".weight"))?;
     for (name, t) in store.tensors.iter_mut() {
         if !under(name) || t.shape.len() != 2 {
             continue;
         }
+        let base = TensorStore::from_gguf_filtered(encoder, |n| n == name)?;
         let b = base.get(name)?;
         if b.shape != t.shape {
             return Err(SkillmarkError::Mismatch(format!(
