@@ -155,14 +155,6 @@ impl Dropout {
         Dropout { p, state: seed }
     }
 
-    fn next(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
     /// `x` with each element zeroed with probability `p`, the rest scaled by 1 / (1 − p).
     pub fn apply(&mut self, x: &Tensor) -> Result<Tensor> {
         if self.p <= 0.0 {
@@ -173,7 +165,7 @@ impl Dropout {
         let n = x.elem_count();
         let mut mask = Vec::with_capacity(n);
         while mask.len() < n {
-            let r = self.next();
+            let r = splitmix64(&mut self.state);
             for half in [r as u32, (r >> 32) as u32] {
                 if mask.len() < n {
                     mask.push(if half < threshold { 0.0f32 } else { keep });
@@ -183,6 +175,15 @@ impl Dropout {
         let mask = Tensor::from_vec(mask, x.shape(), x.device())?.to_dtype(x.dtype())?;
         x * mask
     }
+}
+
+/// splitmix64: the small seeded generator the trainers shuffle and drop out with.
+pub fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 fn apply_dropout(drop: &mut Option<&mut Dropout>, x: Tensor) -> Result<Tensor> {

@@ -18,7 +18,7 @@ use skillmark::assets::{sha256_hex, Manifest, ENCODER, MANIFEST, TOKENIZER};
 use skillmark::bio::{score_sentences, Bio, SpanScores};
 use skillmark::conll::Conll;
 use skillmark::tagger::{self, align_words, Tagger, TAGGER};
-use skillmark_model::candle_bert::{attention_bias, Dropout, Layer, Mode};
+use skillmark_model::candle_bert::{attention_bias, splitmix64, Dropout, Layer, Mode};
 use skillmark_model::weights::write_gguf;
 use skillmark_model::{BertConfig, Encoder, ExportType, Precision, TensorStore, TextTokenizer};
 
@@ -132,11 +132,7 @@ impl Model {
 struct Rng(u64);
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        splitmix64(&mut self.0)
     }
     fn shuffle<T>(&mut self, v: &mut [T]) {
         for i in (1..v.len()).rev() {
