@@ -423,4 +423,14 @@ test("a corrupted or truncated asset gives an error naming the file", async () =
   assert.throws(() => new glue.Highlighter(manifestBytes, truncated), /skills\.index.*truncated/);
   const corrupted = { ...files, "esco.bin": files["esco.bin"].map((b, i) => (i === 100 ? b ^ 1 : b)) };
   assert.throws(() => new glue.Highlighter(manifestBytes, corrupted), /esco\.bin.*sha256/);
+  // The span tagger's worker reads its weight files from the JS buffers a
+  // tensor at a time; it checks them first all the same.
+  const taggerFiles = (tagger) => ({ "tokenizer.json": files["tokenizer.json"], "encoder.gguf": files["encoder.gguf"], "tagger.gguf": tagger });
+  const tagger = new glue.SpanTagger(manifestBytes, taggerFiles(files["tagger.gguf"]));
+  tagger.free();
+  assert.throws(() => new glue.SpanTagger(manifestBytes, taggerFiles(files["tagger.gguf"].slice(0, 5000))), /tagger\.gguf.*truncated/);
+  const flipped = files["tagger.gguf"].slice();
+  flipped[flipped.length - 1] ^= 1;
+  assert.throws(() => new glue.SpanTagger(manifestBytes, taggerFiles(flipped)), /tagger\.gguf.*sha256/);
+  assert.throws(() => new glue.SpanTagger(manifestBytes, taggerFiles(undefined)), /tagger\.gguf.*missing/);
 });

@@ -2,7 +2,7 @@
 
 use crate::engine::{Encoder, Precision, TokenStates};
 use crate::tokenizer::{Encoding, TextTokenizer, DEFAULT_MAX_TOKENS};
-use crate::weights::TensorStore;
+use crate::weights::{ByteSource, TensorStore};
 use crate::{BertConfig, ModelError};
 
 /// The encoder weights file of a model directory, in order of preference.
@@ -54,13 +54,14 @@ impl SentenceEncoder {
     /// As [`Self::from_bytes`] for a GGUF encoder, keeping only its first
     /// `layers` transformer layers: what a span tagger that branches after
     /// them runs, in less memory (the other layers are never read).
-    pub fn from_gguf_first_layers(
+    /// The file is read a tensor at a time ([`ByteSource`]).
+    pub fn from_gguf_first_layers<S: ByteSource + ?Sized>(
         tokenizer_json: &[u8],
-        gguf: &[u8],
+        gguf: &S,
         precision: Precision,
         layers: usize,
     ) -> Result<Self, ModelError> {
-        let store = TensorStore::from_gguf_filtered(gguf, |name| {
+        let store = TensorStore::from_gguf_source(gguf, |name| {
             name.strip_prefix("encoder.layer.")
                 .and_then(|rest| rest.split('.').next())
                 .and_then(|l| l.parse::<usize>().ok())

@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::io::Cursor;
+use std::io::{BufReader, Read, Seek, SeekFrom};
 
 use candle_core::quantized::{gguf_file, QStorage, QTensor};
 use candle_core::Device;
@@ -38,6 +38,112 @@ pub const CODES_SUFFIX: &str = ".codes";
 pub const STEPS_SUFFIX: &str = ".steps";
 const Q8_0_BLOCK: usize = 32;
 const Q8_0_BYTES: usize = 34;
+
+/// Bytes read by position: a weight file is parsed from one of these a tensor
+/// at a time, so a caller that holds the file elsewhere (a Web Worker's JS
+/// `ArrayBuffer`) never copies it whole into its own memory.
+pub trait ByteSource {
+    fn size(&self) -> u64;
+    /// Fills `buf` with the bytes at `offset..offset + buf.len()`; an
+    /// out-of-range read is an `UnexpectedEof` error.
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()>;
+
+    /// The whole content, when it is already in this memory: ranges are then
+    /// borrowed instead of copied.
+    fn as_slice(&self) -> Option<&[u8]> {
+        None
+    }
+}
+
+impl ByteSource for [u8] {
+    fn size(&self) -> u64 {
+        self.len() as u64
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        let src = usize::try_from(offset)
+            .ok()
+            .and_then(|a| self.get(a..a.checked_add(buf.len())?))
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::UnexpectedEof))?;
+        buf.copy_from_slice(src);
+        Ok(())
+    }
+
+    fn as_slice(&self) -> Option<&[u8]> {
+        Some(self)
+    }
+}
+
+impl ByteSource for Vec<u8> {
+    fn size(&self) -> u64 {
+        self.as_slice().size()
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        self.as_slice().read_at(offset, buf)
+    }
+
+    fn as_slice(&self) -> Option<&[u8]> {
+        Some(self)
+    }
+}
+
+/// `Read + Seek` over a [`ByteSource`] (what candle's GGUF reader takes).
+pub struct SourceReader<'a, S: ?Sized> {
+    src: &'a S,
+    pos: u64,
+}
+
+impl<'a, S: ByteSource + ?Sized> SourceReader<'a, S> {
+    pub fn new(src: &'a S) -> Self {
+        SourceReader { src, pos: 0 }
+    }
+}
+
+impl<S: ByteSource + ?Sized> Read for SourceReader<'_, S> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.src.size().saturating_sub(self.pos);
+        let n = usize::try_from(left).map_or(buf.len(), |l| l.min(buf.len()));
+        self.src.read_at(self.pos, &mut buf[..n])?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<S: ByteSource + ?Sized> Seek for SourceReader<'_, S> {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let pos = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => self.src.size().checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos = pos.ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before the start")
+        })?;
+        Ok(self.pos)
+    }
+}
+
+/// `len` bytes of `src` from `offset` (borrowed when `src` is in memory), or
+/// a format error naming `what`.
+fn read_range<'s, S: ByteSource + ?Sized>(
+    src: &'s S,
+    offset: u64,
+    len: usize,
+    what: &str,
+) -> Result<Cow<'s, [u8]>, ModelError> {
+    let truncated = || ModelError::Format(format!("gguf tensor {what}: truncated"));
+    let end = offset
+        .checked_add(len as u64)
+        .filter(|&end| end <= src.size())
+        .ok_or_else(truncated)?;
+    if let Some(all) = src.as_slice() {
+        return Ok(Cow::Borrowed(&all[offset as usize..end as usize]));
+    }
+    let mut buf = vec![0u8; len];
+    src.read_at(offset, &mut buf).map_err(|_| truncated())?;
+    Ok(Cow::Owned(buf))
+}
 
 pub enum TensorData {
     F32(Vec<f32>),
@@ -129,7 +235,16 @@ impl TensorStore {
         bytes: &[u8],
         keep: impl Fn(&str) -> bool,
     ) -> Result<Self, ModelError> {
-        let mut cursor = Cursor::new(bytes);
+        Self::from_gguf_source(bytes, keep)
+    }
+
+    /// As [`Self::from_gguf_filtered`], from a [`ByteSource`]: the file is read
+    /// a tensor at a time and never held whole.
+    pub fn from_gguf_source<S: ByteSource + ?Sized>(
+        src: &S,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<Self, ModelError> {
+        let mut cursor = BufReader::with_capacity(1 << 16, SourceReader::new(src));
         let content = gguf_file::Content::read(&mut cursor)
             .map_err(|e| ModelError::Format(format!("gguf: {e}")))?;
         let mut store = TensorStore::default();
@@ -161,8 +276,8 @@ impl TensorStore {
                 store.metadata.insert(k.clone(), text.clone());
             }
         }
-        // Codes stay in the file's bytes until their matrix is built (one copy).
-        let mut codes: HashMap<String, (Vec<usize>, &[u8])> = HashMap::new();
+        // Codes are read when their matrix is built, one matrix at a time.
+        let mut codes: HashMap<String, (Vec<usize>, u64, usize)> = HashMap::new();
         let mut steps: HashMap<String, Vec<f32>> = HashMap::new();
         for (name, info) in content.tensor_infos.iter() {
             let cname = canonical(name);
@@ -178,21 +293,23 @@ impl TensorStore {
                 continue;
             }
             let shape = info.shape.dims().to_vec();
-            // The bytes of a codes or steps tensor, straight from the file.
-            let raw = |elem: usize| -> Result<&[u8], ModelError> {
-                let n = shape.iter().try_fold(elem, |a, &d| a.checked_mul(d));
-                let start = usize::try_from(content.tensor_data_offset.saturating_add(info.offset))
-                    .unwrap_or(usize::MAX);
-                n.and_then(|n| bytes.get(start..start.checked_add(n)?))
-                    .ok_or_else(|| ModelError::Format(format!("gguf tensor {name}: truncated")))
+            // Where a codes or steps tensor's bytes are in the file.
+            let at = |elem: usize| -> Result<(u64, usize), ModelError> {
+                let n = shape
+                    .iter()
+                    .try_fold(elem, |a, &d| a.checked_mul(d))
+                    .ok_or_else(|| ModelError::Format(format!("gguf tensor {name}: too large")))?;
+                Ok((content.tensor_data_offset.saturating_add(info.offset), n))
             };
             match (part, info.ggml_dtype) {
                 (Some(CODES_SUFFIX), GgmlDType::F16) if shape.len() == 2 => {
-                    codes.insert(base.to_string(), (shape.clone(), raw(2)?));
+                    let (offset, n) = at(2)?;
+                    codes.insert(base.to_string(), (shape.clone(), offset, n));
                     continue;
                 }
                 (Some(STEPS_SUFFIX), GgmlDType::F32) if shape.len() == 1 => {
-                    let v = raw(4)?
+                    let (offset, n) = at(4)?;
+                    let v = read_range(src, offset, n, name)?
                         .chunks_exact(4)
                         .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
                         .collect();
@@ -252,13 +369,14 @@ impl TensorStore {
             }
             store.tensors.insert(cname, StoredTensor { shape, data });
         }
-        for (name, (shape, raw)) in codes {
+        for (name, (shape, offset, n)) in codes {
             let steps = steps.remove(&name).ok_or_else(|| {
                 ModelError::Format(format!(
                     "gguf tensor {name}{CODES_SUFFIX} has no {STEPS_SUFFIX}"
                 ))
             })?;
-            let m = codes_to_rows(raw, shape[0], shape[1] * 2, steps)
+            let raw = read_range(src, offset, n, &format!("{name}{CODES_SUFFIX}"))?;
+            let m = codes_to_rows(&raw, shape[0], shape[1] * 2, steps)
                 .map_err(|e| ModelError::Format(format!("gguf tensor {name}: {e}")))?;
             if store.format.is_empty() {
                 store.format = "int8 codes".into();
@@ -304,11 +422,13 @@ fn codes_to_rows(raw: &[u8], rows: usize, cols: usize, steps: Vec<f32>) -> Resul
     if let Some(s) = steps.iter().find(|s| !s.is_finite() || **s < 0.0) {
         return Err(format!("row step {s} is not a finite value ≥ 0"));
     }
-    let codes: Vec<i8> = raw.iter().map(|&b| b as i8).collect();
+    // Reinterpreted in place: the codes of the word-embedding table are the
+    // largest tensor, and a copy would raise a worker's memory high-water mark.
+    let codes: &[i8] = bytemuck::cast_slice(raw);
     if codes.contains(&i8::MIN) {
         return Err("code −128 (codes are −127..=127)".into());
     }
-    Ok(QMatrix::from_parts(&codes, steps, rows, cols))
+    Ok(QMatrix::from_parts(codes, steps, rows, cols))
 }
 
 /// q8_0 blocks → int8 rows with one scale per row. Rows written by
@@ -572,6 +692,7 @@ pub fn write_gguf_tensors<W: std::io::Write + std::io::Seek>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Cursor;
 
     fn write(tensors: &[(String, Vec<usize>, GgufTensor)]) -> Vec<u8> {
         let mut out = Cursor::new(Vec::new());

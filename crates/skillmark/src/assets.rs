@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use skillmark_model::weights::ByteSource;
 
 use crate::SkillmarkError;
 
@@ -52,29 +53,47 @@ impl Manifest {
 
     /// Checks `bytes` against the manifest's entry for `name`.
     pub fn verify(&self, name: &str, bytes: &[u8]) -> Result<(), SkillmarkError> {
-        let entry = self.files.get(name).ok_or_else(|| SkillmarkError::Asset {
+        self.verify_source(name, bytes)
+    }
+
+    /// As [`Self::verify`], hashing `src` a chunk at a time (a file held
+    /// outside this memory is never copied whole).
+    pub fn verify_source<S: ByteSource + ?Sized>(
+        &self,
+        name: &str,
+        src: &S,
+    ) -> Result<(), SkillmarkError> {
+        let bad = |message: String| SkillmarkError::Asset {
             file: name.into(),
-            message: "not listed in manifest.json".into(),
-        })?;
-        if bytes.len() as u64 != entry.bytes {
-            return Err(SkillmarkError::Asset {
-                file: name.into(),
-                message: format!(
-                    "is {} bytes, manifest says {} (truncated or replaced?)",
-                    bytes.len(),
-                    entry.bytes
-                ),
-            });
+            message,
+        };
+        let entry = self
+            .files
+            .get(name)
+            .ok_or_else(|| bad("not listed in manifest.json".into()))?;
+        let size = src.size();
+        if size != entry.bytes {
+            return Err(bad(format!(
+                "is {size} bytes, manifest says {} (truncated or replaced?)",
+                entry.bytes
+            )));
         }
-        let got = sha256_hex(bytes);
+        let mut hasher = Sha256::new();
+        let mut chunk = vec![0u8; (1 << 20).min(size as usize)];
+        let mut at = 0u64;
+        while at < size {
+            let n = chunk.len().min((size - at) as usize);
+            src.read_at(at, &mut chunk[..n])
+                .map_err(|e| bad(format!("unreadable: {e}")))?;
+            hasher.update(&chunk[..n]);
+            at += n as u64;
+        }
+        let got = hex::encode(hasher.finalize());
         if got != entry.sha256 {
-            return Err(SkillmarkError::Asset {
-                file: name.into(),
-                message: format!(
-                    "sha256 {got} does not match the manifest's {} (corrupted?)",
-                    entry.sha256
-                ),
-            });
+            return Err(bad(format!(
+                "sha256 {got} does not match the manifest's {} (corrupted?)",
+                entry.sha256
+            )));
         }
         Ok(())
     }

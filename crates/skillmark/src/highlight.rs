@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use skillmark_model::engine::{l2_normalize, mean_pool};
+use skillmark_model::weights::ByteSource;
 use skillmark_model::Precision;
 
 use crate::assets::{AssetBytes, TAGGER};
@@ -847,26 +848,62 @@ pub struct SpanTagger {
 }
 
 impl SpanTagger {
-    pub fn from_assets(
-        mut assets: AssetBytes,
+    pub fn from_assets(assets: AssetBytes, precision: Precision) -> Result<Self, SkillmarkError> {
+        let need = |name: &str| {
+            assets.optional(name).ok_or_else(|| SkillmarkError::Asset {
+                file: name.into(),
+                message: "missing (the span tagger needs it)".into(),
+            })
+        };
+        Self::build(
+            &assets.manifest,
+            need(crate::assets::TOKENIZER)?,
+            need(crate::assets::ENCODER)?,
+            need(TAGGER)?,
+            precision,
+        )
+    }
+
+    /// As [`Self::from_assets`], with the encoder and tagger files read from
+    /// `encoder` and `tagger` a tensor at a time (each verified against the
+    /// manifest first, a chunk at a time): a Web Worker passes views of its
+    /// JS buffers, so neither file is ever copied whole into its wasm memory,
+    /// which never shrinks.
+    pub fn from_sources<E, T>(
+        manifest_json: &[u8],
+        tokenizer_json: &[u8],
+        encoder: &E,
+        tagger: &T,
         precision: Precision,
-    ) -> Result<Self, SkillmarkError> {
-        for name in [crate::assets::TOKENIZER, crate::assets::ENCODER, TAGGER] {
-            if assets.optional(name).is_none() {
-                return Err(SkillmarkError::Asset {
-                    file: name.into(),
-                    message: "missing (the span tagger needs it)".into(),
-                });
-            }
-        }
-        // Each file is dropped once read, and the encoder keeps only the
-        // layers before the tagger's branch: a worker's wasm memory is its
-        // peak, since it never shrinks.
-        let tagger = load_tagger(&assets, precision)?.expect("checked above");
-        assets.files.remove(TAGGER);
+    ) -> Result<Self, SkillmarkError>
+    where
+        E: ByteSource + ?Sized,
+        T: ByteSource + ?Sized,
+    {
+        let manifest = crate::assets::Manifest::from_json(manifest_json)?;
+        manifest.verify(crate::assets::TOKENIZER, tokenizer_json)?;
+        manifest.verify_source(crate::assets::ENCODER, encoder)?;
+        manifest.verify_source(TAGGER, tagger)?;
+        Self::build(&manifest, tokenizer_json, encoder, tagger, precision)
+    }
+
+    /// From verified files. The encoder keeps only the layers before the
+    /// tagger's branch.
+    fn build<E, T>(
+        manifest: &crate::assets::Manifest,
+        tokenizer_json: &[u8],
+        encoder: &E,
+        tagger: &T,
+        precision: Precision,
+    ) -> Result<Self, SkillmarkError>
+    where
+        E: ByteSource + ?Sized,
+        T: ByteSource + ?Sized,
+    {
+        let tagger = tagger_for_encoder(manifest, tagger, encoder, precision)?;
         let encoder = skillmark_model::SentenceEncoder::from_gguf_first_layers(
-            assets.get(crate::assets::TOKENIZER),
-            assets.get(crate::assets::ENCODER),
+            tokenizer_json,
+            encoder,
             precision,
             tagger.branch_layer,
         )?;
@@ -906,33 +943,58 @@ fn load_tagger(
     assets: &AssetBytes,
     precision: Precision,
 ) -> Result<Option<Tagger>, SkillmarkError> {
-    let tagger = match assets.optional(TAGGER) {
-        Some(bytes) => {
-            let enc = &assets.manifest.files[crate::assets::ENCODER].sha256;
-            let base = crate::tagger::DeltaBase {
-                bytes: assets.get(crate::assets::ENCODER),
-                sha256: enc,
-            };
-            let t = Tagger::from_gguf_with_base(bytes, Some(base), precision)?;
-            // A web bundle re-encodes the encoder compactly; it names the
-            // full encoder it was derived from, which the tagger knows.
-            let derived_from = assets
-                .manifest
-                .rest
-                .get("web")
-                .and_then(|w| w.get("full_encoder_sha256"))
-                .and_then(|v| v.as_str());
-            if &t.encoder_sha256 != enc && derived_from != Some(t.encoder_sha256.as_str()) {
-                return Err(SkillmarkError::Mismatch(format!(
-                    "tagger.gguf was trained on encoder {} but encoder.gguf is {enc}: retrain it with `skillmark-train spans --ship`",
-                    t.encoder_sha256
-                )));
-            }
-            Some(t)
-        }
-        None => None,
+    assets
+        .optional(TAGGER)
+        .map(|bytes| {
+            tagger_for_encoder(
+                &assets.manifest,
+                bytes,
+                assets.get(crate::assets::ENCODER),
+                precision,
+            )
+        })
+        .transpose()
+}
+
+/// The tagger file read against the bundle's encoder file: its delta base,
+/// and the encoder it must have been trained on.
+fn tagger_for_encoder<T, E>(
+    manifest: &crate::assets::Manifest,
+    tagger: &T,
+    encoder: &E,
+    precision: Precision,
+) -> Result<Tagger, SkillmarkError>
+where
+    T: ByteSource + ?Sized,
+    E: ByteSource + ?Sized,
+{
+    let enc = &manifest
+        .files
+        .get(crate::assets::ENCODER)
+        .ok_or_else(|| SkillmarkError::Asset {
+            file: crate::assets::ENCODER.into(),
+            message: "not listed in manifest.json".into(),
+        })?
+        .sha256;
+    let base = crate::tagger::DeltaBase {
+        bytes: encoder,
+        sha256: enc,
     };
-    Ok(tagger)
+    let t = Tagger::from_gguf_with_base(tagger, Some(base), precision)?;
+    // A web bundle re-encodes the encoder compactly; it names the
+    // full encoder it was derived from, which the tagger knows.
+    let derived_from = manifest
+        .rest
+        .get("web")
+        .and_then(|w| w.get("full_encoder_sha256"))
+        .and_then(|v| v.as_str());
+    if &t.encoder_sha256 != enc && derived_from != Some(t.encoder_sha256.as_str()) {
+        return Err(SkillmarkError::Mismatch(format!(
+            "tagger.gguf was trained on encoder {} but encoder.gguf is {enc}: retrain it with `skillmark-train spans --ship`",
+            t.encoder_sha256
+        )));
+    }
+    Ok(t)
 }
 
 /// Mean of the last-layer states of words `a..b` of a pass (from the first

@@ -10,7 +10,7 @@
 use skillmark_model::engine::{LayerStack, TokenStates};
 use skillmark_model::kernels::QMatrix;
 use skillmark_model::sentence::length_sorted_passes;
-use skillmark_model::weights::{quantize_rows_with_step, StoredTensor, TensorData};
+use skillmark_model::weights::{quantize_rows_with_step, ByteSource, StoredTensor, TensorData};
 use skillmark_model::{Encoder, Precision, TensorStore, TextTokenizer};
 
 use crate::bio::Bio;
@@ -106,9 +106,9 @@ pub struct Tagger {
 /// int8 rows (one scale per row, as the engine keeps them), so loading never
 /// holds a layer in f32; the base is read one matrix at a time, which keeps
 /// the peak (a wasm worker's memory never shrinks) one matrix above the result.
-fn add_base(
+fn add_base<S: ByteSource + ?Sized>(
     store: &mut TensorStore,
-    encoder: &[u8],
+    encoder: &S,
     prefixes: &[String],
 ) -> Result<(), SkillmarkError> {
     let under = |n: &str| prefixes.iter().any(|p| n.starts_with(&format!("{p}.")));
@@ -116,7 +116,7 @@ fn add_base(
         if !under(name) || t.shape.len() != 2 {
             continue;
         }
-        let base = TensorStore::from_gguf_filtered(encoder, |n| n == name)?;
+        let base = TensorStore::from_gguf_source(encoder, |n| n == name)?;
         let b = base.get(name)?;
         if b.shape != t.shape {
             return Err(SkillmarkError::Mismatch(format!(
@@ -151,31 +151,44 @@ fn row_f32(t: &StoredTensor, r: usize, out: &mut [f32]) {
 }
 
 /// The encoder a delta-coded tagger ([`KEY_DELTA_BASE_SHA256`]) adds its layers to.
-#[derive(Clone, Copy)]
-pub struct DeltaBase<'a> {
+pub struct DeltaBase<'a, S: ?Sized = [u8]> {
     /// The encoder.gguf bytes (already verified against the manifest).
-    pub bytes: &'a [u8],
+    pub bytes: &'a S,
     /// Their sha256, as the manifest lists it.
     pub sha256: &'a str,
 }
 
+// By hand: a derive would require `S: Copy`, which `[u8]` is not.
+impl<S: ?Sized> Clone for DeltaBase<'_, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S: ?Sized> Copy for DeltaBase<'_, S> {}
+
 impl Tagger {
     /// A tagger whose layers are stored in full (what `skillmark-train spans` writes).
     pub fn from_gguf(bytes: &[u8], precision: Precision) -> Result<Self, SkillmarkError> {
-        Self::from_gguf_with_base(bytes, None, precision)
+        Self::from_gguf_with_base::<_, [u8]>(bytes, None, precision)
     }
 
-    /// A tagger in full or delta-coded against `base` (see [`KEY_DELTA_BASE_SHA256`]).
-    pub fn from_gguf_with_base(
-        bytes: &[u8],
-        base: Option<DeltaBase>,
+    /// A tagger in full or delta-coded against `base` (see
+    /// [`KEY_DELTA_BASE_SHA256`]). Both files are read a tensor at a time.
+    pub fn from_gguf_with_base<S, B>(
+        bytes: &S,
+        base: Option<DeltaBase<B>>,
         precision: Precision,
-    ) -> Result<Self, SkillmarkError> {
+    ) -> Result<Self, SkillmarkError>
+    where
+        S: ByteSource + ?Sized,
+        B: ByteSource + ?Sized,
+    {
         let bad = |m: String| SkillmarkError::Asset {
             file: TAGGER.into(),
             message: m,
         };
-        let mut store = TensorStore::from_gguf(bytes)?;
+        let mut store = TensorStore::from_gguf_source(bytes, |_| true)?;
         let cfg = store
             .config
             .clone()

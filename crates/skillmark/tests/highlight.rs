@@ -232,3 +232,86 @@ fn loading_from_owned_files_gives_the_same_highlights() {
     assert_eq!(owned.highlight(text, &opts), want);
     assert_eq!(owned.default_options(), highlighter().default_options());
 }
+
+/// Bytes that record the largest single read made from them.
+struct Recording {
+    bytes: Vec<u8>,
+    largest_read: std::cell::Cell<usize>,
+}
+
+impl skillmark_model::weights::ByteSource for Recording {
+    fn size(&self) -> u64 {
+        self.bytes.len() as u64
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        self.largest_read
+            .set(self.largest_read.get().max(buf.len()));
+        self.bytes.as_slice().read_at(offset, buf)
+    }
+}
+
+/// The tagger's worker reads its weight files a tensor at a time from the JS
+/// buffers (`SpanTagger::from_sources`): same tags as from whole files, no
+/// read of a whole file, and a corrupted file is refused by name.
+#[test]
+fn a_span_tagger_read_by_position_matches_and_never_reads_a_file_whole() {
+    use skillmark::{AssetBytes, SpanTagger};
+    use skillmark_model::weights::ByteSource;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets");
+    let read = |n: &str| std::fs::read(dir.join(n)).unwrap();
+    let source = |n: &str| Recording {
+        bytes: read(n),
+        largest_read: Default::default(),
+    };
+    let manifest = read("manifest.json");
+    let (encoder, tagger) = (source("encoder.gguf"), source("tagger.gguf"));
+    let by_position = SpanTagger::from_sources(
+        &manifest,
+        &read("tokenizer.json"),
+        &encoder,
+        &tagger,
+        Precision::Int8,
+    )
+    .expect("loads by position");
+    // The largest tensor, the encoder's word-embedding table, is about half
+    // of its file; the tagger file has only layers.
+    for (s, most) in [(&encoder, 0.55), (&tagger, 0.2)] {
+        let largest = s.largest_read.get();
+        assert!(
+            largest > 0 && (largest as f64) < most * s.bytes.len() as f64,
+            "read {largest} of {} bytes at once",
+            s.bytes.len()
+        );
+    }
+    let files = ["tokenizer.json", "encoder.gguf", "tagger.gguf"]
+        .iter()
+        .map(|n| (n.to_string(), read(n)))
+        .collect();
+    let whole = SpanTagger::from_assets(
+        AssetBytes::partial(&manifest, files).unwrap(),
+        Precision::Int8,
+    )
+    .unwrap();
+    let text = "Strong SQL and Python skills. You will mentor junior engineers and \
+                manage stakeholder expectations.";
+    let segments = highlighter().segments(text);
+    assert_eq!(
+        by_position.tag_segments(text, &segments).unwrap(),
+        whole.tag_segments(text, &segments).unwrap()
+    );
+    let mut bad = source("tagger.gguf");
+    let last = bad.bytes.len() - 1;
+    bad.bytes[last] ^= 1;
+    let err = SpanTagger::from_sources(
+        &manifest,
+        &read("tokenizer.json"),
+        &encoder,
+        &bad,
+        Precision::Int8,
+    )
+    .err()
+    .expect("corrupted tagger");
+    assert!(err.to_string().contains("tagger.gguf"), "{err}");
+    assert!(bad.size() > 0);
+}

@@ -11,6 +11,7 @@ use serde::Serialize;
 use skillmark::bio::Bio;
 use skillmark::highlight::{HighlightOptions, Highlighter as Engine, Segment, WordTags};
 use skillmark::AssetBytes;
+use skillmark_model::weights::ByteSource;
 use skillmark_model::Precision;
 use wasm_bindgen::prelude::*;
 
@@ -267,6 +268,30 @@ impl Highlighter {
     }
 }
 
+/// A JS byte array read by position ([`ByteSource`]): each read copies only
+/// the requested range into wasm memory.
+struct JsBytes(js_sys::Uint8Array);
+
+impl ByteSource for JsBytes {
+    fn size(&self) -> u64 {
+        self.0.length() as u64
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        let end = offset.checked_add(buf.len() as u64);
+        match (
+            u32::try_from(offset),
+            end.and_then(|e| u32::try_from(e).ok()),
+        ) {
+            (Ok(a), Some(b)) if b <= self.0.length() => {
+                self.0.subarray(a, b).copy_to(buf);
+                Ok(())
+            }
+            _ => Err(std::io::ErrorKind::UnexpectedEof.into()),
+        }
+    }
+}
+
 /// Segments encoded by [`Highlighter::encode_segments`], waiting for their tags.
 #[wasm_bindgen]
 pub struct Encoded {
@@ -283,13 +308,32 @@ pub struct SpanTagger {
 #[wasm_bindgen]
 impl SpanTagger {
     /// `files`: `tokenizer.json`, `encoder.gguf` and `tagger.gguf` (as for
-    /// [`Highlighter::new`]), each checked against the manifest.
+    /// [`Highlighter::new`]), each checked against the manifest. The two
+    /// weight files are read from their JS buffers a tensor at a time, never
+    /// copied whole into wasm memory (which never shrinks).
     #[wasm_bindgen(constructor)]
     pub fn new(manifest: &[u8], files: js_sys::Object) -> Result<SpanTagger, JsError> {
-        let assets = AssetBytes::partial(manifest, file_map(&files)?)
-            .map_err(|e| JsError::new(&e.to_string()))?;
-        let tagger = skillmark::SpanTagger::from_assets(assets, Precision::Int8All)
-            .map_err(|e| JsError::new(&e.to_string()))?;
+        let file = |name: &str| -> Result<js_sys::Uint8Array, JsError> {
+            let value = js_sys::Reflect::get(&files, &JsValue::from_str(name))
+                .map_err(|_| JsError::new(&format!("asset {name}: unreadable")))?;
+            if !value.is_instance_of::<js_sys::Uint8Array>() {
+                return Err(JsError::new(&format!(
+                    "asset {name}: missing (the span tagger needs it) or not a Uint8Array"
+                )));
+            }
+            Ok(js_sys::Uint8Array::from(value))
+        };
+        let tokenizer = file(skillmark::assets::TOKENIZER)?.to_vec();
+        let encoder = JsBytes(file(skillmark::assets::ENCODER)?);
+        let tagger = JsBytes(file(skillmark::assets::TAGGER)?);
+        let tagger = skillmark::SpanTagger::from_sources(
+            manifest,
+            &tokenizer,
+            &encoder,
+            &tagger,
+            Precision::Int8All,
+        )
+        .map_err(|e| JsError::new(&e.to_string()))?;
         Ok(SpanTagger { tagger })
     }
 

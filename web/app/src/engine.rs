@@ -66,10 +66,17 @@ pub fn start(on_message: impl Fn(FromWorker) + 'static) -> Result<(), String> {
     };
     worker.set_onmessage(Some(handler.as_ref().unchecked_ref()));
     handler.forget(); // lives as long as the page
-    let on_error = Closure::<dyn Fn(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+    // A worker script that fails to load (network, syntax) fires a plain
+    // `Event` with no `message`: read the field, do not assume an ErrorEvent.
+    let on_error = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
+        let detail = js_sys::Reflect::get(&e, &JsValue::from_str("message"))
+            .ok()
+            .and_then(|m| m.as_string())
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| "its script could not be loaded".into());
         on_message(FromWorker::Error {
             id: None,
-            message: format!("the worker failed: {}", e.message()),
+            message: format!("the worker failed: {detail}"),
         })
     });
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
