@@ -855,7 +855,7 @@ impl SpanTagger {
                 message: "missing (the span tagger needs it)".into(),
             })
         };
-        Self::build(
+        Self::from_sources(
             &assets.manifest,
             need(crate::assets::TOKENIZER)?,
             need(crate::assets::ENCODER)?,
@@ -868,28 +868,9 @@ impl SpanTagger {
     /// `encoder` and `tagger` a tensor at a time (each verified against the
     /// manifest first, a chunk at a time): a Web Worker passes views of its
     /// JS buffers, so neither file is ever copied whole into its wasm memory,
-    /// which never shrinks.
-    pub fn from_sources<E, T>(
-        manifest_json: &[u8],
-        tokenizer_json: &[u8],
-        encoder: &E,
-        tagger: &T,
-        precision: Precision,
-    ) -> Result<Self, SkillmarkError>
-    where
-        E: ByteSource + ?Sized,
-        T: ByteSource + ?Sized,
-    {
-        let manifest = crate::assets::Manifest::from_json(manifest_json)?;
-        manifest.verify(crate::assets::TOKENIZER, tokenizer_json)?;
-        manifest.verify_source(crate::assets::ENCODER, encoder)?;
-        manifest.verify_source(TAGGER, tagger)?;
-        Self::build(&manifest, tokenizer_json, encoder, tagger, precision)
-    }
-
-    /// From verified files. The encoder keeps only the layers before the
+    /// which never shrinks. The encoder keeps only the layers before the
     /// tagger's branch.
-    fn build<E, T>(
+    pub fn from_sources<E, T>(
         manifest: &crate::assets::Manifest,
         tokenizer_json: &[u8],
         encoder: &E,
@@ -900,6 +881,9 @@ impl SpanTagger {
         E: ByteSource + ?Sized,
         T: ByteSource + ?Sized,
     {
+        manifest.verify(crate::assets::TOKENIZER, tokenizer_json)?;
+        manifest.verify_source(crate::assets::ENCODER, encoder)?;
+        manifest.verify_source(TAGGER, tagger)?;
         let tagger = tagger_for_encoder(manifest, tagger, encoder, precision)?;
         let encoder = skillmark_model::SentenceEncoder::from_gguf_first_layers(
             tokenizer_json,

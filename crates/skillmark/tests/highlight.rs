@@ -264,7 +264,8 @@ fn a_span_tagger_read_by_position_matches_and_never_reads_a_file_whole() {
         bytes: read(n),
         largest_read: Default::default(),
     };
-    let manifest = read("manifest.json");
+    let manifest_json = read("manifest.json");
+    let manifest = skillmark::Manifest::from_json(&manifest_json).unwrap();
     let (encoder, tagger) = (source("encoder.gguf"), source("tagger.gguf"));
     let by_position = SpanTagger::from_sources(
         &manifest,
@@ -289,7 +290,7 @@ fn a_span_tagger_read_by_position_matches_and_never_reads_a_file_whole() {
         .map(|n| (n.to_string(), read(n)))
         .collect();
     let whole = SpanTagger::from_assets(
-        AssetBytes::partial(&manifest, files).unwrap(),
+        AssetBytes::partial(&manifest_json, files).unwrap(),
         Precision::Int8,
     )
     .unwrap();

@@ -326,8 +326,10 @@ impl SpanTagger {
         let tokenizer = file(skillmark::assets::TOKENIZER)?.to_vec();
         let encoder = JsBytes(file(skillmark::assets::ENCODER)?);
         let tagger = JsBytes(file(skillmark::assets::TAGGER)?);
+        let manifest =
+            skillmark::Manifest::from_json(manifest).map_err(|e| JsError::new(&e.to_string()))?;
         let tagger = skillmark::SpanTagger::from_sources(
-            manifest,
+            &manifest,
             &tokenizer,
             &encoder,
             &tagger,
