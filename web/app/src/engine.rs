@@ -66,6 +66,7 @@ pub fn start(on_message: impl Fn(FromWorker) + 'static) -> Result<(), String> {
     };
     worker.set_onmessage(Some(handler.as_ref().unchecked_ref()));
     handler.forget(); // lives as long as the page
+
     // A worker script that fails to load (network, syntax) fires a plain
     // `Event` with no `message`: read the field, do not assume an ErrorEvent.
     let on_error = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
