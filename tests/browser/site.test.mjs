@@ -24,9 +24,9 @@ const requests = [];
 const pageErrors = [];
 const timings = {};
 
-function startServer() {
+function startServer(dir = DIST) {
   return new Promise((resolve, reject) => {
-    const p = spawn("python3", [path.join(ROOT, "scripts/serve-site"), "--port", "0", "--dir", DIST], {
+    const p = spawn("python3", [path.join(ROOT, "scripts/serve-site"), "--port", "0", "--dir", dir], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     p.on("error", reject);
@@ -433,4 +433,27 @@ test("a corrupted or truncated asset gives an error naming the file", async () =
   flipped[flipped.length - 1] ^= 1;
   assert.throws(() => new glue.SpanTagger(manifestBytes, taggerFiles(flipped)), /tagger\.gguf.*sha256/);
   assert.throws(() => new glue.SpanTagger(manifestBytes, taggerFiles(undefined)), /tagger\.gguf.*missing/);
+});
+
+test("a worker script that fails to load gives a clear error, not a stuck page", async () => {
+  // The site with a broken worker.js, on another port (another origin: no
+  // service worker or cache of the real site's applies). Last, as its
+  // requests go to that other port.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "skillmark-broken-"));
+  fs.cpSync(DIST, dir, { recursive: true, filter: (src) => !src.startsWith(path.join(DIST, "assets")) });
+  fs.appendFileSync(path.join(dir, "worker/worker.js"), "\nthis is not JavaScript (\n");
+  const broken = await startServer(dir);
+  const p = await context.newPage();
+  const errors = [];
+  p.on("pageerror", (e) => errors.push(String(e)));
+  try {
+    await p.goto(broken.url);
+    await p.waitForSelector(".failed", { timeout: LOAD_TIMEOUT });
+    assert.match(await p.textContent(".failed"), /could not be loaded: the worker failed: its script could not be loaded/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await p.close();
+    broken.proc.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
