@@ -6,6 +6,11 @@
 //! classifier (6 logits: Skill B/I/O, Knowledge B/I/O), while the ranker
 //! continues with the encoder's layers `K..`. Each word's tags come from its
 //! first word piece ([`align_words`], shared with the trainer).
+//!
+//! The tokenizer lowercases, so a tagger may also carry one learned vector per
+//! letter-case class ([`case_class`]: lower, Capitalized, ALL CAPS, miXed),
+//! added to each piece's state at the branch point: "Apache Kafka" and "GIT"
+//! look different from "apache kafka" and "git" again.
 
 use skillmark_model::engine::{LayerStack, TokenStates};
 use skillmark_model::kernels::QMatrix;
@@ -40,6 +45,9 @@ pub const LABELS: [&str; 6] = [
 ];
 pub const CLASSIFIER_WEIGHT: &str = "classifier.weight";
 pub const CLASSIFIER_BIAS: &str = "classifier.bias";
+/// Optional `[CASE_CLASSES, hidden]` tensor: one vector per [`case_class`].
+pub const CASE_EMBEDDINGS: &str = "tagger.case_embeddings";
+pub const CASE_CLASSES: usize = 4;
 /// Tokens per tagger pass.
 const TOKENS_PER_PASS: usize = 4096;
 
@@ -50,6 +58,30 @@ pub struct AlignedWords {
     /// Token index of each word's first piece; `None` when the word produced
     /// no piece or fell past truncation.
     pub first_token: Vec<Option<usize>>,
+    /// [`case_class`] of each token's word (0 for `[CLS]`, `[SEP]`).
+    pub case: Vec<u8>,
+}
+
+/// The letter case of a word: 0 = lower case or no letters, 1 = Capitalized
+/// (or a single capital), 2 = ALL CAPS (two or more letters), 3 = miXed
+/// ("iOS", "JavaScript", "PhD").
+pub fn case_class(word: &str) -> u8 {
+    let mut letters = word.chars().filter(|c| c.is_alphabetic());
+    let Some(first) = letters.next() else {
+        return 0;
+    };
+    let (mut upper, mut lower, mut n) = (0usize, 0usize, 0usize);
+    for c in letters {
+        n += 1;
+        upper += usize::from(c.is_uppercase());
+        lower += usize::from(c.is_lowercase());
+    }
+    match (first.is_uppercase(), upper, lower) {
+        (false, 0, _) => 0,
+        (true, 0, _) => 1,
+        (true, u, 0) if u == n => 2,
+        _ => 3,
+    }
 }
 
 /// Tokenizes `words` joined by single spaces and maps each word to its first
@@ -66,6 +98,8 @@ pub fn align_words(tok: &TextTokenizer, words: &[&str]) -> Result<AlignedWords, 
     }
     let enc = tok.encode(&text)?;
     let mut first_token = vec![None; words.len()];
+    let mut case = vec![0u8; enc.ids.len()];
+    let classes: Vec<u8> = words.iter().map(|w| case_class(w)).collect();
     for (t, &(s, e)) in enc.offsets.iter().enumerate() {
         if s == e {
             continue; // [CLS], [SEP]
@@ -74,10 +108,14 @@ pub fn align_words(tok: &TextTokenizer, words: &[&str]) -> Result<AlignedWords, 
         if let Some(slot) = first_token.get_mut(w) {
             slot.get_or_insert(t);
         }
+        if let (Some(c), Some(slot)) = (classes.get(w), case.get_mut(t)) {
+            *slot = *c;
+        }
     }
     Ok(AlignedWords {
         ids: enc.ids,
         first_token,
+        case,
     })
 }
 
@@ -96,6 +134,8 @@ pub struct Tagger {
     layers: LayerStack,
     classifier: Vec<f32>,
     bias: Vec<f32>,
+    /// `[CASE_CLASSES × hidden]`, when the tagger was trained with them.
+    case_embeddings: Option<Vec<f32>>,
     hidden: usize,
     /// sha256 of the encoder.gguf the tagger was trained on.
     pub encoder_sha256: String,
@@ -232,11 +272,19 @@ impl Tagger {
         if classifier.len() != LABELS.len() * h || bias.len() != LABELS.len() {
             return Err(bad("classifier has the wrong shape".into()));
         }
+        let case_embeddings = store.tensors.remove(CASE_EMBEDDINGS).map(|t| t.to_f32());
+        if case_embeddings
+            .as_ref()
+            .is_some_and(|c| c.len() != CASE_CLASSES * h)
+        {
+            return Err(bad(format!("{CASE_EMBEDDINGS} has the wrong shape")));
+        }
         Ok(Tagger {
             branch_layer,
             layers,
             classifier,
             bias,
+            case_embeddings,
             hidden: h,
             encoder_sha256,
         })
@@ -246,11 +294,25 @@ impl Tagger {
         self.layers.len()
     }
 
+    /// Whether the tagger reads letter case ([`case_class`]).
+    pub fn reads_case(&self) -> bool {
+        self.case_embeddings.is_some()
+    }
+
     /// Runs the tagger layers and the classifier over states after the branch
     /// layer (consumed); returns 6 probabilities per token (two softmaxes).
-    pub fn probabilities(&self, mut states: TokenStates) -> Vec<[f32; 6]> {
-        self.layers.forward(&mut states);
+    /// `case` holds each token's [`case_class`] (missing ones count as 0).
+    pub fn probabilities(&self, mut states: TokenStates, case: &[u8]) -> Vec<[f32; 6]> {
         let h = self.hidden;
+        if let Some(emb) = &self.case_embeddings {
+            for (t, x) in states.states.chunks_exact_mut(h).enumerate() {
+                let c = usize::from(case.get(t).copied().unwrap_or(0)).min(CASE_CLASSES - 1);
+                x.iter_mut()
+                    .zip(&emb[c * h..(c + 1) * h])
+                    .for_each(|(a, b)| *a += b);
+            }
+        }
+        self.layers.forward(&mut states);
         states
             .states
             .chunks_exact(h)
@@ -320,16 +382,24 @@ pub fn run_passes(
         let mut states = encoder.embed_tokens(&batch)?;
         encoder.run_layers(&mut states, 0..k);
         let ranges = states.ranges.clone();
+        let mut case = Vec::with_capacity(ranges.last().map_or(0, |r| r.end));
+        for (&i, r) in pass.iter().zip(&ranges) {
+            let c = &aligned[i].case;
+            case.extend((0..r.len()).map(|t| c.get(t).copied().unwrap_or(0)));
+        }
         let probs = match (tagger, ranker_states) {
-            (Some(t), true) => Some(t.probabilities(states.clone())),
-            (Some(t), false) => Some(t.probabilities(std::mem::replace(
-                &mut states,
-                TokenStates {
-                    hidden: h,
-                    states: Vec::new(),
-                    ranges: Vec::new(),
-                },
-            ))),
+            (Some(t), true) => Some(t.probabilities(states.clone(), &case)),
+            (Some(t), false) => Some(t.probabilities(
+                std::mem::replace(
+                    &mut states,
+                    TokenStates {
+                        hidden: h,
+                        states: Vec::new(),
+                        ranges: Vec::new(),
+                    },
+                ),
+                &case,
+            )),
             (None, _) => None,
         };
         if ranker_states {
@@ -432,6 +502,59 @@ mod tests {
     use super::*;
     use skillmark_model::weights::{write_gguf_tensors, GgmlDType, GgufTensor, GgufValue};
     use skillmark_model::BertConfig;
+
+    #[test]
+    fn words_get_their_letter_case_class() {
+        for (word, class) in [
+            ("java", 0),
+            ("3.5", 0),
+            ("", 0),
+            ("(", 0),
+            ("Java", 1),
+            ("C", 1),
+            ("(Kafka)", 1),
+            ("Élan", 1),
+            ("SQL", 2),
+            ("AWS/GCP", 2),
+            ("ÉTÉ", 2),
+            ("PhD", 3),
+            ("iOS", 3),
+            ("JavaScript", 3),
+            ("node.JS", 3),
+            ("日本語", 0),
+        ] {
+            assert_eq!(case_class(word), class, "{word:?}");
+        }
+    }
+
+    #[test]
+    fn every_piece_carries_its_words_case_class() {
+        let tok = TextTokenizer::from_bytes(
+            &std::fs::read(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../../assets/tokenizer.json"),
+            )
+            .unwrap(),
+            64,
+        )
+        .unwrap();
+        let a = align_words(&tok, &["Experience", "with", "PostgreSQL", "and", "AWS"]).unwrap();
+        assert_eq!(a.case.len(), a.ids.len());
+        assert_eq!(a.case[0], 0, "[CLS]");
+        assert_eq!(*a.case.last().unwrap(), 0, "[SEP]");
+        let word_of = |t: usize| {
+            a.first_token
+                .iter()
+                .rposition(|f| f.is_some_and(|f| f <= t))
+        };
+        let want = [1u8, 0, 3, 0, 2];
+        for t in 1..a.ids.len() - 1 {
+            assert_eq!(a.case[t], want[word_of(t).unwrap()], "token {t}");
+        }
+        // "PostgreSQL" is several pieces, all of them miXed.
+        let pg = a.first_token[2].unwrap()..a.first_token[3].unwrap();
+        assert!(pg.len() > 1);
+    }
 
     #[test]
     fn first_piece_carries_the_word() {
@@ -633,7 +756,10 @@ mod tests {
             states: layer(&cfg, "s", 4)[4].2[..5 * h].to_vec(),
             ranges: std::iter::once(0..5).collect(),
         };
-        let (pa, pb) = (a.probabilities(states()), b.probabilities(states()));
+        let (pa, pb) = (
+            a.probabilities(states(), &[]),
+            b.probabilities(states(), &[]),
+        );
         // The same up to the int8 rounding of the sums (one scale per row).
         for (x, y) in pa.iter().flatten().zip(pb.iter().flatten()) {
             assert!((x - y).abs() < 3e-3, "{x} vs {y}");

@@ -107,6 +107,15 @@ enum Cmd {
     Synth(synth::SynthArgs),
     /// Train the span tagger (SkillSpan Skill/Knowledge BIO) as a branch of the bundle's encoder.
     Spans(spans::SpansArgs),
+    /// Average the best weights of span-tagger runs of the same shape (a
+    /// "model soup"); export it with `spans --export-only --out OUT`.
+    SpansAverage {
+        /// A `spans --out` folder (best.safetensors, state.json); two or more.
+        #[arg(long = "run", required = true, num_args = 1)]
+        runs: Vec<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -296,6 +305,7 @@ fn main() -> Result<()> {
         Cmd::ExportWeb { from, out, web } => web_bundle::export_web(&from, &out, &web.options()?),
         Cmd::Synth(args) => synth::run(args),
         Cmd::Spans(args) => spans::run(args),
+        Cmd::SpansAverage { runs, out } => spans::average(&runs, &out),
     }
 }
 

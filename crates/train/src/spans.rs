@@ -55,6 +55,11 @@ pub struct SpansArgs {
     #[arg(long, default_value_t = 0.1)]
     #[serde(default)]
     pub dropout: f32,
+    /// Give the tagger one learned vector per letter-case class of a word
+    /// (the tokenizer lowercases), added at the branch point.
+    #[arg(long)]
+    #[serde(default)]
+    pub case_feature: bool,
     /// Stop after this many epochs without a better dev F1.
     #[arg(long, default_value_t = 2)]
     pub patience: usize,
@@ -84,10 +89,26 @@ pub struct SpansArgs {
     pub cuda: bool,
 }
 
+impl SpansArgs {
+    /// The options that shape the trained weights: what `state.json` records
+    /// and `--resume` compares (the run-control flags are not stored).
+    fn training_options(&self) -> Self {
+        Self {
+            resume: false,
+            ship: false,
+            export_only: false,
+            cuda: false,
+            ..self.clone()
+        }
+    }
+}
+
 /// One sentence ready for training: cached branch states and word-piece labels.
 struct Example {
     states: Vec<f32>,
     len: usize,
+    /// Letter-case class of each token's word.
+    case: Vec<u32>,
     /// (token, skill class, knowledge class) for each word's first piece.
     labels: Vec<(usize, u32, u32)>,
     gold: (Vec<Bio>, Vec<Bio>),
@@ -106,6 +127,8 @@ struct State {
 struct Model {
     layers: Vec<Layer>,
     classifier: Linear,
+    /// `[CASE_CLASSES, h]`, zero-initialised (the tagger starts as without it).
+    case: Option<candle_nn::Embedding>,
 }
 
 impl Model {
@@ -113,11 +136,15 @@ impl Model {
     fn forward(
         &self,
         x: &Tensor,
+        case: &Tensor,
         mask: &Tensor,
         mut drop: Option<&mut Dropout>,
     ) -> candle_core::Result<Tensor> {
         let bias = attention_bias(mask, DType::F32)?;
-        let mut x = x.clone();
+        let mut x = match &self.case {
+            Some(e) => x.add(&e.forward(case)?)?,
+            None => x.clone(),
+        };
         for l in &self.layers {
             x = l.forward_dropout(&x, &bias, Mode::Train, drop.as_deref_mut())?;
         }
@@ -189,6 +216,7 @@ fn examples(
                 Example {
                     states: Vec::new(),
                     len: 0,
+                    case: a.case.iter().map(|&c| u32::from(c)).collect(),
                     labels,
                     gold,
                     first_token: a.first_token,
@@ -224,20 +252,32 @@ fn bar(len: u64, what: &str) -> ProgressBar {
     )
 }
 
-/// Padded `[b, t, h]` states and `[b, t]` mask of a batch.
-fn batch_tensors(batch: &[&Example], h: usize, dev: &Device) -> Result<(Tensor, Tensor, usize)> {
+/// A batch as tensors: padded states `[b, t, h]`, case classes `[b, t]`, mask `[b, t]`.
+struct BatchTensors {
+    x: Tensor,
+    case: Tensor,
+    mask: Tensor,
+    t: usize,
+}
+
+fn batch_tensors(batch: &[&Example], h: usize, dev: &Device) -> Result<BatchTensors> {
     let t = batch.iter().map(|e| e.len).max().unwrap_or(1).max(1);
     let mut x = vec![0f32; batch.len() * t * h];
     let mut m = vec![0f32; batch.len() * t];
+    let mut c = vec![0u32; batch.len() * t];
     for (i, e) in batch.iter().enumerate() {
         x[i * t * h..i * t * h + e.len * h].copy_from_slice(&e.states);
         m[i * t..i * t + e.len].iter_mut().for_each(|v| *v = 1.0);
+        for (slot, &v) in c[i * t..i * t + e.len].iter_mut().zip(&e.case) {
+            *slot = v;
+        }
     }
-    Ok((
-        Tensor::from_vec(x, (batch.len(), t, h), dev)?,
-        Tensor::from_vec(m, (batch.len(), t), dev)?,
+    Ok(BatchTensors {
+        x: Tensor::from_vec(x, (batch.len(), t, h), dev)?,
+        case: Tensor::from_vec(c, (batch.len(), t), dev)?,
+        mask: Tensor::from_vec(m, (batch.len(), t), dev)?,
         t,
-    ))
+    })
 }
 
 /// Batches of similar length (less padding), in shuffled order.
@@ -265,9 +305,10 @@ fn loss(
     dev: &Device,
     drop: &mut Dropout,
 ) -> Result<Tensor> {
-    let (x, m, t) = batch_tensors(batch, h, dev)?;
+    let b = batch_tensors(batch, h, dev)?;
+    let t = b.t;
     let logits = model
-        .forward(&x, &m, Some(drop))?
+        .forward(&b.x, &b.case, &b.mask, Some(drop))?
         .reshape((batch.len() * t, 6))?;
     let mut idx = Vec::new();
     let (mut ys, mut yk) = (Vec::new(), Vec::new());
@@ -290,8 +331,8 @@ fn evaluate(model: &Model, examples: &[Example], h: usize, dev: &Device) -> Resu
     let mut preds: Vec<(Vec<Bio>, Vec<Bio>)> = vec![Default::default(); examples.len()];
     for b in batches(examples, 64, None) {
         let refs: Vec<&Example> = b.iter().map(|&i| &examples[i]).collect();
-        let (x, m, _) = batch_tensors(&refs, h, dev)?;
-        let logits = model.forward(&x, &m, None)?;
+        let bt = batch_tensors(&refs, h, dev)?;
+        let logits = model.forward(&bt.x, &bt.case, &bt.mask, None)?;
         let probs = Tensor::cat(
             &[
                 candle_nn::ops::softmax_last_dim(&logits.narrow(D::Minus1, 0, 3)?.contiguous()?)?,
@@ -354,6 +395,7 @@ pub fn run(args: SpansArgs) -> Result<()> {
             (args.branch_layer, args.layers, args.epochs) = (c.branch_layer, c.layers, c.epochs);
             (args.batch, args.lr, args.head_lr, args.seed) = (c.batch, c.lr, c.head_lr, c.seed);
             args.dropout = c.dropout;
+            args.case_feature = c.case_feature;
         }
         return export(&args, &cfg, &enc_bytes, &tok, &dev_files, &state);
     }
@@ -375,6 +417,16 @@ pub fn run(args: SpansArgs) -> Result<()> {
             .map(|i| Layer::load(vb.pp(format!("encoder.layer.{i}")), &cfg))
             .collect::<candle_core::Result<_>>()?,
         classifier: linear(h, 6, vb.pp("classifier"))?,
+        case: if args.case_feature {
+            let w = vb.get_with_hints(
+                (tagger::CASE_CLASSES, h),
+                tagger::CASE_EMBEDDINGS,
+                candle_nn::Init::Const(0.0),
+            )?;
+            Some(candle_nn::Embedding::new(w, h))
+        } else {
+            None
+        },
     };
     {
         let vars = varmap.data().lock().expect("varmap lock");
@@ -386,12 +438,12 @@ pub fn run(args: SpansArgs) -> Result<()> {
     }
     let state_path = args.out.join("state.json");
     let mut state = State {
-        config: Some(args.clone()),
+        config: Some(args.training_options()),
         ..Default::default()
     };
     if args.resume && state_path.is_file() {
         let s: State = serde_json::from_slice(&std::fs::read(&state_path)?)?;
-        if s.config.as_ref() != Some(&args) {
+        if s.config.as_ref() != Some(&args.training_options()) {
             bail!(
                 "{} was written with other options; start without --resume or use another --out",
                 state_path.display()
@@ -408,7 +460,11 @@ pub fn run(args: SpansArgs) -> Result<()> {
     let (head_vars, layer_vars): (Vec<_>, Vec<_>) = {
         let vars = varmap.data().lock().expect("varmap lock");
         vars.iter()
-            .map(|(n, v)| (n.starts_with("classifier"), v.clone()))
+            .map(|(n, v)| {
+                // New parameters (the classifier, the case vectors) take the head's rate.
+                let new = n.starts_with("classifier") || n == tagger::CASE_EMBEDDINGS;
+                (new, v.clone())
+            })
             .partition(|(c, _)| *c)
     };
     let p = |lr| ParamsAdamW {
@@ -485,6 +541,88 @@ pub fn run(args: SpansArgs) -> Result<()> {
         }
     }
     export(&args, &cfg, &enc_bytes, &tok, &dev_files, &state)
+}
+
+/// Averages the best weights of `runs` (same tensors, same shapes, same
+/// branch) into `out/best.safetensors`, with a state.json that names them.
+pub fn average(runs: &[PathBuf], out: &Path) -> Result<()> {
+    if runs.len() < 2 {
+        bail!("give two or more --run folders to average");
+    }
+    let mut sum: Option<std::collections::HashMap<String, Tensor>> = None;
+    let mut config: Option<SpansArgs> = None;
+    let mut sources = Vec::new();
+    for run in runs {
+        let state: State = serde_json::from_slice(
+            &std::fs::read(run.join("state.json"))
+                .with_context(|| format!("reading {}", run.join("state.json").display()))?,
+        )?;
+        let c = state
+            .config
+            .with_context(|| format!("{}: state.json has no config", run.display()))?;
+        if let Some(first) = &config {
+            if (first.branch_layer, first.layers, first.case_feature)
+                != (c.branch_layer, c.layers, c.case_feature)
+            {
+                bail!(
+                    "{} has another shape (branch layer, layers, case feature) than {}",
+                    run.display(),
+                    runs[0].display()
+                );
+            }
+        } else {
+            config = Some(c);
+        }
+        sources.push(serde_json::json!({
+            "run": run.display().to_string(), "best_epoch": state.best_epoch, "best_f1": state.best_f1,
+        }));
+        let w = candle_core::safetensors::load(run.join("best.safetensors"), &Device::Cpu)
+            .with_context(|| format!("reading {}", run.join("best.safetensors").display()))?;
+        sum = Some(match sum {
+            None => w,
+            Some(mut acc) => {
+                if acc.len() != w.len() {
+                    bail!(
+                        "{} holds other tensors than {}",
+                        run.display(),
+                        runs[0].display()
+                    );
+                }
+                for (name, t) in acc.iter_mut() {
+                    let other = w
+                        .get(name)
+                        .with_context(|| format!("{} has no {name}", run.display()))?;
+                    *t = t
+                        .add(other)
+                        .with_context(|| format!("{name}: shapes differ"))?;
+                }
+                acc
+            }
+        });
+    }
+    let n = runs.len() as f64;
+    let mean: std::collections::HashMap<String, Tensor> = sum
+        .expect("two or more runs")
+        .into_iter()
+        .map(|(k, t)| Ok((k, (t / n)?)))
+        .collect::<candle_core::Result<_>>()?;
+    std::fs::create_dir_all(out)?;
+    candle_core::safetensors::save(&mean, out.join("best.safetensors"))?;
+    let mut config = config.expect("two or more runs");
+    config.out = out.to_path_buf();
+    let state = State {
+        config: Some(config),
+        history: vec![serde_json::json!({ "average_of": sources })],
+        ..Default::default()
+    };
+    std::fs::write(out.join("state.json"), serde_json::to_vec_pretty(&state)?)?;
+    eprintln!(
+        "wrote {}: the mean of {} runs; export with `spans --export-only --out {}`",
+        out.join("best.safetensors").display(),
+        runs.len(),
+        out.display()
+    );
+    Ok(())
 }
 
 /// Writes tagger.gguf from the best weights, scores it with the runtime
@@ -589,7 +727,7 @@ fn calibrate_o_offsets(
             let mut s = enc.embed_tokens(&[a.ids.as_slice()])?;
             enc.run_layers(&mut s, 0..t.branch_layer);
             words.push(tagger::word_probabilities(
-                &t.probabilities(s),
+                &t.probabilities(s, &a.case),
                 &a.first_token,
             ));
             gold.push(c.tags(i));
@@ -658,8 +796,9 @@ fn ship(args: &SpansArgs, bytes: &[u8], report: serde_json::Value) -> Result<()>
         "span tagger: Skill/Knowledge BIO branch after encoder layer K (GGUF)",
     );
     let cmd = format!(
-        "skillmark-train spans --model {} --branch-layer {} --layers {} --epochs {} --batch {} --lr {} --head-lr {} --dropout {} --seed {} --ship",
-        args.model.display(), args.branch_layer, args.layers, args.epochs, args.batch, args.lr, args.head_lr, args.dropout, args.seed
+        "skillmark-train spans --model {} --branch-layer {} --layers {} --epochs {} --batch {} --lr {} --head-lr {} --dropout {} --seed {}{} --ship",
+        args.model.display(), args.branch_layer, args.layers, args.epochs, args.batch, args.lr, args.head_lr, args.dropout, args.seed,
+        if args.case_feature { " --case-feature" } else { "" }
     );
     m.rest.insert(
         "tagger".into(),
@@ -678,4 +817,147 @@ fn ship(args: &SpansArgs, bytes: &[u8], report: serde_json::Value) -> Result<()>
     std::fs::write(&path, m.to_json())?;
     eprintln!("shipped {} into {}", TAGGER, args.model.display());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use skillmark_model::engine::TokenStates;
+
+    #[test]
+    fn a_resumed_run_matches_its_recorded_options() {
+        let args = SpansArgs {
+            model: "assets".into(),
+            data: "d".into(),
+            branch_layer: 0,
+            layers: 6,
+            epochs: 10,
+            batch: 16,
+            lr: 2e-4,
+            head_lr: 2e-3,
+            warmup: 0.1,
+            weight_decay: 0.01,
+            dropout: 0.2,
+            case_feature: true,
+            patience: 4,
+            seed: 42,
+            limit: 0,
+            out: "o".into(),
+            resume: false,
+            ship: false,
+            export_only: false,
+            cuda: false,
+        };
+        let recorded: SpansArgs =
+            serde_json::from_slice(&serde_json::to_vec(&args.training_options()).unwrap()).unwrap();
+        let resumed = SpansArgs {
+            resume: true,
+            ship: true,
+            ..args.clone()
+        };
+        assert_eq!(recorded, resumed.training_options());
+        let other = SpansArgs {
+            dropout: 0.1,
+            ..resumed
+        };
+        assert_ne!(recorded, other.training_options());
+        // A state.json written before --case-feature existed reads as without it.
+        let mut old = serde_json::to_value(&recorded).unwrap();
+        old.as_object_mut().unwrap().remove("case_feature");
+        let old: SpansArgs = serde_json::from_value(old).unwrap();
+        assert!(!old.case_feature);
+    }
+
+    /// The runtime's tagger (what the CLI and the browser run) computes the
+    /// same probabilities as the Candle model it was exported from, case
+    /// vectors included.
+    #[test]
+    fn the_exported_tagger_matches_the_trained_model() {
+        let cfg = BertConfig::tiny(16);
+        let h = cfg.hidden_size;
+        let dev = Device::Cpu;
+        let varmap = VarMap::new();
+        let vb = VarBuilder::from_varmap(&varmap, DType::F32, &dev);
+        let init = candle_nn::Init::Randn {
+            mean: 0.0,
+            stdev: 1.0,
+        };
+        let model = Model {
+            layers: vec![Layer::load(vb.pp("encoder.layer.1"), &cfg).unwrap()],
+            classifier: linear(h, 6, vb.pp("classifier")).unwrap(),
+            case: Some(candle_nn::Embedding::new(
+                vb.get_with_hints((tagger::CASE_CLASSES, h), tagger::CASE_EMBEDDINGS, init)
+                    .unwrap(),
+                h,
+            )),
+        };
+        let mut seed = 7u64;
+        let examples: Vec<Example> = [5usize, 3]
+            .iter()
+            .map(|&len| Example {
+                states: (0..len * h)
+                    .map(|_| (splitmix64(&mut seed) % 2000) as f32 / 1000.0 - 1.0)
+                    .collect(),
+                len,
+                case: (0..len as u32).map(|t| t % 4).collect(),
+                labels: Vec::new(),
+                gold: Default::default(),
+                first_token: Vec::new(),
+            })
+            .collect();
+        let refs: Vec<&Example> = examples.iter().collect();
+        let bt = batch_tensors(&refs, h, &dev).unwrap();
+        let logits = model
+            .forward(&bt.x, &bt.case, &bt.mask, None)
+            .unwrap()
+            .to_vec3::<f32>()
+            .unwrap();
+
+        let tensors: Vec<(String, Vec<usize>, Vec<f32>)> = {
+            let vars = varmap.data().lock().unwrap();
+            vars.iter()
+                .map(|(n, v)| {
+                    let t = v.as_tensor();
+                    (
+                        n.clone(),
+                        t.dims().to_vec(),
+                        t.flatten_all().unwrap().to_vec1().unwrap(),
+                    )
+                })
+                .collect()
+        };
+        let meta = [
+            (tagger::KEY_BRANCH_LAYER, "1".to_string()),
+            (tagger::KEY_LAYERS, "1".to_string()),
+            (tagger::KEY_LABELS, tagger::LABELS.join(",")),
+            (tagger::KEY_ENCODER_SHA256, "test".to_string()),
+        ];
+        let mut gguf = std::io::Cursor::new(Vec::new());
+        write_gguf(&mut gguf, &cfg, &tensors, ExportType::F32, &meta).unwrap();
+        let runtime = Tagger::from_gguf(gguf.get_ref(), Precision::F32).unwrap();
+        assert!(runtime.reads_case());
+
+        let softmax = |z: &[f32]| {
+            let m = z.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+            let s: f32 = z.iter().map(|v| (v - m).exp()).sum();
+            z.iter().map(|v| (v - m).exp() / s).collect::<Vec<f32>>()
+        };
+        for (ex, lg) in examples.iter().zip(&logits) {
+            let states = || TokenStates {
+                hidden: h,
+                states: ex.states.clone(),
+                ranges: std::iter::once(0..ex.len).collect(),
+            };
+            let case: Vec<u8> = ex.case.iter().map(|&c| c as u8).collect();
+            let got = runtime.probabilities(states(), &case);
+            for (g, z) in got.iter().zip(lg) {
+                let want = [softmax(&z[0..3]), softmax(&z[3..6])].concat();
+                for (a, b) in g.iter().zip(&want) {
+                    assert!((a - b).abs() < 1e-4, "{g:?} vs {want:?}");
+                }
+            }
+            let caseless = runtime.probabilities(states(), &vec![0; ex.len]);
+            assert_ne!(got, caseless, "the case vectors changed nothing");
+        }
+    }
 }
