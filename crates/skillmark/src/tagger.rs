@@ -58,7 +58,7 @@ pub struct AlignedWords {
     /// Token index of each word's first piece; `None` when the word produced
     /// no piece or fell past truncation.
     pub first_token: Vec<Option<usize>>,
-    /// [`case_class`] of each token's word (0 for `[CLS]`, `[SEP]`).
+    /// Letter-case class of each token ([`token_case_classes`]).
     pub case: Vec<u8>,
 }
 
@@ -84,6 +84,36 @@ pub fn case_class(word: &str) -> u8 {
     }
 }
 
+/// The [`case_class`] of each token: that of the run of letters and digits
+/// its first character falls in (0 for `[CLS]`, `[SEP]` and punctuation).
+/// A run, not the word, so that words split at punctuation (CoNLL's
+/// "GIT)", the highlighter's "GIT" ")") give the same classes.
+pub fn token_case_classes(text: &str, offsets: &[(usize, usize)]) -> Vec<u8> {
+    offsets
+        .iter()
+        .map(|&(s, e)| {
+            let starts_run = text
+                .get(s..)
+                .and_then(|t| t.chars().next())
+                .is_some_and(char::is_alphanumeric);
+            if s == e || !starts_run {
+                return 0;
+            }
+            let start = text[..s]
+                .char_indices()
+                .rev()
+                .take_while(|(_, c)| c.is_alphanumeric())
+                .last()
+                .map_or(s, |(i, _)| i);
+            let end = text[s..]
+                .char_indices()
+                .find(|(_, c)| !c.is_alphanumeric())
+                .map_or(text.len(), |(i, _)| s + i);
+            case_class(&text[start..end])
+        })
+        .collect()
+}
+
 /// Tokenizes `words` joined by single spaces and maps each word to its first
 /// word piece. Trainer and runtime both tokenize through here.
 pub fn align_words(tok: &TextTokenizer, words: &[&str]) -> Result<AlignedWords, SkillmarkError> {
@@ -98,8 +128,7 @@ pub fn align_words(tok: &TextTokenizer, words: &[&str]) -> Result<AlignedWords, 
     }
     let enc = tok.encode(&text)?;
     let mut first_token = vec![None; words.len()];
-    let mut case = vec![0u8; enc.ids.len()];
-    let classes: Vec<u8> = words.iter().map(|w| case_class(w)).collect();
+    let case = token_case_classes(&text, &enc.offsets);
     for (t, &(s, e)) in enc.offsets.iter().enumerate() {
         if s == e {
             continue; // [CLS], [SEP]
@@ -107,9 +136,6 @@ pub fn align_words(tok: &TextTokenizer, words: &[&str]) -> Result<AlignedWords, 
         let w = starts.partition_point(|&x| x <= s).saturating_sub(1);
         if let Some(slot) = first_token.get_mut(w) {
             slot.get_or_insert(t);
-        }
-        if let (Some(c), Some(slot)) = (classes.get(w), case.get_mut(t)) {
-            *slot = *c;
         }
     }
     Ok(AlignedWords {
@@ -528,7 +554,7 @@ mod tests {
     }
 
     #[test]
-    fn every_piece_carries_its_words_case_class() {
+    fn every_piece_carries_the_case_class_of_its_letter_run() {
         let tok = TextTokenizer::from_bytes(
             &std::fs::read(
                 std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -538,7 +564,8 @@ mod tests {
             64,
         )
         .unwrap();
-        let a = align_words(&tok, &["Experience", "with", "PostgreSQL", "and", "AWS"]).unwrap();
+        let words = ["Experience", "with", "PostgreSQL", "and", "AWS", "(GIT)"];
+        let a = align_words(&tok, &words).unwrap();
         assert_eq!(a.case.len(), a.ids.len());
         assert_eq!(a.case[0], 0, "[CLS]");
         assert_eq!(*a.case.last().unwrap(), 0, "[SEP]");
@@ -548,12 +575,20 @@ mod tests {
                 .rposition(|f| f.is_some_and(|f| f <= t))
         };
         let want = [1u8, 0, 3, 0, 2];
-        for t in 1..a.ids.len() - 1 {
+        for t in 1..a.first_token[5].unwrap() {
             assert_eq!(a.case[t], want[word_of(t).unwrap()], "token {t}");
         }
         // "PostgreSQL" is several pieces, all of them miXed.
         let pg = a.first_token[2].unwrap()..a.first_token[3].unwrap();
         assert!(pg.len() > 1);
+        // "(GIT)": the brackets are 0, "git" is ALL CAPS, as if split into words.
+        let git = &a.case[a.first_token[5].unwrap()..a.ids.len() - 1];
+        assert!(git.len() >= 3, "{git:?}");
+        assert_eq!(git[0], 0);
+        assert_eq!(git[git.len() - 1], 0);
+        assert!(git[1..git.len() - 1].iter().all(|&c| c == 2), "{git:?}");
+        let split = align_words(&tok, &["(", "GIT", ")"]).unwrap();
+        assert_eq!(&split.case[1..split.ids.len() - 1], git);
     }
 
     #[test]

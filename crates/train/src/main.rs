@@ -110,7 +110,8 @@ enum Cmd {
     /// Average the best weights of span-tagger runs of the same shape (a
     /// "model soup"); export it with `spans --export-only --out OUT`.
     SpansAverage {
-        /// A `spans --out` folder (best.safetensors, state.json); two or more.
+        /// A `spans --out` folder (its best.safetensors), or a weights file in
+        /// one (e.g. epoch-5.safetensors from --keep-epochs); two or more.
         #[arg(long = "run", required = true, num_args = 1)]
         runs: Vec<PathBuf>,
         #[arg(long)]

@@ -60,6 +60,11 @@ pub struct SpansArgs {
     #[arg(long)]
     #[serde(default)]
     pub case_feature: bool,
+    /// Also keep every epoch's weights (epoch-N.safetensors), e.g. to average
+    /// the last epochs with `spans-average`.
+    #[arg(long)]
+    #[serde(skip)]
+    pub keep_epochs: bool,
     /// Stop after this many epochs without a better dev F1.
     #[arg(long, default_value_t = 2)]
     pub patience: usize,
@@ -98,6 +103,7 @@ impl SpansArgs {
             ship: false,
             export_only: false,
             cuda: false,
+            keep_epochs: false,
             ..self.clone()
         }
     }
@@ -534,6 +540,9 @@ pub fn run(args: SpansArgs) -> Result<()> {
             varmap.save(args.out.join("best.safetensors"))?;
         }
         varmap.save(args.out.join("checkpoint.safetensors"))?;
+        if args.keep_epochs {
+            varmap.save(args.out.join(format!("epoch-{epoch}.safetensors")))?;
+        }
         std::fs::write(&state_path, serde_json::to_vec_pretty(&state)?)?;
         if epoch - state.best_epoch >= args.patience {
             eprintln!("no better dev F1 for {} epochs: stopping", args.patience);
@@ -552,7 +561,16 @@ pub fn average(runs: &[PathBuf], out: &Path) -> Result<()> {
     let mut sum: Option<std::collections::HashMap<String, Tensor>> = None;
     let mut config: Option<SpansArgs> = None;
     let mut sources = Vec::new();
-    for run in runs {
+    for source in runs {
+        // A run folder (its best weights) or one weights file in a run folder.
+        let (run, weights) = if source.is_dir() {
+            (source.as_path(), source.join("best.safetensors"))
+        } else {
+            let dir = source
+                .parent()
+                .context("a weights file needs its run folder")?;
+            (dir, source.clone())
+        };
         let state: State = serde_json::from_slice(
             &std::fs::read(run.join("state.json"))
                 .with_context(|| format!("reading {}", run.join("state.json").display()))?,
@@ -574,10 +592,10 @@ pub fn average(runs: &[PathBuf], out: &Path) -> Result<()> {
             config = Some(c);
         }
         sources.push(serde_json::json!({
-            "run": run.display().to_string(), "best_epoch": state.best_epoch, "best_f1": state.best_f1,
+            "run": source.display().to_string(), "best_epoch": state.best_epoch, "best_f1": state.best_f1,
         }));
-        let w = candle_core::safetensors::load(run.join("best.safetensors"), &Device::Cpu)
-            .with_context(|| format!("reading {}", run.join("best.safetensors").display()))?;
+        let w = candle_core::safetensors::load(&weights, &Device::Cpu)
+            .with_context(|| format!("reading {}", weights.display()))?;
         sum = Some(match sum {
             None => w,
             Some(mut acc) => {
@@ -701,7 +719,7 @@ fn export(
         bytes.len() as f64 / 1e6
     );
     if args.ship {
-        ship(args, &bytes, report)?;
+        ship(args, state, &bytes, report)?;
     }
     Ok(())
 }
@@ -786,7 +804,7 @@ pub fn runtime_scores(
     Ok(score_sentences(gold.iter(), &preds))
 }
 
-fn ship(args: &SpansArgs, bytes: &[u8], report: serde_json::Value) -> Result<()> {
+fn ship(args: &SpansArgs, state: &State, bytes: &[u8], report: serde_json::Value) -> Result<()> {
     let path = args.model.join(MANIFEST);
     let mut m = Manifest::from_json(&std::fs::read(&path)?)?;
     std::fs::write(args.model.join(TAGGER), bytes)?;
@@ -800,6 +818,25 @@ fn ship(args: &SpansArgs, bytes: &[u8], report: serde_json::Value) -> Result<()>
         args.model.display(), args.branch_layer, args.layers, args.epochs, args.batch, args.lr, args.head_lr, args.dropout, args.seed,
         if args.case_feature { " --case-feature" } else { "" }
     );
+    // A weight average names its runs (each trained with the command above,
+    // as their own state.json files record, seeds aside).
+    let runs: Vec<String> = state
+        .history
+        .iter()
+        .filter_map(|h| h["average_of"].as_array())
+        .flatten()
+        .filter_map(|r| r["run"].as_str().map(|r| format!("--run {r}")))
+        .collect();
+    let cmd = if runs.is_empty() {
+        cmd
+    } else {
+        format!(
+            "skillmark-train spans-average {} --out {} && skillmark-train spans --export-only --out {} --ship (runs: {cmd}, see their state.json)",
+            runs.join(" "),
+            args.out.display(),
+            args.out.display()
+        )
+    };
     m.rest.insert(
         "tagger".into(),
         serde_json::json!({
@@ -847,6 +884,7 @@ mod tests {
             ship: false,
             export_only: false,
             cuda: false,
+            keep_epochs: true,
         };
         let recorded: SpansArgs =
             serde_json::from_slice(&serde_json::to_vec(&args.training_options()).unwrap()).unwrap();
