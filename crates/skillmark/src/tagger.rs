@@ -45,6 +45,9 @@ pub const LABELS: [&str; 6] = [
 ];
 pub const CLASSIFIER_WEIGHT: &str = "classifier.weight";
 pub const CLASSIFIER_BIAS: &str = "classifier.bias";
+/// Optional JSON `{"skill": {"start": [B, I, O], "next": [[..]; 3]}, "knowledge": …}`:
+/// log-scores added to the BIO path of each layer ([`TransitionPrior`]).
+pub const KEY_TRANSITIONS: &str = "skillmark.tagger.transitions";
 /// Optional `[CASE_CLASSES, hidden]` tensor: one vector per [`case_class`].
 pub const CASE_EMBEDDINGS: &str = "tagger.case_embeddings";
 pub const CASE_CLASSES: usize = 4;
@@ -162,6 +165,8 @@ pub struct Tagger {
     bias: Vec<f32>,
     /// `[CASE_CLASSES × hidden]`, when the tagger was trained with them.
     case_embeddings: Option<Vec<f32>>,
+    /// Decoding of the skill and the knowledge layer.
+    transitions: [BioTransitions; 2],
     hidden: usize,
     /// sha256 of the encoder.gguf the tagger was trained on.
     pub encoder_sha256: String,
@@ -305,12 +310,24 @@ impl Tagger {
         {
             return Err(bad(format!("{CASE_EMBEDDINGS} has the wrong shape")));
         }
+        let transitions = match store.metadata.get(KEY_TRANSITIONS) {
+            None => [BioTransitions::well_formed(), BioTransitions::well_formed()],
+            Some(json) => {
+                let p: TransitionPriors = serde_json::from_str(json)
+                    .map_err(|e| bad(format!("metadata {KEY_TRANSITIONS}: {e}")))?;
+                if !p.skill.is_finite() || !p.knowledge.is_finite() {
+                    return Err(bad(format!("metadata {KEY_TRANSITIONS}: not finite")));
+                }
+                [p.skill.decoding(), p.knowledge.decoding()]
+            }
+        };
         Ok(Tagger {
             branch_layer,
             layers,
             classifier,
             bias,
             case_embeddings,
+            transitions,
             hidden: h,
             encoder_sha256,
         })
@@ -436,7 +453,8 @@ pub fn run_passes(
             out[i] = Some(Tagged {
                 tags: probs
                     .as_ref()
-                    .map(|p| word_tags(&p[r.clone()], &a.first_token)),
+                    .zip(tagger)
+                    .map(|(p, t)| word_tags_with(&p[r.clone()], &a.first_token, &t.transitions)),
                 first_token: a.first_token.clone(),
                 tokens: r.end - r.start,
                 states: if ranker_states {
@@ -459,13 +477,24 @@ pub fn run_passes(
 /// argmax would let a stray `I` open or split spans; exact-match scoring
 /// punishes every such boundary.
 pub fn word_tags(probs: &[[f32; 6]], first_token: &[Option<usize>]) -> WordTags {
+    let well_formed = [BioTransitions::well_formed(), BioTransitions::well_formed()];
+    word_tags_with(probs, first_token, &well_formed)
+}
+
+/// [`word_tags`] with each layer's path also scored by `transitions`
+/// (skill, knowledge).
+pub fn word_tags_with(
+    probs: &[[f32; 6]],
+    first_token: &[Option<usize>],
+    transitions: &[BioTransitions; 2],
+) -> WordTags {
     let word_probs = word_probabilities(probs, first_token);
     let layer = |offset: usize| {
         let p: Vec<[f32; 3]> = word_probs
             .iter()
             .map(|w| [w[offset], w[offset + 1], w[offset + 2]])
             .collect();
-        let tags = best_bio_sequence(&p);
+        let tags = best_bio_sequence_with(&p, &transitions[offset / 3]);
         let tag_probs = tags.iter().zip(&p).map(|(t, w)| w[t.index()]).collect();
         (tags, tag_probs)
     };
@@ -489,6 +518,113 @@ pub fn word_probabilities(probs: &[[f32; 6]], first_token: &[Option<usize>]) -> 
                 .unwrap_or([0.0, 0.0, 1.0, 0.0, 0.0, 1.0])
         })
         .collect()
+}
+
+/// Log-scores added to a BIO path: `start[t]` for the first word's tag,
+/// `next[a][b]` between consecutive tags (`[B, I, O]` order). Forbidden
+/// steps are `f64::NEG_INFINITY`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BioTransitions {
+    pub start: [f64; 3],
+    pub next: [[f64; 3]; 3],
+}
+
+impl BioTransitions {
+    /// Only well-formedness: no `I` first or after an `O`.
+    pub fn well_formed() -> Self {
+        let no = f64::NEG_INFINITY;
+        BioTransitions {
+            start: [0.0, no, 0.0],
+            next: [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, no, 0.0]],
+        }
+    }
+}
+
+/// A layer's transition log-priors (estimated on training tags, scaled by a
+/// weight chosen on dev), stored in a tagger file under [`KEY_TRANSITIONS`].
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TransitionPrior {
+    pub start: [f64; 3],
+    pub next: [[f64; 3]; 3],
+}
+
+impl TransitionPrior {
+    /// Log relative frequencies of the first tag and of each tag after each
+    /// tag in `sequences` (add-one smoothed), times `weight`.
+    pub fn estimate<'a>(sequences: impl IntoIterator<Item = &'a [Bio]>, weight: f64) -> Self {
+        let mut start = [1.0f64; 3];
+        let mut next = [[1.0f64; 3]; 3];
+        for tags in sequences {
+            if let Some(f) = tags.first() {
+                start[f.index()] += 1.0;
+            }
+            for w in tags.windows(2) {
+                next[w[0].index()][w[1].index()] += 1.0;
+            }
+        }
+        let log_share = |r: [f64; 3]| {
+            let sum: f64 = r.iter().sum();
+            r.map(|v| weight * (v / sum).ln())
+        };
+        TransitionPrior {
+            start: log_share(start),
+            next: next.map(log_share),
+        }
+    }
+
+    fn is_finite(&self) -> bool {
+        self.start
+            .iter()
+            .chain(self.next.iter().flatten())
+            .all(|v| v.is_finite())
+    }
+
+    /// The prior on top of well-formedness.
+    pub fn decoding(&self) -> BioTransitions {
+        let mut t = BioTransitions::well_formed();
+        for a in 0..3 {
+            t.start[a] += self.start[a];
+            for b in 0..3 {
+                t.next[a][b] += self.next[a][b];
+            }
+        }
+        t
+    }
+}
+
+/// What [`KEY_TRANSITIONS`] holds.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TransitionPriors {
+    pub skill: TransitionPrior,
+    pub knowledge: TransitionPrior,
+}
+
+/// The path maximising the sum of log probabilities plus `t`'s scores.
+pub fn best_bio_sequence_with(probs: &[[f32; 3]], t: &BioTransitions) -> Vec<Bio> {
+    let log = |p: f32| (p.max(1e-12) as f64).ln();
+    let Some(first) = probs.first() else {
+        return Vec::new();
+    };
+    let mut score: [f64; 3] = std::array::from_fn(|c| t.start[c] + log(first[c]));
+    let mut back: Vec<[usize; 3]> = vec![[2; 3]; probs.len()];
+    for (w, p) in probs.iter().enumerate().skip(1) {
+        let mut next = [f64::NEG_INFINITY; 3];
+        for cur in 0..3 {
+            let (arg, best) = (0..3)
+                .map(|prev| (prev, score[prev] + t.next[prev][cur]))
+                .fold((2, f64::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a });
+            back[w][cur] = arg;
+            next[cur] = best + log(p[cur]);
+        }
+        score = next;
+    }
+    let mut c = (0..3).fold(2, |a, c| if score[c] > score[a] { c } else { a });
+    let mut out = vec![Bio::O; probs.len()];
+    for w in (0..probs.len()).rev() {
+        out[w] = Bio::from_index(c);
+        c = back[w][c];
+    }
+    out
 }
 
 /// The BIO sequence with the highest product of per-word probabilities
@@ -528,6 +664,48 @@ mod tests {
     use super::*;
     use skillmark_model::weights::{write_gguf_tensors, GgmlDType, GgufTensor, GgufValue};
     use skillmark_model::BertConfig;
+
+    #[test]
+    fn transition_priors_decode_like_viterbi_and_keep_spans_whole() {
+        // With well-formedness alone, the general decoder is the plain one.
+        let mut x = 12345u64;
+        for _ in 0..300 {
+            let probs: Vec<[f32; 3]> = (0..7)
+                .map(|_| {
+                    let mut r = || {
+                        x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+                        ((x >> 33) % 1000) as f32 / 1000.0 + 1e-3
+                    };
+                    [r(), r(), r()]
+                })
+                .collect();
+            assert_eq!(
+                best_bio_sequence_with(&probs, &BioTransitions::well_formed()),
+                best_bio_sequence(&probs)
+            );
+        }
+        // "Apache Kafka": the second word leans B (a new span), but in the
+        // training tags a B rarely follows a B, so the prior keeps one span.
+        let probs = [[0.8, 0.0, 0.2], [0.5, 0.45, 0.05]];
+        assert_eq!(best_bio_sequence(&probs), vec![Bio::B, Bio::B]);
+        let train: Vec<Vec<Bio>> = (0..50)
+            .map(|_| vec![Bio::B, Bio::I, Bio::O, Bio::O])
+            .collect();
+        let prior = TransitionPrior::estimate(train.iter().map(|t| t.as_slice()), 0.25);
+        assert!(prior.next[0][1] > prior.next[0][0]);
+        assert_eq!(
+            best_bio_sequence_with(&probs, &prior.decoding()),
+            vec![Bio::B, Bio::I]
+        );
+        // Still well-formed: an I never follows an O or starts a sentence.
+        let probs = [[0.1, 0.8, 0.1], [0.0, 0.9, 0.1]];
+        assert_eq!(best_bio_sequence_with(&probs, &prior.decoding())[0], Bio::B);
+        let o_then_i = [[0.0, 0.0, 1.0], [0.1, 0.8, 0.1]];
+        assert_ne!(
+            best_bio_sequence_with(&o_then_i, &prior.decoding())[1],
+            Bio::I
+        );
+    }
 
     #[test]
     fn words_get_their_letter_case_class() {
@@ -777,7 +955,8 @@ mod tests {
             }
             m
         };
-        let full = gguf(&cfg, full, &meta(false));
+        let full_tensors = full;
+        let full = gguf(&cfg, full_tensors.clone(), &meta(false));
         let delta_tensors = delta;
         let delta = gguf(&cfg, delta_tensors.clone(), &meta(true));
         let base = DeltaBase {
@@ -801,6 +980,29 @@ mod tests {
         }
         // Without its encoder, with another encoder, truncated: errors, never panics.
         let err = |r: Result<Tagger, SkillmarkError>| r.err().expect("an error").to_string();
+        // Transition priors: none means well-formedness only; stored ones are
+        // read back; a malformed entry is refused by name.
+        let plain = BioTransitions::well_formed();
+        assert_eq!(a.transitions, [plain.clone(), plain]);
+        let priors = TransitionPriors {
+            skill: TransitionPrior::estimate([[Bio::B, Bio::I, Bio::O].as_slice()], 0.25),
+            knowledge: TransitionPrior::estimate([[Bio::O, Bio::B].as_slice()], 0.5),
+        };
+        let mut m = meta(false);
+        m.push((KEY_TRANSITIONS, serde_json::to_string(&priors).unwrap()));
+        let with =
+            Tagger::from_gguf(&gguf(&cfg, full_tensors.clone(), &m), Precision::F32).unwrap();
+        assert_eq!(
+            with.transitions,
+            [priors.skill.decoding(), priors.knowledge.decoding()]
+        );
+        let mut m = meta(false);
+        m.push((KEY_TRANSITIONS, "{\"skill\": 1}".to_string()));
+        assert!(err(Tagger::from_gguf(
+            &gguf(&cfg, full_tensors, &m),
+            Precision::F32
+        ))
+        .contains(KEY_TRANSITIONS));
         assert!(err(Tagger::from_gguf(&delta, Precision::Int8)).contains("differences"));
         let other = DeltaBase {
             bytes: &encoder,

@@ -660,7 +660,7 @@ fn export(
     }
     tensors.sort_by(|a, b| a.0.cmp(&b.0));
     let config_json = serde_json::to_string(&state.config)?;
-    let meta = [
+    let mut meta = vec![
         (tagger::KEY_BRANCH_LAYER, args.branch_layer.to_string()),
         (tagger::KEY_LAYERS, args.layers.to_string()),
         (tagger::KEY_LABELS, tagger::LABELS.join(",")),
@@ -671,26 +671,32 @@ fn export(
         ),
         (tagger::KEY_TRAIN_CONFIG, config_json),
     ];
-    let write = |tensors: &[(String, Vec<usize>, Vec<f32>)]| -> Result<Vec<u8>> {
-        let mut gguf = std::io::Cursor::new(Vec::new());
-        write_gguf(&mut gguf, cfg, tensors, ExportType::Q8_0, &meta)?;
-        Ok(gguf.into_inner())
-    };
+    let write =
+        |tensors: &[(String, Vec<usize>, Vec<f32>)], meta: &[(&str, String)]| -> Result<Vec<u8>> {
+            let mut gguf = std::io::Cursor::new(Vec::new());
+            write_gguf(&mut gguf, cfg, tensors, ExportType::Q8_0, meta)?;
+            Ok(gguf.into_inner())
+        };
     // The O offsets are chosen on dev with the f32 engine, then baked into the
     // classifier's bias, so the runtime needs nothing new.
-    let uncalibrated = write(&tensors)?;
-    let (o_offsets, before, after) = calibrate_o_offsets(&uncalibrated, enc_bytes, tok, dev_files)?;
+    let uncalibrated = write(&tensors, &meta)?;
+    let train_files = read_split(&args.data, "_train.conll")?;
+    let cal = calibrate_decoding(&uncalibrated, enc_bytes, tok, &train_files, dev_files)?;
+    let (o_offsets, before, after) = (cal.o_offsets, cal.before, cal.after);
     eprintln!(
-        "O offsets skill {:+.2} knowledge {:+.2}: dev combined F1 (f32) {:.2} -> {:.2}",
-        o_offsets[0], o_offsets[1], before, after
+        "O offsets skill {:+.2} knowledge {:+.2}, transition weight {}: dev combined F1 (f32) {:.2} -> {:.2}",
+        o_offsets[0], o_offsets[1], cal.transition_weight, before, after
     );
+    if cal.transition_weight > 0.0 {
+        meta.push((tagger::KEY_TRANSITIONS, serde_json::to_string(&cal.priors)?));
+    }
     let bias = tensors
         .iter_mut()
         .find(|t| t.0 == "classifier.bias")
         .context("no classifier.bias")?;
     bias.2[2] += o_offsets[0];
     bias.2[5] += o_offsets[1];
-    let bytes = write(&tensors)?;
+    let bytes = write(&tensors, &meta)?;
     std::fs::write(args.out.join(TAGGER), &bytes)?;
 
     let mut runtime = serde_json::Map::new();
@@ -707,6 +713,7 @@ fn export(
         "candle_f32_dev": state.history.get(state.best_epoch.saturating_sub(1)).map(|h| h["dev"].clone()),
         "runtime_dev": runtime, "bytes": bytes.len(),
         "o_offsets": { "skill": o_offsets[0], "knowledge": o_offsets[1],
+            "transition_weight": cal.transition_weight,
             "combined_f1_f32_before": before, "combined_f1_f32_after": after },
     });
     std::fs::write(
@@ -724,15 +731,29 @@ fn export(
     Ok(())
 }
 
-/// Offsets added to the O logit of each layer (skill, knowledge) that give
-/// the best combined dev F1 with the f32 engine: one scalar per layer trades
-/// precision against recall. Returns them with the F1 before and after.
-fn calibrate_o_offsets(
+/// Decoding choices made on dev (f32 engine), see [`calibrate_decoding`].
+struct Calibration {
+    o_offsets: [f32; 2],
+    transition_weight: f64,
+    priors: tagger::TransitionPriors,
+    /// Combined dev F1 before (plain well-formed decoding) and after.
+    before: f64,
+    after: f64,
+}
+
+/// Chooses on dev, with the f32 engine, the decoding that gives the best
+/// combined F1: an offset on the O logit of each layer (skill, knowledge;
+/// one scalar per layer trades precision against recall), and the weight of
+/// the BIO transition priors estimated on the training tags (a CRF's
+/// transition scores, counted instead of learned; they mostly keep a span
+/// from being cut in two).
+fn calibrate_decoding(
     tagger_bytes: &[u8],
     enc_bytes: &[u8],
     tok: &TextTokenizer,
+    train_files: &[Conll],
     dev_files: &[Conll],
-) -> Result<([f32; 2], f64, f64)> {
+) -> Result<Calibration> {
     let t = Tagger::from_gguf(tagger_bytes, Precision::F32)?;
     let store = TensorStore::from_gguf(enc_bytes)?;
     let cfg = store.config.clone().context("encoder config")?;
@@ -751,32 +772,56 @@ fn calibrate_o_offsets(
             gold.push(c.tags(i));
         }
     }
-    let decode = |w: &[[f32; 6]], o: usize, d: f32| {
+    let train_tags: Vec<(Vec<Bio>, Vec<Bio>)> = train_files
+        .iter()
+        .flat_map(|c| (0..c.sentences.len()).map(|i| c.tags(i)))
+        .collect();
+    let priors = |weight: f64| tagger::TransitionPriors {
+        skill: tagger::TransitionPrior::estimate(train_tags.iter().map(|t| t.0.as_slice()), weight),
+        knowledge: tagger::TransitionPrior::estimate(
+            train_tags.iter().map(|t| t.1.as_slice()),
+            weight,
+        ),
+    };
+    let decode = |w: &[[f32; 6]], o: usize, d: f32, t: &tagger::BioTransitions| {
         let p: Vec<[f32; 3]> = w
             .iter()
             .map(|p| [p[o - 2], p[o - 1], p[o] * d.exp()])
             .collect();
-        tagger::best_bio_sequence(&p)
+        tagger::best_bio_sequence_with(&p, t)
     };
-    let score = |ds: f32, dk: f32| {
+    let score = |ds: f32, dk: f32, p: &tagger::TransitionPriors| {
+        let (ts, tk) = (p.skill.decoding(), p.knowledge.decoding());
         let preds: Vec<(Vec<Bio>, Vec<Bio>)> = words
             .iter()
-            .map(|w| (decode(w, 2, ds), decode(w, 5, dk)))
+            .map(|w| (decode(w, 2, ds, &ts), decode(w, 5, dk, &tk)))
             .collect();
         score_sentences(gold.iter(), &preds).combined.f1
     };
     let grid: Vec<f32> = (-8..=8).map(|i| i as f32 * 0.25).collect();
-    let before = score(0.0, 0.0);
-    let mut best = ([0.0f32; 2], before);
-    for &ds in &grid {
-        for &dk in &grid {
-            let f = score(ds, dk);
-            if f > best.1 + 1e-9 {
-                best = ([ds, dk], f);
+    let before = score(0.0, 0.0, &priors(0.0));
+    let mut best = Calibration {
+        o_offsets: [0.0; 2],
+        transition_weight: 0.0,
+        priors: priors(0.0),
+        before,
+        after: before,
+    };
+    for weight in [0.0, 0.125, 0.25, 0.375, 0.5] {
+        let p = priors(weight);
+        for &ds in &grid {
+            for &dk in &grid {
+                let f = score(ds, dk, &p);
+                if f > best.after + 1e-9 {
+                    best.o_offsets = [ds, dk];
+                    best.transition_weight = weight;
+                    best.priors = p.clone();
+                    best.after = f;
+                }
             }
         }
     }
-    Ok((best.0, before, best.1))
+    Ok(best)
 }
 
 /// Dev scores of a tagger file through the runtime engine.
