@@ -55,8 +55,8 @@ pub struct SpansArgs {
     #[arg(long, default_value_t = 0.1)]
     #[serde(default)]
     pub dropout: f32,
-    /// Give the tagger one learned vector per letter-case class of a word
-    /// (the tokenizer lowercases), added at the branch point.
+    /// Give the tagger one learned vector per letter-case class (of the run of
+    /// letters a piece is in; the tokenizer lowercases), added at the branch point.
     #[arg(long)]
     #[serde(default)]
     pub case_feature: bool,
@@ -113,7 +113,7 @@ impl SpansArgs {
 struct Example {
     states: Vec<f32>,
     len: usize,
-    /// Letter-case class of each token's word.
+    /// Letter-case class of each token (`tagger::token_case_classes`).
     case: Vec<u32>,
     /// (token, skill class, knowledge class) for each word's first piece.
     labels: Vec<(usize, u32, u32)>,
