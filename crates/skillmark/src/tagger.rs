@@ -92,6 +92,9 @@ pub fn case_class(word: &str) -> u8 {
 /// A run, not the word, so that words split at punctuation (CoNLL's
 /// "GIT)", the highlighter's "GIT" ")") give the same classes.
 pub fn token_case_classes(text: &str, offsets: &[(usize, usize)]) -> Vec<u8> {
+    // The run the previous token fell in: tokens come in text order, so each
+    // run is measured once, not once per piece (a long run is many pieces).
+    let mut run: Option<(std::ops::Range<usize>, u8)> = None;
     offsets
         .iter()
         .map(|&(s, e)| {
@@ -101,6 +104,11 @@ pub fn token_case_classes(text: &str, offsets: &[(usize, usize)]) -> Vec<u8> {
                 .is_some_and(char::is_alphanumeric);
             if s == e || !starts_run {
                 return 0;
+            }
+            if let Some((r, class)) = &run {
+                if r.contains(&s) {
+                    return *class;
+                }
             }
             let start = text[..s]
                 .char_indices()
@@ -112,7 +120,9 @@ pub fn token_case_classes(text: &str, offsets: &[(usize, usize)]) -> Vec<u8> {
                 .char_indices()
                 .find(|(_, c)| !c.is_alphanumeric())
                 .map_or(text.len(), |(i, _)| s + i);
-            case_class(&text[start..end])
+            let class = case_class(&text[start..end]);
+            run = Some((start..end, class));
+            class
         })
         .collect()
 }
@@ -425,10 +435,12 @@ pub fn run_passes(
         let mut states = encoder.embed_tokens(&batch)?;
         encoder.run_layers(&mut states, 0..k);
         let ranges = states.ranges.clone();
-        let mut case = Vec::with_capacity(ranges.last().map_or(0, |r| r.end));
-        for (&i, r) in pass.iter().zip(&ranges) {
-            let c = &aligned[i].case;
-            case.extend((0..r.len()).map(|t| c.get(t).copied().unwrap_or(0)));
+        let mut case = Vec::new();
+        if tagger.is_some_and(Tagger::reads_case) {
+            for (&i, r) in pass.iter().zip(&ranges) {
+                let c = &aligned[i].case;
+                case.extend((0..r.len()).map(|t| c.get(t).copied().unwrap_or(0)));
+            }
         }
         let probs = match (tagger, ranker_states) {
             (Some(t), true) => Some(t.probabilities(states.clone(), &case)),
@@ -630,33 +642,7 @@ pub fn best_bio_sequence_with(probs: &[[f32; 3]], t: &BioTransitions) -> Vec<Bio
 /// The BIO sequence with the highest product of per-word probabilities
 /// (`[B, I, O]` each) among those where every `I` follows a `B` or an `I`.
 pub fn best_bio_sequence(probs: &[[f32; 3]]) -> Vec<Bio> {
-    const B: usize = 0;
-    const I: usize = 1;
-    const O: usize = 2;
-    let log = |p: f32| (p.max(1e-12) as f64).ln();
-    let Some(first) = probs.first() else {
-        return Vec::new();
-    };
-    let mut score = [log(first[B]), f64::NEG_INFINITY, log(first[O])];
-    // back[w][t]: the tag of word w - 1 on the best path that gives word w tag t.
-    let mut back: Vec<[usize; 3]> = vec![[O; 3]; probs.len()];
-    for (w, p) in probs.iter().enumerate().skip(1) {
-        let best_any = (0..3).fold(B, |a, t| if score[t] > score[a] { t } else { a });
-        let best_inside = if score[I] > score[B] { I } else { B };
-        back[w] = [best_any, best_inside, best_any];
-        score = [
-            score[best_any] + log(p[B]),
-            score[best_inside] + log(p[I]),
-            score[best_any] + log(p[O]),
-        ];
-    }
-    let mut t = (0..3).fold(O, |a, t| if score[t] > score[a] { t } else { a });
-    let mut out = vec![Bio::O; probs.len()];
-    for w in (0..probs.len()).rev() {
-        out[w] = Bio::from_index(t);
-        t = back[w][t];
-    }
-    out
+    best_bio_sequence_with(probs, &BioTransitions::well_formed())
 }
 
 #[cfg(test)]
@@ -667,10 +653,26 @@ mod tests {
 
     #[test]
     fn transition_priors_decode_like_viterbi_and_keep_spans_whole() {
-        // With well-formedness alone, the general decoder is the plain one.
+        // The decoder finds the best-scoring path: checked against every one
+        // of the 3^5 paths, with and without a prior.
+        let path_score = |probs: &[[f32; 3]], t: &BioTransitions, path: &[Bio]| {
+            let log = |p: f32| (p.max(1e-12) as f64).ln();
+            path.iter().enumerate().fold(0.0, |acc, (w, tag)| {
+                let step = match w {
+                    0 => t.start[tag.index()],
+                    _ => t.next[path[w - 1].index()][tag.index()],
+                };
+                acc + step + log(probs[w][tag.index()])
+            })
+        };
+        let some_prior = TransitionPrior::estimate(
+            [[Bio::B, Bio::I, Bio::I, Bio::O, Bio::B, Bio::O].as_slice()],
+            0.4,
+        )
+        .decoding();
         let mut x = 12345u64;
-        for _ in 0..300 {
-            let probs: Vec<[f32; 3]> = (0..7)
+        for round in 0..300 {
+            let probs: Vec<[f32; 3]> = (0..5)
                 .map(|_| {
                     let mut r = || {
                         x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
@@ -679,9 +681,23 @@ mod tests {
                     [r(), r(), r()]
                 })
                 .collect();
-            assert_eq!(
-                best_bio_sequence_with(&probs, &BioTransitions::well_formed()),
-                best_bio_sequence(&probs)
+            let t = if round % 2 == 0 {
+                BioTransitions::well_formed()
+            } else {
+                some_prior.clone()
+            };
+            let best = (0..3usize.pow(5))
+                .map(|code| {
+                    let path: Vec<Bio> = (0..5)
+                        .map(|w| Bio::from_index(code / 3usize.pow(w) % 3))
+                        .collect();
+                    path_score(&probs, &t, &path)
+                })
+                .fold(f64::NEG_INFINITY, f64::max);
+            let found = best_bio_sequence_with(&probs, &t);
+            assert!(
+                (path_score(&probs, &t, &found) - best).abs() < 1e-9,
+                "{found:?}"
             );
         }
         // "Apache Kafka": the second word leans B (a new span), but in the

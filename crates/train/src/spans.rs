@@ -396,13 +396,18 @@ pub fn run(args: SpansArgs) -> Result<()> {
     if args.export_only {
         let state: State = serde_json::from_slice(&std::fs::read(args.out.join("state.json"))?)?;
         let dev_files = read_split(&args.data, "_dev.conll")?;
-        let mut args = args.clone();
-        if let Some(c) = &state.config {
-            (args.branch_layer, args.layers, args.epochs) = (c.branch_layer, c.layers, c.epochs);
-            (args.batch, args.lr, args.head_lr, args.seed) = (c.batch, c.lr, c.head_lr, c.seed);
-            args.dropout = c.dropout;
-            args.case_feature = c.case_feature;
-        }
+        // The run's own training options; the bundle, data and folder given now.
+        let args = match &state.config {
+            Some(c) => SpansArgs {
+                model: args.model.clone(),
+                data: args.data.clone(),
+                out: args.out.clone(),
+                ship: args.ship,
+                export_only: true,
+                ..c.clone()
+            },
+            None => args.clone(),
+        };
         return export(&args, &cfg, &enc_bytes, &tok, &dev_files, &state);
     }
     let train = examples(
@@ -677,8 +682,9 @@ fn export(
             write_gguf(&mut gguf, cfg, tensors, ExportType::Q8_0, meta)?;
             Ok(gguf.into_inner())
         };
-    // The O offsets are chosen on dev with the f32 engine, then baked into the
-    // classifier's bias, so the runtime needs nothing new.
+    // The decoding is chosen on dev with the f32 engine (calibrate_decoding):
+    // the O offsets are baked into the classifier's bias, the transition
+    // priors go into the metadata.
     let uncalibrated = write(&tensors, &meta)?;
     let train_files = read_split(&args.data, "_train.conll")?;
     let cal = calibrate_decoding(&uncalibrated, enc_bytes, tok, &train_files, dev_files)?;
