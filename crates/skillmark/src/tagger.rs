@@ -43,6 +43,8 @@ pub const LABELS: [&str; 6] = [
     "I-Knowledge",
     "O-Knowledge",
 ];
+/// Where each layer's O label is in [`LABELS`] (skill, knowledge).
+pub const O_LABELS: [usize; 2] = [2, 5];
 pub const CLASSIFIER_WEIGHT: &str = "classifier.weight";
 pub const CLASSIFIER_BIAS: &str = "classifier.bias";
 /// Optional JSON `{"skill": {"start": [B, I, O], "next": [[..]; 3]}, "knowledge": …}`:
@@ -345,6 +347,12 @@ impl Tagger {
 
     pub fn layers(&self) -> usize {
         self.layers.len()
+    }
+
+    /// The decoding of each layer (skill, knowledge): well-formedness plus
+    /// the stored transition priors, if any.
+    pub fn transitions(&self) -> &[BioTransitions; 2] {
+        &self.transitions
     }
 
     /// Whether the tagger reads letter case ([`case_class`]).

@@ -237,6 +237,11 @@ struct WebArgs {
     /// their differences to the web encoder's layers); `keep` copies tagger.gguf as is.
     #[arg(long, default_value = "step:0.4")]
     tagger_quant: String,
+    /// SkillSpan folder whose dev split chooses the web tagger's own decoding
+    /// (O offsets, transition-prior weight) as the browser runs it; `none`
+    /// keeps the full bundle's. Ignored with `--tagger-quant keep`.
+    #[arg(long, default_value = "../shared/data/skillspan")]
+    decoding_data: String,
     /// Storage of the skill index: step:REL (standardized int8 codes of REL × the
     /// row's rms), 4bit or int8.
     #[arg(long, default_value = "step:0.8")]
@@ -268,6 +273,10 @@ impl WebArgs {
                 q => Some(web_bundle::Quant::parse(q)?),
             },
             calibration: self.calibration,
+            decoding_data: match self.decoding_data.as_str() {
+                "none" => None,
+                d => Some(PathBuf::from(d)),
+            },
         })
     }
 }
@@ -592,6 +601,12 @@ mod tests {
         let Cmd::ExportWeb { web, .. } = cli.cmd else {
             panic!("export-web parses as ExportWeb");
         };
-        assert_eq!(web.options().unwrap(), web_bundle::WebOptions::default());
+        // The library leaves the decoding alone unless given SkillSpan data;
+        // the command chooses it on the shared copy.
+        let want = web_bundle::WebOptions {
+            decoding_data: Some(PathBuf::from("../shared/data/skillspan")),
+            ..web_bundle::WebOptions::default()
+        };
+        assert_eq!(web.options().unwrap(), want);
     }
 }

@@ -174,7 +174,7 @@ impl Rng {
     }
 }
 
-fn read_split(dir: &Path, suffix: &str) -> Result<Vec<Conll>> {
+pub fn read_split(dir: &Path, suffix: &str) -> Result<Vec<Conll>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -687,7 +687,13 @@ fn export(
     // priors go into the metadata.
     let uncalibrated = write(&tensors, &meta)?;
     let train_files = read_split(&args.data, "_train.conll")?;
-    let cal = calibrate_decoding(&uncalibrated, enc_bytes, tok, &train_files, dev_files)?;
+    let cal = calibrate_decoding(
+        &Tagger::from_gguf(&uncalibrated, Precision::F32)?,
+        &encoder_at(enc_bytes, Precision::F32)?,
+        tok,
+        &train_files,
+        dev_files,
+    )?;
     let (o_offsets, before, after) = (cal.o_offsets, cal.before, cal.after);
     eprintln!(
         "O offsets skill {:+.2} knowledge {:+.2}, transition weight {}: dev combined F1 (f32) {:.2} -> {:.2}",
@@ -700,8 +706,9 @@ fn export(
         .iter_mut()
         .find(|t| t.0 == "classifier.bias")
         .context("no classifier.bias")?;
-    bias.2[2] += o_offsets[0];
-    bias.2[5] += o_offsets[1];
+    for (o, d) in tagger::O_LABELS.iter().zip(o_offsets) {
+        bias.2[*o] += d;
+    }
     let bytes = write(&tensors, &meta)?;
     std::fs::write(args.out.join(TAGGER), &bytes)?;
 
@@ -737,33 +744,37 @@ fn export(
     Ok(())
 }
 
-/// Decoding choices made on dev (f32 engine), see [`calibrate_decoding`].
-struct Calibration {
-    o_offsets: [f32; 2],
-    transition_weight: f64,
-    priors: tagger::TransitionPriors,
-    /// Combined dev F1 before (plain well-formed decoding) and after.
-    before: f64,
-    after: f64,
+/// Decoding choices made on dev, see [`calibrate_decoding`].
+pub struct Calibration {
+    /// Added to the O logit of each layer (skill, knowledge).
+    pub o_offsets: [f32; 2],
+    pub transition_weight: f64,
+    pub priors: tagger::TransitionPriors,
+    /// Combined dev F1 as the tagger decodes as given, and with the choices.
+    pub before: f64,
+    pub after: f64,
+    /// Dev scores with the choices.
+    pub scores: SpanScores,
+    /// Nothing beat the tagger's own decoding (the offsets are 0, and the
+    /// tagger's own priors stay).
+    pub kept_own: bool,
 }
 
-/// Chooses on dev, with the f32 engine, the decoding that gives the best
-/// combined F1: an offset on the O logit of each layer (skill, knowledge;
-/// one scalar per layer trades precision against recall), and the weight of
-/// the BIO transition priors estimated on the training tags (a CRF's
-/// transition scores, counted instead of learned; they mostly keep a span
-/// from being cut in two).
-fn calibrate_decoding(
-    tagger_bytes: &[u8],
-    enc_bytes: &[u8],
+/// Chooses on dev the decoding that gives `t` (run on `enc`, at their
+/// precision) the best combined F1: an offset on the O logit of each layer
+/// (skill, knowledge; one scalar per layer trades precision against recall),
+/// and the weight of the BIO transition priors estimated on the training tags
+/// (a CRF's transition scores, counted instead of learned; they mostly keep a
+/// span from being cut in two). Offsets are relative to the tagger's bias;
+/// the choices replace the tagger's own priors, and are only taken when they
+/// beat the tagger's own decoding.
+pub fn calibrate_decoding(
+    t: &Tagger,
+    enc: &Encoder,
     tok: &TextTokenizer,
     train_files: &[Conll],
     dev_files: &[Conll],
 ) -> Result<Calibration> {
-    let t = Tagger::from_gguf(tagger_bytes, Precision::F32)?;
-    let store = TensorStore::from_gguf(enc_bytes)?;
-    let cfg = store.config.clone().context("encoder config")?;
-    let enc = Encoder::new(cfg, store, Precision::F32)?;
     let mut gold = Vec::new();
     let mut words: Vec<Vec<[f32; 6]>> = Vec::new();
     for c in dev_files {
@@ -789,6 +800,7 @@ fn calibrate_decoding(
             weight,
         ),
     };
+    let [o_skill, o_knowledge] = tagger::O_LABELS;
     let decode = |w: &[[f32; 6]], o: usize, d: f32, t: &tagger::BioTransitions| {
         let p: Vec<[f32; 3]> = w
             .iter()
@@ -796,38 +808,52 @@ fn calibrate_decoding(
             .collect();
         tagger::best_bio_sequence_with(&p, t)
     };
-    let score = |ds: f32, dk: f32, p: &tagger::TransitionPriors| {
-        let (ts, tk) = (p.skill.decoding(), p.knowledge.decoding());
+    let score = |ds: f32, dk: f32, [ts, tk]: &[tagger::BioTransitions; 2]| {
         let preds: Vec<(Vec<Bio>, Vec<Bio>)> = words
             .iter()
-            .map(|w| (decode(w, 2, ds, &ts), decode(w, 5, dk, &tk)))
+            .map(|w| (decode(w, o_skill, ds, ts), decode(w, o_knowledge, dk, tk)))
             .collect();
-        score_sentences(gold.iter(), &preds).combined.f1
+        score_sentences(gold.iter(), &preds)
     };
-    let grid: Vec<f32> = (-8..=8).map(|i| i as f32 * 0.25).collect();
-    let before = score(0.0, 0.0, &priors(0.0));
+    let decoding = |p: &tagger::TransitionPriors| [p.skill.decoding(), p.knowledge.decoding()];
+    let own = score(0.0, 0.0, t.transitions());
     let mut best = Calibration {
         o_offsets: [0.0; 2],
         transition_weight: 0.0,
         priors: priors(0.0),
-        before,
-        after: before,
+        before: own.combined.f1,
+        after: own.combined.f1,
+        scores: own,
+        kept_own: true,
     };
+    let mut beaten = false;
+    let grid: Vec<f32> = (-8..=8).map(|i| i as f32 * 0.25).collect();
     for weight in [0.0, 0.125, 0.25, 0.375, 0.5] {
         let p = priors(weight);
+        let d = decoding(&p);
         for &ds in &grid {
             for &dk in &grid {
-                let f = score(ds, dk, &p);
-                if f > best.after + 1e-9 {
+                let sc = score(ds, dk, &d);
+                if sc.combined.f1 > best.after + 1e-9 {
                     best.o_offsets = [ds, dk];
                     best.transition_weight = weight;
                     best.priors = p.clone();
-                    best.after = f;
+                    best.after = sc.combined.f1;
+                    best.scores = sc;
+                    beaten = true;
                 }
             }
         }
     }
+    best.kept_own = !beaten;
     Ok(best)
+}
+
+/// The runtime engine on an encoder.gguf, at precision `p`.
+pub fn encoder_at(enc_bytes: &[u8], p: Precision) -> Result<Encoder> {
+    let store = TensorStore::from_gguf(enc_bytes)?;
+    let cfg = store.config.clone().context("encoder config")?;
+    Ok(Encoder::new(cfg, store, p)?)
 }
 
 /// Dev scores of a tagger file through the runtime engine.
@@ -838,15 +864,26 @@ pub fn runtime_scores(
     dev_files: &[Conll],
     p: Precision,
 ) -> Result<SpanScores> {
-    let t = Tagger::from_gguf(tagger_bytes, p)?;
-    let store = TensorStore::from_gguf(enc_bytes)?;
-    let cfg = store.config.clone().context("encoder config")?;
-    let enc = Encoder::new(cfg, store, p)?;
+    tagger_scores(
+        &Tagger::from_gguf(tagger_bytes, p)?,
+        &encoder_at(enc_bytes, p)?,
+        tok,
+        dev_files,
+    )
+}
+
+/// Dev scores of a tagger as the runtime tags.
+pub fn tagger_scores(
+    t: &Tagger,
+    enc: &Encoder,
+    tok: &TextTokenizer,
+    dev_files: &[Conll],
+) -> Result<SpanScores> {
     let mut gold = Vec::new();
     let mut preds = Vec::new();
     for c in dev_files {
         let sents: Vec<Vec<&str>> = (0..c.sentences.len()).map(|i| c.tokens(i)).collect();
-        for (i, w) in t.tag(&enc, tok, &sents, false)?.into_iter().enumerate() {
+        for (i, w) in t.tag(enc, tok, &sents, false)?.into_iter().enumerate() {
             let w = w.tags.expect("the tagger ran");
             gold.push(c.tags(i));
             preds.push((w.skill, w.knowledge));

@@ -25,13 +25,14 @@
 //! The tokenizer is copied unchanged, so tokenization is identical to the full bundle.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use candle_core::quantized::{gguf_file, GgmlDType};
 use skillmark::assets::{
     sha256_hex, AssetBytes, Manifest, ENCODER, INDEX, MANIFEST, TAGGER, TAXONOMY, TOKENIZER,
 };
+use skillmark::tagger::{DeltaBase, Tagger};
 use skillmark::{SkillIndex, SkillText};
 use skillmark_model::engine::TokenStates;
 use skillmark_model::weights::{
@@ -41,6 +42,7 @@ use skillmark_model::weights::{
 use skillmark_model::{BertConfig, Encoder, Precision, TensorStore, TextTokenizer};
 
 use crate::gptq;
+use crate::spans::{self, calibrate_decoding, Calibration};
 
 /// Positions the runtime ever uses (its truncation length).
 const MAX_POSITIONS: usize = skillmark_model::tokenizer::DEFAULT_MAX_TOKENS;
@@ -65,6 +67,11 @@ pub struct WebOptions {
     pub tagger_quant: Option<Quant>,
     /// ESCO texts that calibrate GPTQ for `step:` layers (0: plain rounding).
     pub calibration: usize,
+    /// SkillSpan folder (`*_train.conll`, `*_dev.conll`) on whose dev split
+    /// the web tagger's own decoding is chosen, as the browser runs it
+    /// ([`web_decoding`]); `None` keeps the full bundle's decoding. The CLI
+    /// default is `../shared/data/skillspan`, which the shipped bundle uses.
+    pub decoding_data: Option<PathBuf>,
 }
 
 impl Default for WebOptions {
@@ -78,6 +85,7 @@ impl Default for WebOptions {
             keep_occupations: false,
             tagger_quant: Some(Quant::Step(0.4)),
             calibration: 1024,
+            decoding_data: None,
         }
     }
 }
@@ -204,12 +212,15 @@ impl WebOptions {
     /// The `export-web` flags that give these options.
     fn command(&self) -> String {
         format!(
-            "skillmark-train export-web --from assets --out DIR --layer-quant {} --embed-quant {} --rare-tokens {} --tagger-quant {} --calibration {} --index {} --index-rows {}{}",
+            "skillmark-train export-web --from assets --out DIR --layer-quant {} --embed-quant {} --rare-tokens {} --tagger-quant {} --calibration {} --decoding-data {} --index {} --index-rows {}{}",
             self.layer_quant.name(),
             self.embed_quant.name(),
             self.rare_tokens.name(),
             self.tagger_quant.map_or("keep".into(), |q| q.name()),
             self.calibration,
+            self.decoding_data
+                .as_ref()
+                .map_or("none".into(), |d| d.display().to_string()),
             self.index.name(),
             if self.index_mean { "mean" } else { "all" },
             if self.keep_occupations { " --keep-occupations" } else { "" },
@@ -310,6 +321,7 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
         std::fs::write(out.join(name), bytes).with_context(|| format!("writing {name}"))?;
         manifest.set_file(name, bytes, role);
     }
+    let mut tagger_decoding = serde_json::Value::Null;
     if let Some(tagger) = full.optional(TAGGER) {
         let (bytes, role) = match opt.tagger_quant {
             None => (
@@ -317,7 +329,22 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
                 "span tagger: its own layers + Skill/Knowledge BIO heads (GGUF), as in the full bundle".to_string(),
             ),
             Some(q) => (
-                web_tagger(tagger, q, branch_states, &encoder_bytes)?,
+                {
+                    let mut parts = web_tagger(tagger, q, branch_states, &encoder_bytes)?;
+                    if let Some(data) = &opt.decoding_data {
+                        let cal = web_decoding(
+                            &parts.to_bytes()?,
+                            &encoder_bytes,
+                            &full.files[TOKENIZER],
+                            data,
+                        )?;
+                        if !cal.kept_own {
+                            parts.set_decoding(&cal)?;
+                        }
+                        tagger_decoding = decoding_report(&cal, data);
+                    }
+                    parts.to_bytes()?
+                },
                 format!(
                     "span tagger: its own layers ({}{}) + Skill/Knowledge BIO heads (GGUF)",
                     q.name(),
@@ -349,6 +376,7 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
             "embedding_rows": embedding_rows,
             "gptq_calibration_texts": opt.calibration,
             "index": opt.index.name(),
+            "tagger_decoding": tagger_decoding,
             "taxonomy": if opt.keep_occupations { "full" } else { "skills and skill groups without descriptions (no occupations)" },
         }),
     );
@@ -393,6 +421,58 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
         total as f64 / 1e6,
     );
     Ok(())
+}
+
+/// The precision the browser's engine runs (crates/wasm).
+const BROWSER_PRECISION: Precision = Precision::Int8All;
+
+/// The web tagger's decoding, chosen on SkillSpan dev as the browser runs it
+/// (web encoder and tagger, [`BROWSER_PRECISION`]): its stored step codes
+/// shift its probabilities, so the O offsets and transition-prior weight
+/// chosen for the full bundle's tagger are not the best ones for it.
+fn web_decoding(
+    tagger: &[u8],
+    encoder: &[u8],
+    tokenizer_json: &[u8],
+    data: &Path,
+) -> Result<Calibration> {
+    let base = DeltaBase {
+        bytes: encoder,
+        sha256: &sha256_hex(encoder),
+    };
+    let t = Tagger::from_gguf_with_base(tagger, Some(base), BROWSER_PRECISION)?;
+    let enc = skillmark_model::SentenceEncoder::from_gguf_first_layers(
+        tokenizer_json,
+        encoder,
+        BROWSER_PRECISION,
+        t.branch_layer,
+    )?;
+    let train = spans::read_split(data, "_train.conll")?;
+    let dev = spans::read_split(data, "_dev.conll")?;
+    let cal = calibrate_decoding(&t, &enc.encoder, &enc.tokenizer, &train, &dev)?;
+    eprintln!(
+        "web tagger decoding ({BROWSER_PRECISION:?}): O offsets {:+.2} / {:+.2}, transition weight {}: dev combined F1 {:.2} -> {:.2}{}",
+        cal.o_offsets[0],
+        cal.o_offsets[1],
+        cal.transition_weight,
+        cal.before,
+        cal.after,
+        if cal.kept_own { " (kept the full bundle's)" } else { "" }
+    );
+    Ok(cal)
+}
+
+/// The manifest's record of [`web_decoding`].
+fn decoding_report(cal: &Calibration, data: &Path) -> serde_json::Value {
+    serde_json::json!({
+        "chosen_on": format!("{}/*_dev.conll (model selection split)", data.display()),
+        "precision": format!("{BROWSER_PRECISION:?}"),
+        "kept_full_bundle_decoding": cal.kept_own,
+        "o_offsets_added": { "skill": cal.o_offsets[0], "knowledge": cal.o_offsets[1] },
+        "transition_weight": if cal.kept_own { serde_json::Value::Null } else { cal.transition_weight.into() },
+        "dev_combined_f1_before": cal.before,
+        "dev": cal.scores,
+    })
 }
 
 /// The token ids of ESCO's own texts: special tokens, every token of the
@@ -456,6 +536,47 @@ fn tagger_branch(gguf: &[u8]) -> Result<(usize, usize)> {
     ))
 }
 
+/// A web tagger.gguf before it is written.
+struct TaggerParts {
+    cfg: BertConfig,
+    tensors: Vec<(String, Vec<usize>, GgufTensor)>,
+    meta: Vec<(String, gguf_file::Value)>,
+}
+
+impl TaggerParts {
+    fn to_bytes(&self) -> Result<Vec<u8>> {
+        let mut out = std::io::Cursor::new(Vec::new());
+        write_gguf_tensors(&mut out, &self.cfg, &self.tensors, self.meta.clone())?;
+        Ok(out.into_inner())
+    }
+
+    /// Takes a decoding chosen on dev: its O offsets go into the classifier's
+    /// bias, its transition priors replace the stored ones.
+    fn set_decoding(&mut self, cal: &Calibration) -> Result<()> {
+        let bias = self
+            .tensors
+            .iter_mut()
+            .find(|t| t.0 == skillmark::tagger::CLASSIFIER_BIAS)
+            .context("tagger.gguf has no classifier bias")?;
+        let GgufTensor::Values(b, _) = &mut bias.2 else {
+            bail!("tagger.gguf: the classifier bias is not stored as values");
+        };
+        for (o, d) in skillmark::tagger::O_LABELS.iter().zip(cal.o_offsets) {
+            b[*o] += d;
+        }
+        self.meta
+            .retain(|(k, _)| k.as_str() != skillmark::tagger::KEY_TRANSITIONS);
+        if cal.transition_weight > 0.0 {
+            self.meta.push((
+                skillmark::tagger::KEY_TRANSITIONS.into(),
+                gguf_file::Value::String(serde_json::to_string(&cal.priors)?),
+            ));
+            self.meta.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+        Ok(())
+    }
+}
+
 /// The tagger with its layer matrices stored as `q` (metadata kept). With
 /// `step:` storage they are stored as differences to the same-named matrices
 /// of `web_encoder` (as the runtime loads them), GPTQ-rounded on the
@@ -465,7 +586,7 @@ fn web_tagger(
     q: Quant,
     states: Option<TokenStates>,
     web_encoder: &[u8],
-) -> Result<Vec<u8>> {
+) -> Result<TaggerParts> {
     let mut cursor = std::io::Cursor::new(gguf);
     let content = gguf_file::Content::read(&mut cursor).context("tagger.gguf")?;
     let mut meta: Vec<(String, gguf_file::Value)> = content
@@ -538,9 +659,11 @@ fn web_tagger(
         };
         out_tensors.push((name.clone(), shape.clone(), part));
     }
-    let mut out = std::io::Cursor::new(Vec::new());
-    write_gguf_tensors(&mut out, &cfg, &out_tensors, meta)?;
-    Ok(out.into_inner())
+    Ok(TaggerParts {
+        cfg,
+        tensors: out_tensors,
+        meta,
+    })
 }
 
 /// Every tensor of `store` as f32 (the store is emptied).
@@ -768,9 +891,25 @@ mod tests {
     #[test]
     fn web_bundle_agrees_with_the_full_bundle() {
         let out = std::env::temp_dir().join(format!("skillmark-web-{}", std::process::id()));
-        // The defaults of `skillmark-train export-web`, with a smaller calibration set.
+        // The defaults of `skillmark-train export-web`, with a smaller GPTQ
+        // calibration set, and the decoding chosen on 300 SkillSpan dev
+        // sentences (after the 600 that the span agreement reads below).
+        let spans_data = out.join("skillspan");
+        std::fs::create_dir_all(&spans_data).unwrap();
+        let mut train = String::new();
+        for f in ["house", "tech"] {
+            train +=
+                &std::fs::read_to_string(data(&format!("skillspan/skillspan_{f}_train.conll")))
+                    .unwrap();
+            train += "\n";
+        }
+        std::fs::write(spans_data.join("x_train.conll"), train).unwrap();
+        let tech_dev = std::fs::read_to_string(data("skillspan/skillspan_tech_dev.conll")).unwrap();
+        let dev: Vec<&str> = tech_dev.split("\n\n").skip(600).take(300).collect();
+        std::fs::write(spans_data.join("x_dev.conll"), dev.join("\n\n") + "\n").unwrap();
         let opt = WebOptions {
             calibration: 128,
+            decoding_data: Some(spans_data.clone()),
             ..WebOptions::default()
         };
         export_web(&assets(), &out, &opt).unwrap();
@@ -795,6 +934,37 @@ mod tests {
         assert!(Tagger::from_gguf(tagger, Precision::Int8).is_err());
         assert!(Tagger::from_gguf_with_base(tagger, Some(base("0000")), Precision::Int8).is_err());
         Tagger::from_gguf_with_base(tagger, Some(base(&sha)), Precision::Int8).unwrap();
+
+        // The decoding chosen for the web tagger is the one written: the
+        // runtime, as the browser runs it, scores those dev sentences as the
+        // choice did, and no worse than the full bundle's decoding.
+        let chosen = &files.manifest.rest["web"]["tagger_decoding"];
+        let dev_conll = skillmark::conll::Conll::parse(
+            &std::fs::read_to_string(spans_data.join("x_dev.conll")).unwrap(),
+            true,
+        )
+        .unwrap();
+        assert_eq!(dev_conll.sentences.len(), 300);
+        assert_eq!(chosen["dev"]["sentences"], 300, "{chosen}");
+        let before = chosen["dev_combined_f1_before"].as_f64().unwrap();
+        let after = chosen["dev"]["combined"]["f1"].as_f64().unwrap();
+        assert!(after >= before, "{chosen}");
+        let t = Tagger::from_gguf_with_base(tagger, Some(base(&sha)), BROWSER_PRECISION).unwrap();
+        let enc = skillmark_model::SentenceEncoder::from_gguf_first_layers(
+            files.get(TOKENIZER),
+            encoder,
+            BROWSER_PRECISION,
+            t.branch_layer,
+        )
+        .unwrap();
+        let runtime = spans::tagger_scores(&t, &enc.encoder, &enc.tokenizer, &[dev_conll])
+            .unwrap()
+            .combined
+            .f1;
+        eprintln!(
+            "web decoding on 300 dev sentences: {before:.2} -> {after:.2}, runtime {runtime:.2}"
+        );
+        assert!((runtime - after).abs() < 0.5, "{runtime} vs {chosen}");
 
         // Sentence vectors: cosine to the full encoder's.
         let texts = sentences(&full.ranker.taxonomy);
@@ -880,6 +1050,7 @@ mod tests {
             keep_occupations: false,
             tagger_quant: Some(Quant::Ggml(GgmlDType::Q4_0)),
             calibration: 0,
+            decoding_data: None,
         };
         export_web(&assets(), &out, &opt).unwrap();
         let web = Highlighter::load_dir(&out, Precision::Int8).unwrap();
