@@ -892,8 +892,8 @@ mod tests {
     fn web_bundle_agrees_with_the_full_bundle() {
         let out = std::env::temp_dir().join(format!("skillmark-web-{}", std::process::id()));
         // The defaults of `skillmark-train export-web`, with a smaller GPTQ
-        // calibration set, and the decoding chosen on 300 SkillSpan dev
-        // sentences (after the 600 that the span agreement reads below).
+        // calibration set, and the decoding chosen on 900 SkillSpan dev
+        // sentences (after the 600 that the span check reads below).
         let spans_data = out.join("skillspan");
         std::fs::create_dir_all(&spans_data).unwrap();
         let mut train = String::new();
@@ -905,7 +905,7 @@ mod tests {
         }
         std::fs::write(spans_data.join("x_train.conll"), train).unwrap();
         let tech_dev = std::fs::read_to_string(data("skillspan/skillspan_tech_dev.conll")).unwrap();
-        let dev: Vec<&str> = tech_dev.split("\n\n").skip(600).take(300).collect();
+        let dev: Vec<&str> = tech_dev.split("\n\n").skip(600).take(900).collect();
         std::fs::write(spans_data.join("x_dev.conll"), dev.join("\n\n") + "\n").unwrap();
         let opt = WebOptions {
             calibration: 128,
@@ -944,8 +944,8 @@ mod tests {
             true,
         )
         .unwrap();
-        assert_eq!(dev_conll.sentences.len(), 300);
-        assert_eq!(chosen["dev"]["sentences"], 300, "{chosen}");
+        assert_eq!(dev_conll.sentences.len(), 900);
+        assert_eq!(chosen["dev"]["sentences"], 900, "{chosen}");
         let before = chosen["dev_combined_f1_before"].as_f64().unwrap();
         let after = chosen["dev"]["combined"]["f1"].as_f64().unwrap();
         assert!(after >= before, "{chosen}");
@@ -962,7 +962,7 @@ mod tests {
             .combined
             .f1;
         eprintln!(
-            "web decoding on 300 dev sentences: {before:.2} -> {after:.2}, runtime {runtime:.2}"
+            "web decoding on 900 dev sentences: {before:.2} -> {after:.2}, runtime {runtime:.2}"
         );
         assert!((runtime - after).abs() < 0.5, "{runtime} vs {chosen}");
 
@@ -1012,12 +1012,25 @@ mod tests {
             web.tag_words(&words).unwrap(),
             full.tag_words(&words).unwrap(),
         );
+        // The web tagger decodes with its own offsets and priors (chosen on
+        // the next 900 sentences), so its spans agree less than its weights
+        // do; what must hold is that it tags these unseen sentences about as
+        // well as the full tagger (on all of SkillSpan dev it is 1.7 points
+        // behind: docs/BENCHMARKS.md, "Session 9").
         let agree = skillmark::bio::score_sentences(tf.iter(), &tw).combined;
+        let gold: Vec<_> = (0..words.len()).map(|i| c.tags(i)).collect();
+        let f1 = |pred| {
+            skillmark::bio::score_sentences(gold.iter(), pred)
+                .combined
+                .f1
+        };
+        let (web_f1, full_f1) = (f1(&tw), f1(&tf));
         eprintln!(
-            "span agreement web/full: F1 {:.2} ({} spans)",
+            "span agreement web/full: F1 {:.2} ({} spans); against gold: web {web_f1:.2}, full {full_f1:.2}",
             agree.f1, agree.gold
         );
         assert!(agree.f1 > 80.0, "{}", agree.f1);
+        assert!(web_f1 > full_f1 - 3.0, "web {web_f1}, full {full_f1}");
         // The whole highlighter runs.
         let h = web.highlight(
             "You will build data pipelines in Python and SQL.",
