@@ -56,11 +56,18 @@ pub fn spans(conll: &Path, model: &ModelArgs) -> Result<()> {
 pub fn eval_spans(gold: &[PathBuf], json: bool, model: &ModelArgs) -> Result<()> {
     let hl = highlighter(model)?;
     let mut results: Vec<(String, SpanScores)> = Vec::new();
+    let (mut all_gold, mut all_pred) = (Vec::new(), Vec::new());
     for path in gold {
         let c = read_conll(path, true)?;
         let pred = tag_conll(&hl, &c)?;
         let golds: Vec<(Vec<Bio>, Vec<Bio>)> = (0..c.sentences.len()).map(|i| c.tags(i)).collect();
         results.push((path.display().to_string(), score_sentences(&golds, &pred)));
+        all_gold.extend(golds);
+        all_pred.extend(pred);
+    }
+    // Several files: also every sentence of them pooled (micro-averaged).
+    if results.len() > 1 {
+        results.push(("all".into(), score_sentences(&all_gold, &all_pred)));
     }
     if json {
         let v: Vec<_> = results

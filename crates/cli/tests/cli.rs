@@ -344,6 +344,29 @@ fn eval_spans_scores_gold_files() {
     assert_eq!(s["knowledge"]["gold"], 2);
     let f1 = s["combined"]["f1"].as_f64().unwrap();
     assert!((0.0..=100.0).contains(&f1));
+    assert_eq!(v.as_array().unwrap().len(), 1, "one file: no pooled row");
+    // Two files: each, then both pooled.
+    let out = skillmark(
+        &[
+            "eval",
+            "spans",
+            "--gold",
+            gold.to_str().unwrap(),
+            "--gold",
+            gold.to_str().unwrap(),
+            "--json",
+        ],
+        b"",
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 3);
+    assert_eq!(v[2]["gold"], "all");
+    assert_eq!(v[2]["scores"]["sentences"], 4);
+    assert_eq!(v[2]["scores"]["knowledge"]["gold"], 4);
+    assert_eq!(
+        v[2]["scores"]["combined"]["f1"],
+        v[0]["scores"]["combined"]["f1"]
+    );
     let bad = write_tmp("bad.conll", "a\tX\tO\n");
     let out = skillmark(&["eval", "spans", "--gold", bad.to_str().unwrap()], b"");
     assert!(!out.status.success());
