@@ -704,7 +704,7 @@ fn export(
     }
     let bias = tensors
         .iter_mut()
-        .find(|t| t.0 == "classifier.bias")
+        .find(|t| t.0 == tagger::CLASSIFIER_BIAS)
         .context("no classifier.bias")?;
     for (o, d) in tagger::O_LABELS.iter().zip(o_offsets) {
         bias.2[*o] += d;
@@ -826,7 +826,6 @@ pub fn calibrate_decoding(
         scores: own,
         kept_own: true,
     };
-    let mut beaten = false;
     let grid: Vec<f32> = (-8..=8).map(|i| i as f32 * 0.25).collect();
     for weight in [0.0, 0.125, 0.25, 0.375, 0.5] {
         let p = priors(weight);
@@ -840,12 +839,11 @@ pub fn calibrate_decoding(
                     best.priors = p.clone();
                     best.after = sc.combined.f1;
                     best.scores = sc;
-                    beaten = true;
+                    best.kept_own = false;
                 }
             }
         }
     }
-    best.kept_own = !beaten;
     Ok(best)
 }
 
