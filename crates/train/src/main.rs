@@ -237,11 +237,12 @@ struct WebArgs {
     /// their differences to the web encoder's layers); `keep` copies tagger.gguf as is.
     #[arg(long, default_value = "step:0.4")]
     tagger_quant: String,
-    /// SkillSpan folder whose dev split chooses the web tagger's own decoding
-    /// (O offsets, transition-prior weight) as the browser runs it; `none`
-    /// keeps the full bundle's. Ignored with `--tagger-quant keep`.
+    /// SkillSpan folder: its train sentences calibrate the GPTQ rounding of a
+    /// step: tagger, its dev split chooses the web tagger's own decoding (O
+    /// offsets, transition-prior weight) as the browser runs it; `none`: ESCO
+    /// texts and the full bundle's decoding. Ignored with `--tagger-quant keep`.
     #[arg(long, default_value = "../shared/data/skillspan")]
-    decoding_data: String,
+    spans_data: String,
     /// Storage of the skill index: step:REL (standardized int8 codes of REL × the
     /// row's rms), 4bit or int8.
     #[arg(long, default_value = "step:0.8")]
@@ -273,7 +274,7 @@ impl WebArgs {
                 q => Some(web_bundle::Quant::parse(q)?),
             },
             calibration: self.calibration,
-            decoding_data: match self.decoding_data.as_str() {
+            spans_data: match self.spans_data.as_str() {
                 "none" => None,
                 d => Some(PathBuf::from(d)),
             },
@@ -604,7 +605,7 @@ mod tests {
         // The library leaves the decoding alone unless given SkillSpan data;
         // the command chooses it on the shared copy.
         let want = web_bundle::WebOptions {
-            decoding_data: Some(PathBuf::from("../shared/data/skillspan")),
+            spans_data: Some(PathBuf::from("../shared/data/skillspan")),
             ..web_bundle::WebOptions::default()
         };
         assert_eq!(web.options().unwrap(), want);

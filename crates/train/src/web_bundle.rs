@@ -67,11 +67,13 @@ pub struct WebOptions {
     pub tagger_quant: Option<Quant>,
     /// ESCO texts that calibrate GPTQ for `step:` layers (0: plain rounding).
     pub calibration: usize,
-    /// SkillSpan folder (`*_train.conll`, `*_dev.conll`) on whose dev split
-    /// the web tagger's own decoding is chosen, as the browser runs it
-    /// ([`web_decoding`]); `None` keeps the full bundle's decoding. The CLI
-    /// default is `../shared/data/skillspan`, which the shipped bundle uses.
-    pub decoding_data: Option<PathBuf>,
+    /// SkillSpan folder (`*_train.conll`, `*_dev.conll`): with `step:`
+    /// tagger storage, its train sentences calibrate the tagger's GPTQ
+    /// ([`skillspan_states`]; job-post text instead of ESCO's), and its dev
+    /// split chooses the web tagger's own decoding, as the browser runs it
+    /// ([`web_decoding`]). `None`: ESCO texts, and the full bundle's decoding.
+    /// The CLI default is `../shared/data/skillspan`, which the shipped bundle uses.
+    pub spans_data: Option<PathBuf>,
 }
 
 impl Default for WebOptions {
@@ -85,7 +87,7 @@ impl Default for WebOptions {
             keep_occupations: false,
             tagger_quant: Some(Quant::Step(0.4)),
             calibration: 1024,
-            decoding_data: None,
+            spans_data: None,
         }
     }
 }
@@ -212,13 +214,13 @@ impl WebOptions {
     /// The `export-web` flags that give these options.
     fn command(&self) -> String {
         format!(
-            "skillmark-train export-web --from assets --out DIR --layer-quant {} --embed-quant {} --rare-tokens {} --tagger-quant {} --calibration {} --decoding-data {} --index {} --index-rows {}{}",
+            "skillmark-train export-web --from assets --out DIR --layer-quant {} --embed-quant {} --rare-tokens {} --tagger-quant {} --calibration {} --spans-data {} --index {} --index-rows {}{}",
             self.layer_quant.name(),
             self.embed_quant.name(),
             self.rare_tokens.name(),
             self.tagger_quant.map_or("keep".into(), |q| q.name()),
             self.calibration,
-            self.decoding_data
+            self.spans_data
                 .as_ref()
                 .map_or("none".into(), |d| d.display().to_string()),
             self.index.name(),
@@ -322,6 +324,7 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
         manifest.set_file(name, bytes, role);
     }
     let mut tagger_decoding = serde_json::Value::Null;
+    let mut tagger_gptq = format!("{} ESCO texts", opt.calibration);
     if let Some(tagger) = full.optional(TAGGER) {
         let (bytes, role) = match opt.tagger_quant {
             None => (
@@ -330,8 +333,16 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
             ),
             Some(q) => (
                 {
-                    let mut parts = web_tagger(tagger, q, branch_states, &encoder_bytes)?;
-                    if let Some(data) = &opt.decoding_data {
+                    let states = match (&opt.spans_data, branch_states, tagger_branch) {
+                        (Some(data), Some(_), Some((k, _))) => {
+                            let s = skillspan_states(data, &encoder_bytes, &full.files[TOKENIZER], k)?;
+                            tagger_gptq = format!("{} SkillSpan train sentences", s.ranges.len());
+                            Some(s)
+                        }
+                        (_, s, _) => s,
+                    };
+                    let mut parts = web_tagger(tagger, q, states, &encoder_bytes)?;
+                    if let Some(data) = &opt.spans_data {
                         let cal = web_decoding(
                             &parts.to_bytes()?,
                             &encoder_bytes,
@@ -377,6 +388,7 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
             "gptq_calibration_texts": opt.calibration,
             "index": opt.index.name(),
             "tagger_decoding": tagger_decoding,
+            "tagger_gptq_calibration": tagger_gptq,
             "taxonomy": if opt.keep_occupations { "full" } else { "skills and skill groups without descriptions (no occupations)" },
         }),
     );
@@ -460,6 +472,34 @@ fn web_decoding(
         if cal.kept_own { " (kept the full bundle's)" } else { "" }
     );
     Ok(cal)
+}
+
+/// The web encoder's states after layer `k` on every SkillSpan train
+/// sentence, as the tagger reads them: the job-post text the tagger's layers
+/// are GPTQ-rounded on (closer to what it tags than ESCO's texts, on which
+/// the encoder's layers are rounded; docs/BENCHMARKS.md, "Session 9").
+fn skillspan_states(
+    data: &Path,
+    encoder: &[u8],
+    tokenizer_json: &[u8],
+    k: usize,
+) -> Result<TokenStates> {
+    let enc = skillmark_model::SentenceEncoder::from_gguf_first_layers(
+        tokenizer_json,
+        encoder,
+        Precision::F32,
+        k,
+    )?;
+    let train = spans::read_split(data, "_train.conll")?;
+    let ids: Vec<Vec<u32>> = train
+        .iter()
+        .flat_map(|c| (0..c.sentences.len()).map(move |i| c.tokens(i)))
+        .map(|words| Ok(skillmark::tagger::align_words(&enc.tokenizer, &words)?.ids))
+        .collect::<Result<_>>()?;
+    let refs: Vec<&[u32]> = ids.iter().map(|v| v.as_slice()).collect();
+    let mut states = enc.encoder.embed_tokens(&refs)?;
+    enc.encoder.run_layers(&mut states, 0..k);
+    Ok(states)
 }
 
 /// The manifest's record of [`web_decoding`].
@@ -892,24 +932,22 @@ mod tests {
     fn web_bundle_agrees_with_the_full_bundle() {
         let out = std::env::temp_dir().join(format!("skillmark-web-{}", std::process::id()));
         // The defaults of `skillmark-train export-web`, with a smaller GPTQ
-        // calibration set, and the decoding chosen on 900 SkillSpan dev
-        // sentences (after the 600 that the span check reads below).
+        // calibration set (128 ESCO texts for the encoder, 1,000 SkillSpan
+        // train sentences for the tagger), and the decoding chosen on 900
+        // SkillSpan dev sentences (after the 600 that the span check reads below).
         let spans_data = out.join("skillspan");
         std::fs::create_dir_all(&spans_data).unwrap();
-        let mut train = String::new();
-        for f in ["house", "tech"] {
-            train +=
-                &std::fs::read_to_string(data(&format!("skillspan/skillspan_{f}_train.conll")))
-                    .unwrap();
-            train += "\n";
-        }
-        std::fs::write(spans_data.join("x_train.conll"), train).unwrap();
+        // 1,000 train sentences (GPTQ calibration, transition priors).
+        let house_train =
+            std::fs::read_to_string(data("skillspan/skillspan_house_train.conll")).unwrap();
+        let train: Vec<&str> = house_train.split("\n\n").take(1000).collect();
+        std::fs::write(spans_data.join("x_train.conll"), train.join("\n\n") + "\n").unwrap();
         let tech_dev = std::fs::read_to_string(data("skillspan/skillspan_tech_dev.conll")).unwrap();
         let dev: Vec<&str> = tech_dev.split("\n\n").skip(600).take(900).collect();
         std::fs::write(spans_data.join("x_dev.conll"), dev.join("\n\n") + "\n").unwrap();
         let opt = WebOptions {
             calibration: 128,
-            decoding_data: Some(spans_data.clone()),
+            spans_data: Some(spans_data.clone()),
             ..WebOptions::default()
         };
         export_web(&assets(), &out, &opt).unwrap();
@@ -1063,7 +1101,7 @@ mod tests {
             keep_occupations: false,
             tagger_quant: Some(Quant::Ggml(GgmlDType::Q4_0)),
             calibration: 0,
-            decoding_data: None,
+            spans_data: None,
         };
         export_web(&assets(), &out, &opt).unwrap();
         let web = Highlighter::load_dir(&out, Precision::Int8).unwrap();
