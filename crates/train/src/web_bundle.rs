@@ -32,6 +32,7 @@ use candle_core::quantized::{gguf_file, GgmlDType};
 use skillmark::assets::{
     sha256_hex, AssetBytes, Manifest, ENCODER, INDEX, MANIFEST, TAGGER, TAXONOMY, TOKENIZER,
 };
+use skillmark::conll::Conll;
 use skillmark::tagger::{DeltaBase, Tagger};
 use skillmark::{SkillIndex, SkillText};
 use skillmark_model::engine::TokenStates;
@@ -323,45 +324,39 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
         std::fs::write(out.join(name), bytes).with_context(|| format!("writing {name}"))?;
         manifest.set_file(name, bytes, role);
     }
-    let mut tagger_decoding = serde_json::Value::Null;
-    let mut tagger_gptq = format!("{} ESCO texts", opt.calibration);
+    let (mut tagger_gptq, mut tagger_decoding) = (serde_json::Value::Null, serde_json::Value::Null);
     if let Some(tagger) = full.optional(TAGGER) {
         let (bytes, role) = match opt.tagger_quant {
             None => (
                 tagger.to_vec(),
                 "span tagger: its own layers + Skill/Knowledge BIO heads (GGUF), as in the full bundle".to_string(),
             ),
-            Some(q) => (
-                {
-                    let states = match (&opt.spans_data, branch_states, tagger_branch) {
-                        (Some(data), Some(_), Some((k, _))) => {
-                            let s = skillspan_states(data, &encoder_bytes, &full.files[TOKENIZER], k)?;
-                            tagger_gptq = format!("{} SkillSpan train sentences", s.ranges.len());
-                            Some(s)
-                        }
-                        (_, s, _) => s,
-                    };
-                    let mut parts = web_tagger(tagger, q, states, &encoder_bytes)?;
-                    if let Some(data) = &opt.spans_data {
-                        let cal = web_decoding(
-                            &parts.to_bytes()?,
-                            &encoder_bytes,
-                            &full.files[TOKENIZER],
-                            data,
-                        )?;
-                        if !cal.kept_own {
-                            parts.set_decoding(&cal)?;
-                        }
-                        tagger_decoding = decoding_report(&cal, data);
-                    }
-                    parts.to_bytes()?
-                },
-                format!(
-                    "span tagger: its own layers ({}{}) + Skill/Knowledge BIO heads (GGUF)",
-                    q.name(),
-                    if matches!(q, Quant::Step(_)) { ", as differences to encoder.gguf's" } else { "" }
-                ),
-            ),
+            Some(q) => {
+                let spans = opt
+                    .spans_data
+                    .as_deref()
+                    .map(SpansData::read)
+                    .transpose()?;
+                let (branch_layer, _) = tagger_branch.context("tagger.gguf: no branch layer")?;
+                let file = web_tagger_file(
+                    tagger,
+                    branch_layer,
+                    q,
+                    branch_states,
+                    &encoder_bytes,
+                    &full.files[TOKENIZER],
+                    spans.as_ref(),
+                )?;
+                (tagger_gptq, tagger_decoding) = (file.gptq, file.decoding);
+                (
+                    file.bytes,
+                    format!(
+                        "span tagger: its own layers ({}{}) + Skill/Knowledge BIO heads (GGUF)",
+                        q.name(),
+                        if matches!(q, Quant::Step(_)) { ", as differences to encoder.gguf's" } else { "" }
+                    ),
+                )
+            }
         };
         std::fs::write(out.join(TAGGER), &bytes)?;
         manifest.set_file(TAGGER, &bytes, &role);
@@ -438,16 +433,82 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
 /// The precision the browser's engine runs (crates/wasm).
 const BROWSER_PRECISION: Precision = Precision::Int8All;
 
-/// The web tagger's decoding, chosen on SkillSpan dev as the browser runs it
-/// (web encoder and tagger, [`BROWSER_PRECISION`]): its stored step codes
-/// shift its probabilities, so the O offsets and transition-prior weight
-/// chosen for the full bundle's tagger are not the best ones for it.
-fn web_decoding(
+/// The SkillSpan splits `export-web` reads (`--spans-data`), read once.
+struct SpansData<'a> {
+    dir: &'a Path,
+    train: Vec<Conll>,
+    dev: Vec<Conll>,
+}
+
+impl<'a> SpansData<'a> {
+    fn read(dir: &'a Path) -> Result<Self> {
+        Ok(SpansData {
+            dir,
+            train: spans::read_split(dir, "_train.conll")?,
+            dev: spans::read_split(dir, "_dev.conll")?,
+        })
+    }
+}
+
+/// A web tagger.gguf, with the manifest's records of the sentences its
+/// layers were GPTQ-rounded on and of its decoding (null where none).
+struct WebTaggerFile {
+    bytes: Vec<u8>,
+    gptq: serde_json::Value,
+    decoding: serde_json::Value,
+}
+
+/// The full bundle's tagger (branching after encoder layer `branch_layer`)
+/// stored as `q`. With SkillSpan data, a GPTQ-rounded tagger is rounded on
+/// its train sentences ([`skillspan_states`]) instead of `esco_states`, and
+/// its decoding is chosen again on its dev split ([`web_decoding`]).
+fn web_tagger_file(
+    full_tagger: &[u8],
+    branch_layer: usize,
+    q: Quant,
+    esco_states: Option<TokenStates>,
+    encoder: &[u8],
+    tokenizer_json: &[u8],
+    spans: Option<&SpansData>,
+) -> Result<WebTaggerFile> {
+    let (states, gptq) = match (spans, esco_states) {
+        (Some(s), Some(_)) => {
+            let states = skillspan_states(&s.train, encoder, tokenizer_json, branch_layer)?;
+            let n = states.ranges.len();
+            (
+                Some(states),
+                format!("{n} SkillSpan train sentences").into(),
+            )
+        }
+        (_, Some(states)) => {
+            let n = states.ranges.len();
+            (Some(states), format!("{n} ESCO texts").into())
+        }
+        (_, None) => (None, serde_json::Value::Null),
+    };
+    let mut parts = web_tagger(full_tagger, q, states, encoder)?;
+    let mut decoding = serde_json::Value::Null;
+    if let Some(s) = spans {
+        let cal = web_decoding(&parts.to_bytes()?, encoder, tokenizer_json, s)?;
+        if !cal.kept_own {
+            parts.set_decoding(&cal)?;
+        }
+        decoding = decoding_report(&cal, s.dir);
+    }
+    Ok(WebTaggerFile {
+        bytes: parts.to_bytes()?,
+        gptq,
+        decoding,
+    })
+}
+
+/// A web tagger and the encoder layers before its branch, loaded as the
+/// browser loads them ([`BROWSER_PRECISION`]).
+fn browser_tagger(
     tagger: &[u8],
     encoder: &[u8],
     tokenizer_json: &[u8],
-    data: &Path,
-) -> Result<Calibration> {
+) -> Result<(Tagger, skillmark_model::SentenceEncoder)> {
     let base = DeltaBase {
         bytes: encoder,
         sha256: &sha256_hex(encoder),
@@ -459,9 +520,21 @@ fn web_decoding(
         BROWSER_PRECISION,
         t.branch_layer,
     )?;
-    let train = spans::read_split(data, "_train.conll")?;
-    let dev = spans::read_split(data, "_dev.conll")?;
-    let cal = calibrate_decoding(&t, &enc.encoder, &enc.tokenizer, &train, &dev)?;
+    Ok((t, enc))
+}
+
+/// The web tagger's decoding, chosen on SkillSpan dev as the browser runs it
+/// ([`browser_tagger`]): its stored step codes shift its probabilities, so
+/// the O offsets and transition-prior weight chosen for the full bundle's
+/// tagger are not the best ones for it.
+fn web_decoding(
+    tagger: &[u8],
+    encoder: &[u8],
+    tokenizer_json: &[u8],
+    spans: &SpansData,
+) -> Result<Calibration> {
+    let (t, enc) = browser_tagger(tagger, encoder, tokenizer_json)?;
+    let cal = calibrate_decoding(&t, &enc.encoder, &enc.tokenizer, &spans.train, &spans.dev)?;
     eprintln!(
         "web tagger decoding ({BROWSER_PRECISION:?}): O offsets {:+.2} / {:+.2}, transition weight {}: dev combined F1 {:.2} -> {:.2}{}",
         cal.o_offsets[0],
@@ -479,7 +552,7 @@ fn web_decoding(
 /// are GPTQ-rounded on (closer to what it tags than ESCO's texts, on which
 /// the encoder's layers are rounded; docs/BENCHMARKS.md, "Session 9").
 fn skillspan_states(
-    data: &Path,
+    train: &[Conll],
     encoder: &[u8],
     tokenizer_json: &[u8],
     k: usize,
@@ -490,7 +563,6 @@ fn skillspan_states(
         Precision::F32,
         k,
     )?;
-    let train = spans::read_split(data, "_train.conll")?;
     let ids: Vec<Vec<u32>> = train
         .iter()
         .flat_map(|c| (0..c.sentences.len()).map(move |i| c.tokens(i)))
@@ -987,14 +1059,7 @@ mod tests {
         let before = chosen["dev_combined_f1_before"].as_f64().unwrap();
         let after = chosen["dev"]["combined"]["f1"].as_f64().unwrap();
         assert!(after >= before, "{chosen}");
-        let t = Tagger::from_gguf_with_base(tagger, Some(base(&sha)), BROWSER_PRECISION).unwrap();
-        let enc = skillmark_model::SentenceEncoder::from_gguf_first_layers(
-            files.get(TOKENIZER),
-            encoder,
-            BROWSER_PRECISION,
-            t.branch_layer,
-        )
-        .unwrap();
+        let (t, enc) = browser_tagger(tagger, encoder, files.get(TOKENIZER)).unwrap();
         let runtime = spans::tagger_scores(&t, &enc.encoder, &enc.tokenizer, &[dev_conll])
             .unwrap()
             .combined
@@ -1053,7 +1118,7 @@ mod tests {
         // The web tagger decodes with its own offsets and priors (chosen on
         // the next 900 sentences), so its spans agree less than its weights
         // do; what must hold is that it tags these unseen sentences about as
-        // well as the full tagger (on all of SkillSpan dev it is 1.7 points
+        // well as the full tagger (on all of SkillSpan dev it is 1.1 points
         // behind: docs/BENCHMARKS.md, "Session 9").
         let agree = skillmark::bio::score_sentences(tf.iter(), &tw).combined;
         let gold: Vec<_> = (0..words.len()).map(|i| c.tags(i)).collect();
