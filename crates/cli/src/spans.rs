@@ -28,11 +28,7 @@ fn read_conll(path: &Path, require_tags: bool) -> Result<Conll> {
 fn tag_conll(hl: &Highlighter, c: &Conll) -> Result<Vec<(Vec<Bio>, Vec<Bio>)>> {
     let sentences: Vec<Vec<&str>> = (0..c.sentences.len()).map(|i| c.tokens(i)).collect();
     let bar = crate::progress(sentences.len() as u64, "tagging");
-    let mut out = Vec::with_capacity(sentences.len());
-    for chunk in sentences.chunks(256) {
-        out.extend(hl.tag_words(chunk)?);
-        bar.inc(chunk.len() as u64);
-    }
+    let out = hl.tag_words_with_progress(&sentences, |n| bar.inc(n as u64))?;
     bar.finish_and_clear();
     Ok(out)
 }

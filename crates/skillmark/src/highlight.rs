@@ -13,14 +13,14 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use skillmark_model::engine::{l2_normalize, mean_pool};
 use skillmark_model::weights::ByteSource;
-use skillmark_model::Precision;
+use skillmark_model::{Encoder, Precision, TextTokenizer};
 
 use crate::assets::{AssetBytes, TAGGER};
 use crate::bio::{decode, Bio};
 use crate::category::{all_categories, Category};
 use crate::index::top_k;
 pub use crate::tagger::WordTags;
-use crate::tagger::{run_passes, Tagged, Tagger};
+use crate::tagger::{align_document, run_aligned, run_passes, Tagged, Tagger};
 pub use crate::text::Segment;
 use crate::text::{lengths, words, OffsetCursor};
 use crate::{Ranker, SkillmarkError};
@@ -274,6 +274,16 @@ impl Highlighter {
         opts: &HighlightOptions,
     ) -> Highlights {
         let valid = valid_segments(text, segments);
+        if let Some(t) = self.tagger.as_ref().filter(|t| t.context > 0) {
+            // The tagger reads each window among its neighbours, across
+            // batches: tag the whole text first, then encode and link.
+            let enc = &self.ranker.encoder;
+            return tag_windows(&enc.encoder, &enc.tokenizer, t, text, &valid)
+                .and_then(|tags| {
+                    self.highlight_encoded(self.encode_segments(text, &valid), &tags, opts)
+                })
+                .unwrap_or_else(|_| self.assemble(text, valid.len(), Vec::new()));
+        }
         let mut spans = Vec::new();
         for windows in window_batches(text, &valid) {
             let linked = self
@@ -661,16 +671,32 @@ impl Highlighter {
     /// Skill and knowledge tags of word sequences (CoNLL tokens): the
     /// tagger's, or exact ESCO label matches when the bundle has none.
     pub fn tag_words(&self, sentences: &[Vec<&str>]) -> Result<Vec<WordBio>, SkillmarkError> {
+        self.tag_words_with_progress(sentences, |_| {})
+    }
+
+    /// As [`Self::tag_words`] (the sequences are one document, in order),
+    /// calling `progress` with the number of sequences done after each chunk.
+    pub fn tag_words_with_progress(
+        &self,
+        sentences: &[Vec<&str>],
+        mut progress: impl FnMut(usize),
+    ) -> Result<Vec<WordBio>, SkillmarkError> {
+        const CHUNK: usize = 256;
         let mut out = Vec::with_capacity(sentences.len());
-        for chunk in sentences.chunks(256) {
-            let enc = &self.ranker.encoder;
-            if let Some(t) = &self.tagger {
-                for p in t.tag(&enc.encoder, &enc.tokenizer, chunk, false)? {
+        let enc = &self.ranker.encoder;
+        if let Some(t) = &self.tagger {
+            // Aligned as one document (a tagger may read the neighbours).
+            let aligned = align_document(&enc.tokenizer, sentences, t.context)?;
+            for chunk in aligned.chunks(CHUNK) {
+                for p in run_aligned(&enc.encoder, chunk, Some(t), false)? {
                     let w = p.tags.expect("the tagger ran");
                     out.push((w.skill, w.knowledge));
                 }
-                continue;
+                progress(chunk.len());
             }
+            return Ok(out);
+        }
+        for chunk in sentences.chunks(CHUNK) {
             for words in chunk {
                 let mut text = String::new();
                 let mut ranges = Vec::new();
@@ -695,6 +721,7 @@ impl Highlighter {
                 }
                 out.push(tags);
             }
+            progress(chunk.len());
         }
         Ok(out)
     }
@@ -817,6 +844,28 @@ fn windows_of(text: &str, batch: &[Segment]) -> Windows {
         .collect()
 }
 
+/// The tagger's tags of every word window of `valid` segments, in order:
+/// one document, so a tagger that reads context sees each window's neighbours.
+fn tag_windows(
+    encoder: &Encoder,
+    tok: &TextTokenizer,
+    tagger: &Tagger,
+    text: &str,
+    valid: &[Segment],
+) -> Result<Vec<WordTags>, SkillmarkError> {
+    let windows: Vec<Vec<(usize, usize)>> = window_batches(text, valid).flatten().collect();
+    Ok(run_passes(
+        encoder,
+        tok,
+        &window_words(text, &windows),
+        Some(tagger),
+        false,
+    )?
+    .into_iter()
+    .map(|p| p.tags.expect("the tagger ran"))
+    .collect())
+}
+
 fn window_words<'t>(text: &'t str, windows: &[Vec<(usize, usize)>]) -> Vec<Vec<&'t str>> {
     windows
         .iter()
@@ -901,19 +950,13 @@ impl SpanTagger {
         text: &str,
         segments: &[Segment],
     ) -> Result<Vec<WordTags>, SkillmarkError> {
-        let mut out = Vec::new();
-        let valid = valid_segments(text, segments);
-        for windows in window_batches(text, &valid) {
-            let passes = run_passes(
-                &self.encoder.encoder,
-                &self.encoder.tokenizer,
-                &window_words(text, &windows),
-                Some(&self.tagger),
-                false,
-            )?;
-            out.extend(passes.into_iter().map(|p| p.tags.expect("the tagger ran")));
-        }
-        Ok(out)
+        tag_windows(
+            &self.encoder.encoder,
+            &self.encoder.tokenizer,
+            &self.tagger,
+            text,
+            &valid_segments(text, segments),
+        )
     }
 
     /// The matrix kernel the encoder runs.
@@ -1040,6 +1083,76 @@ mod tests {
             kind,
             confidence,
             named: None,
+        }
+    }
+
+    /// A tagger that reads its neighbours' pieces (`skillmark.tagger.context`)
+    /// gets the same context on every path: CoNLL word tags (chunked), the
+    /// one-worker highlights and the tagger worker's tags. The shipped
+    /// tagger, told to read context, stands in for one trained with it.
+    #[test]
+    fn a_tagger_that_reads_context_sees_the_same_neighbours_on_every_path() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets");
+        let mut hl = Highlighter::load_dir(&dir, Precision::Int8).unwrap();
+        let plain = Highlighter::load_dir(&dir, Precision::Int8).unwrap();
+        hl.tagger.as_mut().unwrap().context = 8;
+        let lines = [
+            "REQUIREMENTS",
+            "Experience with Python and SQL",
+            "You will mentor junior engineers and lead code reviews .",
+            "Knowledge of German is a plus",
+            "",
+            "Kubernetes , Docker and AWS",
+        ];
+        // More sentences than one chunk of `tag_words_with_progress`.
+        let doc: Vec<Vec<&str>> = (0..300)
+            .map(|i| lines[i % lines.len()].split_whitespace().collect())
+            .collect();
+        let enc = &hl.ranker.encoder;
+        let t = hl.tagger.as_ref().unwrap();
+        let aligned = align_document(&enc.tokenizer, &doc, 8).unwrap();
+        let whole: Vec<WordBio> = run_aligned(&enc.encoder, &aligned, Some(t), false)
+            .unwrap()
+            .into_iter()
+            .map(|p| {
+                let w = p.tags.unwrap();
+                (w.skill, w.knowledge)
+            })
+            .collect();
+        let mut done = 0;
+        let tags = hl.tag_words_with_progress(&doc, |n| done += n).unwrap();
+        assert_eq!(done, doc.len());
+        assert_eq!(tags, whole);
+        // The context changes what the tagger sees.
+        let probs = |h: &Highlighter| {
+            let e = &h.ranker.encoder;
+            h.tagger
+                .as_ref()
+                .unwrap()
+                .tag(&e.encoder, &e.tokenizer, &doc[..6], false)
+                .unwrap()
+                .into_iter()
+                .map(|p| p.tags.unwrap().skill_prob)
+                .collect::<Vec<_>>()
+        };
+        assert_ne!(probs(&hl), probs(&plain));
+
+        let mut worker =
+            SpanTagger::from_assets(AssetBytes::read_dir(&dir).unwrap(), Precision::Int8).unwrap();
+        worker.tagger.context = 8;
+        let text = "REQUIREMENTS\n\nExperience with Python and SQL.\nYou will mentor junior \
+                    engineers and lead code reviews. Knowledge of German is a plus.\n\n\
+                    Kubernetes, Docker and AWS.";
+        let opts = HighlightOptions::default();
+        let segments = hl.segments(text);
+        assert!(segments.len() > 2);
+        for part in [&segments[..], &segments[..2], &segments[2..]] {
+            let tags = worker.tag_segments(text, part).unwrap();
+            assert_eq!(
+                hl.highlight_segments_with_tags(text, part, &tags, &opts)
+                    .unwrap(),
+                hl.highlight_segments(text, part, &opts)
+            );
         }
     }
 

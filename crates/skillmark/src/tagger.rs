@@ -50,6 +50,11 @@ pub const CLASSIFIER_BIAS: &str = "classifier.bias";
 /// Optional JSON `{"skill": {"start": [B, I, O], "next": [[..]; 3]}, "knowledge": …}`:
 /// log-scores added to the BIO path of each layer ([`TransitionPrior`]).
 pub const KEY_TRANSITIONS: &str = "skillmark.tagger.transitions";
+/// Optional: word pieces of the neighbouring sentences the tagger reads on
+/// each side of a sentence ([`align_document`]); absent = 0 (the sentence alone).
+pub const KEY_CONTEXT: &str = "skillmark.tagger.context";
+/// The most context a tagger file may ask for (the encoder reads 512 positions).
+pub const MAX_CONTEXT: usize = 96;
 /// Optional `[CASE_CLASSES, hidden]` tensor: one vector per [`case_class`].
 pub const CASE_EMBEDDINGS: &str = "tagger.case_embeddings";
 pub const CASE_CLASSES: usize = 4;
@@ -160,6 +165,69 @@ pub fn align_words(tok: &TextTokenizer, words: &[&str]) -> Result<AlignedWords, 
     })
 }
 
+/// Aligns the word sequences of one document (in order), each read between
+/// the last `context` pieces of the sequences before it and the first
+/// `context` pieces of those after it; `first_token` points into the
+/// sequence's own pieces. With `context` 0 this is [`align_words`] on each.
+/// Trainer and runtime both align through here, so they read the same input.
+pub fn align_document(
+    tok: &TextTokenizer,
+    sentences: &[Vec<&str>],
+    context: usize,
+) -> Result<Vec<AlignedWords>, SkillmarkError> {
+    let aligned: Vec<AlignedWords> = sentences
+        .iter()
+        .map(|w| align_words(tok, w))
+        .collect::<Result<_, _>>()?;
+    if context == 0 {
+        return Ok(aligned);
+    }
+    // Pieces without [CLS] and [SEP].
+    let inner = |a: &AlignedWords| 1..a.ids.len().saturating_sub(1).max(1);
+    Ok(aligned
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let mut left: Vec<(u32, u8)> = Vec::new();
+            for b in aligned[..i].iter().rev() {
+                if left.len() >= context {
+                    break;
+                }
+                let r = inner(b);
+                left.splice(0..0, r.map(|t| (b.ids[t], b.case[t])));
+            }
+            left.drain(..left.len().saturating_sub(context));
+            let mut right: Vec<(u32, u8)> = Vec::new();
+            for b in &aligned[i + 1..] {
+                if right.len() >= context {
+                    break;
+                }
+                let r = inner(b);
+                right.extend(r.map(|t| (b.ids[t], b.case[t])));
+            }
+            right.truncate(context);
+            let mid = inner(a);
+            let piece = |t: usize| (a.ids[t], a.case[t]);
+            let (ids, case) = (0..mid.start)
+                .map(piece)
+                .chain(left.iter().copied())
+                .chain(mid.clone().map(piece))
+                .chain(right.iter().copied())
+                .chain((mid.end..a.ids.len()).map(piece))
+                .unzip();
+            AlignedWords {
+                ids,
+                case,
+                first_token: a
+                    .first_token
+                    .iter()
+                    .map(|t| t.map(|t| t + left.len()))
+                    .collect(),
+            }
+        })
+        .collect())
+}
+
 /// Tags of one word sequence.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WordTags {
@@ -180,6 +248,8 @@ pub struct Tagger {
     /// Decoding of the skill and the knowledge layer.
     transitions: [BioTransitions; 2],
     hidden: usize,
+    /// Word pieces of the neighbouring sentences read on each side ([`KEY_CONTEXT`]).
+    pub context: usize,
     /// sha256 of the encoder.gguf the tagger was trained on.
     pub encoder_sha256: String,
 }
@@ -333,8 +403,21 @@ impl Tagger {
                 [p.skill.decoding(), p.knowledge.decoding()]
             }
         };
+        let context = match store.metadata.get(KEY_CONTEXT) {
+            None => 0,
+            Some(v) => v
+                .parse::<usize>()
+                .ok()
+                .filter(|&c| c <= MAX_CONTEXT)
+                .ok_or_else(|| {
+                    bad(format!(
+                        "metadata {KEY_CONTEXT}: {v:?} is not 0..={MAX_CONTEXT}"
+                    ))
+                })?,
+        };
         Ok(Tagger {
             branch_layer,
+            context,
             layers,
             classifier,
             bias,
@@ -429,15 +512,53 @@ pub fn run_passes(
     tagger: Option<&Tagger>,
     ranker_states: bool,
 ) -> Result<Vec<Tagged>, SkillmarkError> {
-    let aligned: Vec<AlignedWords> = sentences
-        .iter()
-        .map(|w| align_words(tok, w))
-        .collect::<Result<_, _>>()?;
+    if let Some(t) = tagger.filter(|t| t.context > 0) {
+        // The tagger reads each sentence among its neighbours, the ranker
+        // alone: two passes, and the tags go with the ranker's pieces.
+        let tagged = run_aligned(
+            encoder,
+            &align_document(tok, sentences, t.context)?,
+            tagger,
+            false,
+        )?;
+        if !ranker_states {
+            let plain = align_document(tok, sentences, 0)?;
+            return Ok(tagged
+                .into_iter()
+                .zip(plain)
+                .map(|(t, a)| Tagged {
+                    tokens: a.ids.len(),
+                    first_token: a.first_token,
+                    ..t
+                })
+                .collect());
+        }
+        let mut ranked = run_aligned(encoder, &align_document(tok, sentences, 0)?, None, true)?;
+        for (r, t) in ranked.iter_mut().zip(tagged) {
+            r.tags = t.tags;
+        }
+        return Ok(ranked);
+    }
+    run_aligned(
+        encoder,
+        &align_document(tok, sentences, 0)?,
+        tagger,
+        ranker_states,
+    )
+}
+
+/// Encoder passes over aligned sequences ([`align_document`]), see [`run_passes`].
+pub fn run_aligned(
+    encoder: &Encoder,
+    aligned: &[AlignedWords],
+    tagger: Option<&Tagger>,
+    ranker_states: bool,
+) -> Result<Vec<Tagged>, SkillmarkError> {
     let ids: Vec<&[u32]> = aligned.iter().map(|a| a.ids.as_slice()).collect();
     let h = encoder.hidden_size();
     let n = encoder.num_layers();
     let k = tagger.map_or(n, |t| t.branch_layer.min(n));
-    let mut out: Vec<Option<Tagged>> = vec![None; sentences.len()];
+    let mut out: Vec<Option<Tagged>> = vec![None; aligned.len()];
     for pass in length_sorted_passes(&ids, TOKENS_PER_PASS) {
         let batch: Vec<&[u32]> = pass.iter().map(|&i| ids[i]).collect();
         let mut states = encoder.embed_tokens(&batch)?;
@@ -791,6 +912,74 @@ mod tests {
         assert!(git[1..git.len() - 1].iter().all(|&c| c == 2), "{git:?}");
         let split = align_words(&tok, &["(", "GIT", ")"]).unwrap();
         assert_eq!(&split.case[1..split.ids.len() - 1], git);
+    }
+
+    #[test]
+    fn a_sentence_is_read_between_its_neighbours_pieces() {
+        let tok = TextTokenizer::from_bytes(
+            &std::fs::read(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("../../assets/tokenizer.json"),
+            )
+            .unwrap(),
+            64,
+        )
+        .unwrap();
+        let doc: Vec<Vec<&str>> = vec![
+            vec!["QUALIFICATIONS"],
+            vec!["Ok"],
+            vec![],
+            vec!["Experience", "with", "PostgreSQL", "and", "AWS"],
+            vec!["Kubernetes", "is", "a", "plus"],
+        ];
+        let plain = align_document(&tok, &doc, 0).unwrap();
+        for (a, w) in plain.iter().zip(&doc) {
+            assert_eq!(a, &align_words(&tok, w).unwrap());
+        }
+        let inner = |a: &AlignedWords| a.ids[1..a.ids.len() - 1].to_vec();
+        let inner_case = |a: &AlignedWords| a.case[1..a.case.len() - 1].to_vec();
+        let ctx = align_document(&tok, &doc, 3).unwrap();
+        assert_eq!(ctx.len(), doc.len());
+        for (i, (c, p)) in ctx.iter().zip(&plain).enumerate() {
+            // Pieces before and after, as many as there are up to 3, crossing
+            // short and empty sentences; [CLS] and [SEP] stay at the ends.
+            let before: Vec<u32> = plain[..i].iter().flat_map(inner).collect();
+            let after: Vec<u32> = plain[i + 1..].iter().flat_map(inner).collect();
+            let left = &before[before.len().saturating_sub(3)..];
+            let right = &after[..after.len().min(3)];
+            let want: Vec<u32> = [
+                &p.ids[..1],
+                left,
+                &inner(p),
+                right,
+                &p.ids[p.ids.len() - 1..],
+            ]
+            .concat();
+            assert_eq!(c.ids, want, "sentence {i}");
+            let before_case: Vec<u8> = plain[..i].iter().flat_map(inner_case).collect();
+            let after_case: Vec<u8> = plain[i + 1..].iter().flat_map(inner_case).collect();
+            let want_case: Vec<u8> = [
+                &p.case[..1],
+                &before_case[before_case.len().saturating_sub(3)..],
+                &inner_case(p),
+                &after_case[..after_case.len().min(3)],
+                &p.case[p.case.len() - 1..],
+            ]
+            .concat();
+            assert_eq!(c.case, want_case, "sentence {i}");
+            let shifted: Vec<Option<usize>> = p
+                .first_token
+                .iter()
+                .map(|t| t.map(|t| t + left.len()))
+                .collect();
+            assert_eq!(c.first_token, shifted, "sentence {i}");
+            for (w, t) in c.first_token.iter().enumerate() {
+                assert_eq!(c.ids[t.unwrap()], p.ids[p.first_token[w].unwrap()]);
+            }
+        }
+        assert_eq!(ctx[0].ids.len(), plain[0].ids.len() + 3, "no left context");
+        // Sentence 3 reads "ok" and "qualifications" (pieces of two earlier sentences).
+        assert!(ctx[3].first_token[0].unwrap() > 1);
     }
 
     #[test]

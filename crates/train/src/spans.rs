@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use skillmark::assets::{sha256_hex, Manifest, ENCODER, MANIFEST, TOKENIZER};
 use skillmark::bio::{score_sentences, Bio, SpanScores};
 use skillmark::conll::Conll;
-use skillmark::tagger::{self, align_words, Tagger, TAGGER};
+use skillmark::tagger::{self, AlignedWords, Tagger, TAGGER};
 use skillmark_model::candle_bert::{attention_bias, splitmix64, Dropout, Layer, Mode};
 use skillmark_model::weights::write_gguf;
 use skillmark_model::{BertConfig, Encoder, ExportType, Precision, TensorStore, TextTokenizer};
@@ -65,6 +65,11 @@ pub struct SpansArgs {
     #[arg(long)]
     #[serde(skip)]
     pub keep_epochs: bool,
+    /// Word pieces of the neighbouring sentences (same file, in order) the
+    /// tagger also reads on each side of a sentence (0 = the sentence alone).
+    #[arg(long, default_value_t = 0)]
+    #[serde(default)]
+    pub context: usize,
     /// Stop after this many epochs without a better dev F1.
     #[arg(long, default_value_t = 2)]
     pub patience: usize,
@@ -195,22 +200,31 @@ pub fn read_split(dir: &Path, suffix: &str) -> Result<Vec<Conll>> {
 }
 
 /// Aligns sentences and computes the encoder's states after layer K (f32 engine).
+/// With `context` > 0 each sentence is read between the last `context` pieces
+/// of the sentences before it and the first `context` of those after it.
 fn examples(
     files: &[Conll],
     tok: &TextTokenizer,
     enc: &Encoder,
     k: usize,
     limit: usize,
+    context: usize,
     what: &str,
 ) -> Result<Vec<Example>> {
     let mut out = Vec::new();
     for c in files {
-        for i in 0..c.sentences.len() {
-            let words = c.tokens(i);
-            let a = align_words(tok, &words)?;
+        let sentences: Vec<Vec<&str>> = (0..c.sentences.len()).map(|i| c.tokens(i)).collect();
+        for (i, a) in tagger::align_document(tok, &sentences, context)?
+            .into_iter()
+            .enumerate()
+        {
+            let AlignedWords {
+                ids,
+                case,
+                first_token,
+            } = a;
             let gold = c.tags(i);
-            let labels = a
-                .first_token
+            let labels = first_token
                 .iter()
                 .enumerate()
                 .filter_map(|(w, t)| {
@@ -218,14 +232,14 @@ fn examples(
                 })
                 .collect();
             out.push((
-                a.ids,
+                ids,
                 Example {
                     states: Vec::new(),
                     len: 0,
-                    case: a.case.iter().map(|&c| u32::from(c)).collect(),
+                    case: case.iter().map(|&c| u32::from(c)).collect(),
                     labels,
                     gold,
-                    first_token: a.first_token,
+                    first_token,
                 },
             ));
         }
@@ -416,10 +430,11 @@ pub fn run(args: SpansArgs) -> Result<()> {
         &encoder,
         k,
         args.limit,
+        args.context,
         "train",
     )?;
     let dev_files = read_split(&args.data, "_dev.conll")?;
-    let dev_set = examples(&dev_files, &tok, &encoder, k, 0, "dev")?;
+    let dev_set = examples(&dev_files, &tok, &encoder, k, 0, args.context, "dev")?;
 
     let varmap = VarMap::new();
     let vb = VarBuilder::from_varmap(&varmap, DType::F32, &dev);
@@ -676,6 +691,9 @@ fn export(
         ),
         (tagger::KEY_TRAIN_CONFIG, config_json),
     ];
+    if args.context > 0 {
+        meta.push((tagger::KEY_CONTEXT, args.context.to_string()));
+    }
     let write =
         |tensors: &[(String, Vec<usize>, Vec<f32>)], meta: &[(&str, String)]| -> Result<Vec<u8>> {
             let mut gguf = std::io::Cursor::new(Vec::new());
@@ -778,8 +796,11 @@ pub fn calibrate_decoding(
     let mut gold = Vec::new();
     let mut words: Vec<Vec<[f32; 6]>> = Vec::new();
     for c in dev_files {
-        for i in 0..c.sentences.len() {
-            let a = align_words(tok, &c.tokens(i))?;
+        let sentences: Vec<Vec<&str>> = (0..c.sentences.len()).map(|i| c.tokens(i)).collect();
+        for (i, a) in tagger::align_document(tok, &sentences, t.context)?
+            .into_iter()
+            .enumerate()
+        {
             let mut s = enc.embed_tokens(&[a.ids.as_slice()])?;
             enc.run_layers(&mut s, 0..t.branch_layer);
             words.push(tagger::word_probabilities(
@@ -962,6 +983,7 @@ mod tests {
             weight_decay: 0.01,
             dropout: 0.2,
             case_feature: true,
+            context: 0,
             patience: 4,
             seed: 42,
             limit: 0,

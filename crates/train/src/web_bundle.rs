@@ -276,8 +276,11 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
         &taxonomy,
         &tokenizer,
         opt,
-        tagger_branch.map(|b| b.0),
+        tagger_branch.map(|b| b.branch),
+        // With SkillSpan data the tagger is rounded on its sentences instead.
+        opt.spans_data.is_none(),
     )?;
+    let gptq_layers = matches!(opt.layer_quant, Quant::Step(_)) && opt.calibration > 0;
     let encoder_sha = sha256_hex(&encoder_bytes);
     let mut index = SkillIndex::from_bytes(full.get(INDEX))?.with_encoder_sha256(encoder_sha);
     if opt.index_mean {
@@ -337,12 +340,17 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
                     .as_deref()
                     .map(SpansData::read)
                     .transpose()?;
-                let (branch_layer, _) = tagger_branch.context("tagger.gguf: no branch layer")?;
+                let shape = tagger_branch.context("tagger.gguf: no branch layer")?;
                 let file = web_tagger_file(
                     tagger,
-                    branch_layer,
+                    shape,
                     q,
-                    branch_states,
+                    // GPTQ-rounded when the encoder's layers are (web_encoder).
+                    match (branch_states, &spans) {
+                        (Some(states), None) => TaggerGptq::Esco(states),
+                        (None, Some(_)) if gptq_layers => TaggerGptq::SkillSpan,
+                        _ => TaggerGptq::Off,
+                    },
                     &encoder_bytes,
                     &full.files[TOKENIZER],
                     spans.as_ref(),
@@ -458,33 +466,42 @@ struct WebTaggerFile {
     decoding: serde_json::Value,
 }
 
-/// The full bundle's tagger (branching after encoder layer `branch_layer`)
-/// stored as `q`. With SkillSpan data, a GPTQ-rounded tagger is rounded on
-/// its train sentences ([`skillspan_states`]) instead of `esco_states`, and
-/// its decoding is chosen again on its dev split ([`web_decoding`]).
+/// What a GPTQ-rounded web tagger is rounded on.
+enum TaggerGptq {
+    /// Nothing: plain rounding.
+    Off,
+    /// The web encoder's states after the branch layer on ESCO texts.
+    Esco(TokenStates),
+    /// SkillSpan's train sentences ([`skillspan_states`]; needs SkillSpan data).
+    SkillSpan,
+}
+
+/// The full bundle's tagger (of `shape`) stored as `q`, rounded as `gptq`
+/// says. With SkillSpan data its decoding is also chosen again on the dev
+/// split ([`web_decoding`]).
 fn web_tagger_file(
     full_tagger: &[u8],
-    branch_layer: usize,
+    shape: TaggerShape,
     q: Quant,
-    esco_states: Option<TokenStates>,
+    gptq: TaggerGptq,
     encoder: &[u8],
     tokenizer_json: &[u8],
     spans: Option<&SpansData>,
 ) -> Result<WebTaggerFile> {
-    let (states, gptq) = match (spans, esco_states) {
-        (Some(s), Some(_)) => {
-            let states = skillspan_states(&s.train, encoder, tokenizer_json, branch_layer)?;
+    let (states, gptq) = match (gptq, spans) {
+        (TaggerGptq::SkillSpan, Some(s)) => {
+            let states = skillspan_states(&s.train, encoder, tokenizer_json, shape)?;
             let n = states.ranges.len();
             (
                 Some(states),
                 format!("{n} SkillSpan train sentences").into(),
             )
         }
-        (_, Some(states)) => {
+        (TaggerGptq::Esco(states), _) => {
             let n = states.ranges.len();
             (Some(states), format!("{n} ESCO texts").into())
         }
-        (_, None) => (None, serde_json::Value::Null),
+        _ => (None, serde_json::Value::Null),
     };
     let mut parts = web_tagger(full_tagger, q, states, encoder)?;
     let mut decoding = serde_json::Value::Null;
@@ -555,19 +572,21 @@ fn skillspan_states(
     train: &[Conll],
     encoder: &[u8],
     tokenizer_json: &[u8],
-    k: usize,
+    shape: TaggerShape,
 ) -> Result<TokenStates> {
+    let k = shape.branch;
     let enc = skillmark_model::SentenceEncoder::from_gguf_first_layers(
         tokenizer_json,
         encoder,
         Precision::F32,
         k,
     )?;
-    let ids: Vec<Vec<u32>> = train
-        .iter()
-        .flat_map(|c| (0..c.sentences.len()).map(move |i| c.tokens(i)))
-        .map(|words| Ok(skillmark::tagger::align_words(&enc.tokenizer, &words)?.ids))
-        .collect::<Result<_>>()?;
+    let mut ids: Vec<Vec<u32>> = Vec::new();
+    for c in train {
+        let sentences: Vec<Vec<&str>> = (0..c.sentences.len()).map(|i| c.tokens(i)).collect();
+        let aligned = skillmark::tagger::align_document(&enc.tokenizer, &sentences, shape.context)?;
+        ids.extend(aligned.into_iter().map(|a| a.ids));
+    }
     let refs: Vec<&[u32]> = ids.iter().map(|v| v.as_slice()).collect();
     let mut states = enc.encoder.embed_tokens(&refs)?;
     enc.encoder.run_layers(&mut states, 0..k);
@@ -632,8 +651,17 @@ fn esco_token_ids(taxonomy: &esco::Taxonomy, tok: &TextTokenizer) -> Result<BTre
     Ok(kept)
 }
 
-/// The tagger's branch layer K and its number of layers.
-fn tagger_branch(gguf: &[u8]) -> Result<(usize, usize)> {
+/// What a tagger.gguf's metadata says about how it reads the encoder.
+#[derive(Clone, Copy)]
+struct TaggerShape {
+    /// K: it reads the encoder's states after layer K.
+    branch: usize,
+    layers: usize,
+    /// Word pieces of the neighbouring sentences it reads on each side.
+    context: usize,
+}
+
+fn tagger_branch(gguf: &[u8]) -> Result<TaggerShape> {
     let store = TensorStore::from_gguf(gguf)?;
     let get = |k: &str| -> Result<usize> {
         store
@@ -642,10 +670,14 @@ fn tagger_branch(gguf: &[u8]) -> Result<(usize, usize)> {
             .and_then(|v| v.parse().ok())
             .with_context(|| format!("tagger.gguf: metadata {k}"))
     };
-    Ok((
-        get(skillmark::tagger::KEY_BRANCH_LAYER)?,
-        get(skillmark::tagger::KEY_LAYERS)?,
-    ))
+    Ok(TaggerShape {
+        branch: get(skillmark::tagger::KEY_BRANCH_LAYER)?,
+        layers: get(skillmark::tagger::KEY_LAYERS)?,
+        context: match store.metadata.get(skillmark::tagger::KEY_CONTEXT) {
+            None => 0,
+            Some(_) => get(skillmark::tagger::KEY_CONTEXT)?,
+        },
+    })
 }
 
 /// A web tagger.gguf before it is written.
@@ -710,7 +742,7 @@ fn web_tagger(
         })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let (branch, layers) = tagger_branch(gguf)?;
+    let TaggerShape { branch, layers, .. } = tagger_branch(gguf)?;
     let mut store = TensorStore::from_gguf(gguf)?;
     let cfg = store
         .config
@@ -811,7 +843,7 @@ struct WebEncoder {
     bytes: Vec<u8>,
     /// Rows of the word-embedding table.
     rows: usize,
-    /// Calibration states after the tagger's branch layer (GPTQ only).
+    /// Calibration states after the tagger's branch layer (GPTQ only, when asked for).
     branch_states: Option<TokenStates>,
 }
 
@@ -821,6 +853,7 @@ fn web_encoder(
     tok: &TextTokenizer,
     opt: &WebOptions,
     branch: Option<usize>,
+    keep_branch_states: bool,
 ) -> Result<WebEncoder> {
     let mut store = TensorStore::from_gguf(gguf)?;
     let mut cfg: BertConfig = store
@@ -920,7 +953,7 @@ fn web_encoder(
             r.map(|l| format!("encoder.layer.{l}")).collect()
         };
         gptq_rows = gptq::quantize_layers(&cfg, &tensors, &prefixes(0..k), &mut states, rel, None)?;
-        if branch.is_some() {
+        if branch.is_some() && keep_branch_states {
             branch_states = Some(states.clone());
         }
         gptq_rows.extend(gptq::quantize_layers(
