@@ -876,17 +876,15 @@ mod tests {
         }
     }
 
+    fn shipped_tokenizer() -> TextTokenizer {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/tokenizer.json");
+        TextTokenizer::from_bytes(&std::fs::read(path).unwrap(), 64).unwrap()
+    }
+
     #[test]
     fn every_piece_carries_the_case_class_of_its_letter_run() {
-        let tok = TextTokenizer::from_bytes(
-            &std::fs::read(
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("../../assets/tokenizer.json"),
-            )
-            .unwrap(),
-            64,
-        )
-        .unwrap();
+        let tok = shipped_tokenizer();
         let words = ["Experience", "with", "PostgreSQL", "and", "AWS", "(GIT)"];
         let a = align_words(&tok, &words).unwrap();
         assert_eq!(a.case.len(), a.ids.len());
@@ -916,15 +914,7 @@ mod tests {
 
     #[test]
     fn a_sentence_is_read_between_its_neighbours_pieces() {
-        let tok = TextTokenizer::from_bytes(
-            &std::fs::read(
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("../../assets/tokenizer.json"),
-            )
-            .unwrap(),
-            64,
-        )
-        .unwrap();
+        let tok = shipped_tokenizer();
         let doc: Vec<Vec<&str>> = vec![
             vec!["QUALIFICATIONS"],
             vec!["Ok"],
