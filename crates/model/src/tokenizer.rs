@@ -44,6 +44,13 @@ impl TextTokenizer {
         })
     }
 
+    /// The most tokens an encoding has (truncation, special tokens included).
+    pub fn max_tokens(&self) -> usize {
+        self.inner
+            .get_truncation()
+            .map_or(usize::MAX, |t| t.max_length)
+    }
+
     pub fn encode_batch(&self, texts: &[&str]) -> Result<Vec<Encoding>, ModelError> {
         texts.iter().map(|t| self.encode(t)).collect()
     }

@@ -167,9 +167,11 @@ pub fn align_words(tok: &TextTokenizer, words: &[&str]) -> Result<AlignedWords, 
 
 /// Aligns the word sequences of one document (in order), each read between
 /// the last `context` pieces of the sequences before it and the first
-/// `context` pieces of those after it; `first_token` points into the
-/// sequence's own pieces. With `context` 0 this is [`align_words`] on each.
-/// Trainer and runtime both align through here, so they read the same input.
+/// `context` pieces of those after it (fewer where the sequence is so long
+/// that both would not fit in the tokenizer's maximum); `first_token` points
+/// into the sequence's own pieces. With `context` 0 this is [`align_words`]
+/// on each. Trainer and runtime both align through here, so they read the
+/// same input.
 pub fn align_document(
     tok: &TextTokenizer,
     sentences: &[Vec<&str>],
@@ -179,33 +181,44 @@ pub fn align_document(
         .iter()
         .map(|w| align_words(tok, w))
         .collect::<Result<_, _>>()?;
+    Ok(with_context(aligned, context, tok.max_tokens()))
+}
+
+/// See [`align_document`]: `aligned` are the sequences alone, `max_tokens`
+/// the longest sequence the encoder takes.
+fn with_context(
+    aligned: Vec<AlignedWords>,
+    context: usize,
+    max_tokens: usize,
+) -> Vec<AlignedWords> {
     if context == 0 {
-        return Ok(aligned);
+        return aligned;
     }
     // Pieces without [CLS] and [SEP].
     let inner = |a: &AlignedWords| 1..a.ids.len().saturating_sub(1).max(1);
-    Ok(aligned
+    aligned
         .iter()
         .enumerate()
         .map(|(i, a)| {
+            let each = context.min(max_tokens.saturating_sub(a.ids.len()) / 2);
             let mut left: Vec<(u32, u8)> = Vec::new();
             for b in aligned[..i].iter().rev() {
-                if left.len() >= context {
+                if left.len() >= each {
                     break;
                 }
                 let r = inner(b);
                 left.splice(0..0, r.map(|t| (b.ids[t], b.case[t])));
             }
-            left.drain(..left.len().saturating_sub(context));
+            left.drain(..left.len().saturating_sub(each));
             let mut right: Vec<(u32, u8)> = Vec::new();
             for b in &aligned[i + 1..] {
-                if right.len() >= context {
+                if right.len() >= each {
                     break;
                 }
                 let r = inner(b);
                 right.extend(r.map(|t| (b.ids[t], b.case[t])));
             }
-            right.truncate(context);
+            right.truncate(each);
             let mid = inner(a);
             let piece = |t: usize| (a.ids[t], a.case[t]);
             let (ids, case) = (0..mid.start)
@@ -225,7 +238,7 @@ pub fn align_document(
                     .collect(),
             }
         })
-        .collect())
+        .collect()
 }
 
 /// Tags of one word sequence.
@@ -512,39 +525,30 @@ pub fn run_passes(
     tagger: Option<&Tagger>,
     ranker_states: bool,
 ) -> Result<Vec<Tagged>, SkillmarkError> {
-    if let Some(t) = tagger.filter(|t| t.context > 0) {
-        // The tagger reads each sentence among its neighbours, the ranker
-        // alone: two passes, and the tags go with the ranker's pieces.
-        let tagged = run_aligned(
-            encoder,
-            &align_document(tok, sentences, t.context)?,
-            tagger,
-            false,
-        )?;
-        if !ranker_states {
-            let plain = align_document(tok, sentences, 0)?;
-            return Ok(tagged
-                .into_iter()
-                .zip(plain)
-                .map(|(t, a)| Tagged {
-                    tokens: a.ids.len(),
-                    first_token: a.first_token,
-                    ..t
-                })
-                .collect());
-        }
-        let mut ranked = run_aligned(encoder, &align_document(tok, sentences, 0)?, None, true)?;
+    let plain = align_document(tok, sentences, 0)?;
+    let Some(t) = tagger.filter(|t| t.context > 0) else {
+        return run_aligned(encoder, &plain, tagger, ranker_states);
+    };
+    // The tagger reads each sentence among its neighbours, the ranker
+    // alone: two passes, and the tags go with the sentence's own pieces.
+    let read = with_context(plain.clone(), t.context, tok.max_tokens());
+    let tagged = run_aligned(encoder, &read, tagger, false)?;
+    if ranker_states {
+        let mut ranked = run_aligned(encoder, &plain, None, true)?;
         for (r, t) in ranked.iter_mut().zip(tagged) {
             r.tags = t.tags;
         }
         return Ok(ranked);
     }
-    run_aligned(
-        encoder,
-        &align_document(tok, sentences, 0)?,
-        tagger,
-        ranker_states,
-    )
+    Ok(tagged
+        .into_iter()
+        .zip(plain)
+        .map(|(t, a)| Tagged {
+            tokens: a.ids.len(),
+            first_token: a.first_token,
+            ..t
+        })
+        .collect())
 }
 
 /// Encoder passes over aligned sequences ([`align_document`]), see [`run_passes`].
@@ -968,6 +972,23 @@ mod tests {
             }
         }
         assert_eq!(ctx[0].ids.len(), plain[0].ids.len() + 3, "no left context");
+        // A sequence that fills the tokenizer's 64 tokens reads no context;
+        // one with room for a little reads that much, on both sides.
+        let long: Vec<String> = (0..70).map(|i| format!("w{i}")).collect();
+        let mut doc = doc.clone();
+        doc.insert(1, long.iter().map(String::as_str).collect());
+        doc.insert(1, long[..29].iter().map(String::as_str).collect());
+        let ctx = align_document(&tok, &doc, 30).unwrap();
+        let alone = align_document(&tok, &doc, 0).unwrap();
+        assert!(ctx.iter().all(|a| a.ids.len() <= 64));
+        assert_eq!(ctx[2], alone[2], "a full sequence reads no context");
+        let room = (64 - alone[1].ids.len()) / 2;
+        assert!(room > 0 && room < 30);
+        let before = alone[0].ids.len() - 2;
+        assert_eq!(
+            ctx[1].ids.len(),
+            alone[1].ids.len() + room.min(before) + room
+        );
         // Sentence 3 reads "ok" and "qualifications" (pieces of two earlier sentences).
         assert!(ctx[3].first_token[0].unwrap() > 1);
     }
