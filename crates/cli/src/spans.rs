@@ -26,7 +26,7 @@ fn read_conll(path: &Path, require_tags: bool) -> Result<Conll> {
 
 /// Tags every sentence of a CoNLL file, with a progress bar.
 fn tag_conll(hl: &Highlighter, c: &Conll) -> Result<Vec<(Vec<Bio>, Vec<Bio>)>> {
-    let sentences: Vec<Vec<&str>> = (0..c.sentences.len()).map(|i| c.tokens(i)).collect();
+    let sentences = c.all_tokens();
     let bar = crate::progress(sentences.len() as u64, "tagging");
     let out = hl.tag_words_with_progress(&sentences, |n| bar.inc(n as u64))?;
     bar.finish_and_clear();
@@ -56,7 +56,7 @@ pub fn eval_spans(gold: &[PathBuf], json: bool, model: &ModelArgs) -> Result<()>
     for path in gold {
         let c = read_conll(path, true)?;
         let pred = tag_conll(&hl, &c)?;
-        let golds: Vec<(Vec<Bio>, Vec<Bio>)> = (0..c.sentences.len()).map(|i| c.tags(i)).collect();
+        let golds = c.all_tags();
         results.push((path.display().to_string(), score_sentences(&golds, &pred)));
         all_gold.extend(golds);
         all_pred.extend(pred);

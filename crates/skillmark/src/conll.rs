@@ -89,6 +89,16 @@ impl Conll {
         Ok(c)
     }
 
+    /// The tokens of every sentence, in order (the file as one document).
+    pub fn all_tokens(&self) -> Vec<Vec<&str>> {
+        (0..self.sentences.len()).map(|i| self.tokens(i)).collect()
+    }
+
+    /// The gold (skill, knowledge) tags of every sentence, in order.
+    pub fn all_tags(&self) -> Vec<(Vec<Bio>, Vec<Bio>)> {
+        (0..self.sentences.len()).map(|i| self.tags(i)).collect()
+    }
+
     /// The tokens of sentence `i`.
     pub fn tokens(&self, i: usize) -> Vec<&str> {
         self.lines[self.sentences[i].clone()]

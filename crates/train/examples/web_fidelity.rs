@@ -50,10 +50,7 @@ fn main() -> anyhow::Result<()> {
             std::fs::read_to_string(format!("../shared/data/skillspan/skillspan_{f}_dev.conll"))?;
         conll.push(Conll::parse(&text, true)?);
     }
-    let words: Vec<Vec<&str>> = conll
-        .iter()
-        .flat_map(|c| (0..c.sentences.len()).map(|i| c.tokens(i)))
-        .collect();
+    let words: Vec<Vec<&str>> = conll.iter().flat_map(|c| c.all_tokens()).collect();
     let ftags = full.tag_words(&words)?;
     for dir in webs {
         let web = Highlighter::load_dir(Path::new(dir), Precision::Int8)?;

@@ -213,7 +213,7 @@ fn examples(
 ) -> Result<Vec<Example>> {
     let mut out = Vec::new();
     for c in files {
-        let sentences: Vec<Vec<&str>> = (0..c.sentences.len()).map(|i| c.tokens(i)).collect();
+        let sentences = c.all_tokens();
         for (i, a) in tagger::align_document(tok, &sentences, context)?
             .into_iter()
             .enumerate()
@@ -796,7 +796,7 @@ pub fn calibrate_decoding(
     let mut gold = Vec::new();
     let mut words: Vec<Vec<[f32; 6]>> = Vec::new();
     for c in dev_files {
-        let sentences: Vec<Vec<&str>> = (0..c.sentences.len()).map(|i| c.tokens(i)).collect();
+        let sentences = c.all_tokens();
         for (i, a) in tagger::align_document(tok, &sentences, t.context)?
             .into_iter()
             .enumerate()
@@ -810,10 +810,8 @@ pub fn calibrate_decoding(
             gold.push(c.tags(i));
         }
     }
-    let train_tags: Vec<(Vec<Bio>, Vec<Bio>)> = train_files
-        .iter()
-        .flat_map(|c| (0..c.sentences.len()).map(|i| c.tags(i)))
-        .collect();
+    let train_tags: Vec<(Vec<Bio>, Vec<Bio>)> =
+        train_files.iter().flat_map(|c| c.all_tags()).collect();
     let priors = |weight: f64| tagger::TransitionPriors {
         skill: tagger::TransitionPrior::estimate(train_tags.iter().map(|t| t.0.as_slice()), weight),
         knowledge: tagger::TransitionPrior::estimate(
@@ -901,7 +899,7 @@ pub fn tagger_scores(
     let mut gold = Vec::new();
     let mut preds = Vec::new();
     for c in dev_files {
-        let sents: Vec<Vec<&str>> = (0..c.sentences.len()).map(|i| c.tokens(i)).collect();
+        let sents = c.all_tokens();
         for (i, w) in t.tag(enc, tok, &sents, false)?.into_iter().enumerate() {
             let w = w.tags.expect("the tagger ran");
             gold.push(c.tags(i));

@@ -583,7 +583,7 @@ fn skillspan_states(
     )?;
     let mut ids: Vec<Vec<u32>> = Vec::new();
     for c in train {
-        let sentences: Vec<Vec<&str>> = (0..c.sentences.len()).map(|i| c.tokens(i)).collect();
+        let sentences = c.all_tokens();
         let aligned = skillmark::tagger::align_document(&enc.tokenizer, &sentences, shape.context)?;
         ids.extend(aligned.into_iter().map(|a| a.ids));
     }
