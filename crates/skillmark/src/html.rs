@@ -31,7 +31,16 @@ const BLOCKS: [&str; 24] = [
     "dd",
 ];
 
-/// Does `s` look like HTML (a tag near the start, or several tags)?
+/// Inline elements whose closing tag also marks a text as HTML.
+const INLINE: [&str; 12] = [
+    "b", "i", "u", "em", "strong", "span", "a", "small", "code", "font", "sup", "sub",
+];
+
+/// Does `s` look like HTML: a tag near the start, several of the common
+/// block tags, or anywhere a closing tag of a known element (`</b>`,
+/// `</li>`, …) or a line break tag? Plain text seldom holds any of these,
+/// while a fragment copied from a job board's markup ("We need
+/// <b>Python</b> &amp; SQL") often has nothing else.
 pub fn looks_like_html(s: &str) -> bool {
     let t = s.trim_start();
     let lower = t.get(..t.len().min(512)).unwrap_or(t).to_ascii_lowercase();
@@ -43,6 +52,35 @@ pub fn looks_like_html(s: &str) -> bool {
             .filter(|p| lower.contains(*p))
             .count()
             >= 2
+        || has_known_closing_or_break_tag(t)
+}
+
+fn has_known_closing_or_break_tag(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    s.match_indices('<').any(|(i, _)| {
+        let rest = &bytes[i + 1..];
+        let (closing, rest) = match rest.first() {
+            Some(b'/') => (true, &rest[1..]),
+            _ => (false, rest),
+        };
+        let name_len = rest
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        let name = std::str::from_utf8(&rest[..name_len])
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let after = rest.get(name_len..).unwrap_or(&[]);
+        if closing {
+            let ends = after
+                .iter()
+                .find(|b| !b.is_ascii_whitespace())
+                .is_some_and(|&b| b == b'>');
+            ends && (BLOCKS.contains(&name.as_str()) || INLINE.contains(&name.as_str()))
+        } else {
+            name == "br" && matches!(after.first(), Some(b'>' | b'/' | b' '))
+        }
+    })
 }
 
 pub fn html_to_text(html: &str) -> String {
@@ -200,6 +238,12 @@ mod tests {
         );
         assert!(looks_like_html("  <p>hi</p>"));
         assert!(!looks_like_html("3 < 4 and 5 > 2"));
+        assert!(looks_like_html("We need <b>strong</b> Python &amp; SQL"));
+        assert!(looks_like_html("line one<br/>line two"));
+        assert!(looks_like_html("Tools: <SPAN class=x>Git</SPAN >"));
+        assert!(!looks_like_html("if a</b then <brace> and </ notes>"));
+        assert!(!looks_like_html("Use <T> in Rust generics, Vec</T>"));
+        assert!(!looks_like_html("C++ <3 teams, tags like </ and < /b>"));
         assert!(!html_to_text("<style>p{}</style").contains("p{}"));
         assert_eq!(html_to_text("a <b"), "a <b");
         assert_eq!(
