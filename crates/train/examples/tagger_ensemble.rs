@@ -1,0 +1,106 @@
+//! Would averaging two or more taggers' probabilities tag better than one?
+//! (a measurement, not a test). Each tagger reads SkillSpan dev (house +
+//! tech) as the runtime does (its own context, int8 engine); the word
+//! probabilities are averaged and decoded with the first tagger's
+//! transition priors, and with each O offset of a small grid.
+//!
+//! usage (from the repository root, `../shared/data` beside it):
+//!   cargo run --release -p skillmark-train --example tagger_ensemble -- assets TAGGER.gguf...
+use std::path::Path;
+
+use skillmark::bio::{score_sentences, Bio};
+use skillmark::conll::Conll;
+use skillmark::tagger::{self, Tagger};
+use skillmark::Highlighter;
+use skillmark_model::Precision;
+
+/// Each sentence's two BIO layers: the most probable path under `t`, with
+/// `o_offsets` (skill, knowledge) added to the O logits.
+fn decode(
+    words: &[Vec<[f32; 6]>],
+    o_offsets: [f32; 2],
+    t: &[tagger::BioTransitions; 2],
+) -> Vec<(Vec<Bio>, Vec<Bio>)> {
+    let layer = |w: &[[f32; 6]], l: usize| {
+        let d = o_offsets[l].exp();
+        let p: Vec<[f32; 3]> = w
+            .iter()
+            .map(|p| [p[3 * l], p[3 * l + 1], p[3 * l + 2] * d])
+            .collect();
+        tagger::best_bio_sequence_with(&p, &t[l])
+    };
+    words.iter().map(|w| (layer(w, 0), layer(w, 1))).collect()
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((dir, files)) = args.split_first() else {
+        anyhow::bail!("usage: tagger_ensemble BUNDLE_DIR TAGGER.gguf...");
+    };
+    let hl = Highlighter::load_dir(Path::new(dir), Precision::Int8)?;
+    let enc = &hl.ranker.encoder;
+    let mut conll = Vec::new();
+    for f in ["house", "tech"] {
+        let text =
+            std::fs::read_to_string(format!("../shared/data/skillspan/skillspan_{f}_dev.conll"))?;
+        conll.push(Conll::parse(&text, true)?);
+    }
+    let gold: Vec<(Vec<Bio>, Vec<Bio>)> = conll.iter().flat_map(|c| c.all_tags()).collect();
+    let mut taggers = Vec::new();
+    let mut probs: Vec<Vec<Vec<[f32; 6]>>> = Vec::new();
+    for f in files {
+        let t = Tagger::from_gguf(&std::fs::read(f)?, Precision::Int8)?;
+        let mut words = Vec::new();
+        for c in &conll {
+            for a in tagger::align_document(&enc.tokenizer, &c.all_tokens(), t.context)? {
+                let mut s = enc.encoder.embed_tokens(&[a.ids.as_slice()])?;
+                enc.encoder.run_layers(&mut s, 0..t.branch_layer);
+                words.push(tagger::word_probabilities(
+                    &t.probabilities(s, &a.case),
+                    &a.first_token,
+                ));
+            }
+        }
+        let preds = decode(&words, [0.0, 0.0], t.transitions());
+        let s = score_sentences(gold.iter(), &preds);
+        println!(
+            "{f} (context {}): skill {:.2} knowledge {:.2} combined {:.2}",
+            t.context, s.skill.f1, s.knowledge.f1, s.combined.f1
+        );
+        taggers.push(t);
+        probs.push(words);
+    }
+    let n = probs.len() as f32;
+    let mean: Vec<Vec<[f32; 6]>> = (0..gold.len())
+        .map(|i| {
+            (0..probs[0][i].len())
+                .map(|w| {
+                    let mut m = [0f32; 6];
+                    for p in &probs {
+                        m.iter_mut().zip(&p[i][w]).for_each(|(a, b)| *a += b / n);
+                    }
+                    m
+                })
+                .collect()
+        })
+        .collect();
+    let tr = taggers[0].transitions();
+    for (ds, dk) in [
+        (0.0f32, 0.0f32),
+        (-0.25, 0.0),
+        (0.0, -0.25),
+        (-0.25, -0.25),
+        (0.25, 0.25),
+    ] {
+        let preds = decode(&mean, [ds, dk], tr);
+        let s = score_sentences(gold.iter(), &preds);
+        println!(
+            "mean of {} taggers, O offsets {ds:+.2} / {dk:+.2}: skill {:.2} knowledge {:.2} combined {:.2}",
+            probs.len(),
+            s.skill.f1,
+            s.knowledge.f1,
+            s.combined.f1
+        );
+    }
+    Ok(())
+}
