@@ -7,6 +7,7 @@ mod evaluate;
 mod gptq;
 mod optim;
 mod pairs;
+mod silver;
 mod spans;
 
 mod synth;
@@ -135,6 +136,22 @@ enum DataCmd {
         #[arg(long, default_value = "assets/esco.bin")]
         taxonomy: PathBuf,
         #[arg(long, default_value = "data/pairs/skillskape-train.jsonl.gz")]
+        out: PathBuf,
+    },
+    /// Silver span data for `spans --extra-train`: sentences of a CSV
+    /// (SkillSpan-style tokens) tagged by a bundle's tagger, as CoNLL.
+    SilverSpans {
+        #[arg(long, default_value = "../shared/data/skillskape/train.csv")]
+        csv: PathBuf,
+        /// The bundle whose tagger labels them (f32 engine).
+        #[arg(long, default_value = "assets")]
+        model: PathBuf,
+        /// How many sentences (a seeded shuffle picks them; 0 = all).
+        #[arg(long, default_value_t = 3000)]
+        sentences: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        #[arg(long, default_value = "data/silver/skillskape-train.conll")]
         out: PathBuf,
     },
 }
@@ -322,6 +339,21 @@ fn main() -> Result<()> {
 
 fn data(what: DataCmd) -> Result<()> {
     let (pairs, out) = match what {
+        DataCmd::SilverSpans {
+            csv,
+            model,
+            sentences,
+            seed,
+            out,
+        } => {
+            let (n, skill, knowledge) =
+                silver::write_silver_conll(&csv, &model, sentences, seed, &out)?;
+            eprintln!(
+                "wrote {n} sentences to {}: {skill} skill and {knowledge} knowledge spans",
+                out.display()
+            );
+            return Ok(());
+        }
         DataCmd::Esco { taxonomy, out } => (pairs::esco_pairs(&load_taxonomy(&taxonomy)?), out),
         DataCmd::Skillskape { csv, taxonomy, out } => {
             let (pairs, unknown) =

@@ -70,6 +70,12 @@ pub struct SpansArgs {
     #[arg(long, default_value_t = 0)]
     #[serde(default)]
     pub context: usize,
+    /// More CoNLL files to train on, e.g. silver sentences from `data
+    /// silver-spans`. Not used to select epochs or to estimate the transition
+    /// priors (those read only the gold files of --data).
+    #[arg(long)]
+    #[serde(default)]
+    pub extra_train: Vec<PathBuf>,
     /// Stop after this many epochs without a better dev F1.
     #[arg(long, default_value_t = 2)]
     pub patience: usize,
@@ -179,6 +185,11 @@ impl Rng {
     }
 }
 
+fn read_conll(p: &Path) -> Result<Conll> {
+    let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+    Conll::parse(&text, true).with_context(|| p.display().to_string())
+}
+
 pub fn read_split(dir: &Path, suffix: &str) -> Result<Vec<Conll>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
@@ -189,14 +200,7 @@ pub fn read_split(dir: &Path, suffix: &str) -> Result<Vec<Conll>> {
     if files.is_empty() {
         bail!("no *{suffix} files in {}", dir.display());
     }
-    files
-        .iter()
-        .map(|p| {
-            let text =
-                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-            Conll::parse(&text, true).with_context(|| p.display().to_string())
-        })
-        .collect()
+    files.iter().map(|p| read_conll(p)).collect()
 }
 
 /// Aligns sentences and computes the encoder's states after layer K (f32 engine).
@@ -263,7 +267,7 @@ fn examples(
     Ok(out.into_iter().map(|(_, e)| e).collect())
 }
 
-fn bar(len: u64, what: &str) -> ProgressBar {
+pub(crate) fn bar(len: u64, what: &str) -> ProgressBar {
     ProgressBar::new(len).with_style(
         ProgressStyle::with_template(&format!(
             "{what} {{bar:30}} {{pos}}/{{len}} [{{elapsed_precise}}<{{eta_precise}}] {{msg}}"
@@ -424,8 +428,12 @@ pub fn run(args: SpansArgs) -> Result<()> {
         };
         return export(&args, &cfg, &enc_bytes, &tok, &dev_files, &state);
     }
+    let mut train_files = read_split(&args.data, "_train.conll")?;
+    for p in &args.extra_train {
+        train_files.push(read_conll(p)?);
+    }
     let train = examples(
-        &read_split(&args.data, "_train.conll")?,
+        &train_files,
         &tok,
         &encoder,
         k,
@@ -982,6 +990,7 @@ mod tests {
             dropout: 0.2,
             case_feature: true,
             context: 0,
+            extra_train: vec!["silver.conll".into()],
             patience: 4,
             seed: 42,
             limit: 0,
