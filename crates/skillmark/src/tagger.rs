@@ -241,6 +241,72 @@ fn with_context(
         .collect()
 }
 
+impl Tagger {
+    /// Each word's six probabilities ([`word_probabilities`]) for word
+    /// sequences read as one document (with the tagger's own context), one
+    /// sequence at a time: for measuring and combining taggers.
+    pub fn sentence_word_probabilities(
+        &self,
+        encoder: &Encoder,
+        tok: &TextTokenizer,
+        sentences: &[Vec<&str>],
+    ) -> Result<Vec<Vec<[f32; 6]>>, SkillmarkError> {
+        align_document(tok, sentences, self.context)?
+            .into_iter()
+            .map(|a| {
+                let mut s = encoder.embed_tokens(&[a.ids.as_slice()])?;
+                encoder.run_layers(&mut s, 0..self.branch_layer);
+                Ok(word_probabilities(
+                    &self.probabilities(s, &a.case),
+                    &a.first_token,
+                ))
+            })
+            .collect()
+    }
+}
+
+/// The mean of several taggers' word probabilities (same sentences, same
+/// words; see [`Tagger::sentence_word_probabilities`]).
+pub fn mean_word_probabilities(each: &[Vec<Vec<[f32; 6]>>]) -> Vec<Vec<[f32; 6]>> {
+    let Some(first) = each.first() else {
+        return Vec::new();
+    };
+    let n = each.len() as f32;
+    first
+        .iter()
+        .enumerate()
+        .map(|(i, words)| {
+            (0..words.len())
+                .map(|w| {
+                    let mut m = [0f32; 6];
+                    for p in each {
+                        m.iter_mut().zip(&p[i][w]).for_each(|(a, b)| *a += b / n);
+                    }
+                    m
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Both BIO layers (skill, knowledge) of one sentence from its words'
+/// probabilities, with `o_offsets` added to each layer's O logit.
+pub fn decode_words(
+    words: &[[f32; 6]],
+    o_offsets: [f32; 2],
+    t: &[BioTransitions; 2],
+) -> (Vec<Bio>, Vec<Bio>) {
+    let layer = |l: usize| {
+        let d = o_offsets[l].exp();
+        let p: Vec<[f32; 3]> = words
+            .iter()
+            .map(|p| [p[3 * l], p[3 * l + 1], p[3 * l + 2] * d])
+            .collect();
+        best_bio_sequence_with(&p, &t[l])
+    };
+    (layer(0), layer(1))
+}
+
 /// Tags of one word sequence.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WordTags {

@@ -14,22 +14,15 @@ use skillmark::tagger::{self, Tagger};
 use skillmark::Highlighter;
 use skillmark_model::Precision;
 
-/// Each sentence's two BIO layers: the most probable path under `t`, with
-/// `o_offsets` (skill, knowledge) added to the O logits.
 fn decode(
     words: &[Vec<[f32; 6]>],
     o_offsets: [f32; 2],
     t: &[tagger::BioTransitions; 2],
 ) -> Vec<(Vec<Bio>, Vec<Bio>)> {
-    let layer = |w: &[[f32; 6]], l: usize| {
-        let d = o_offsets[l].exp();
-        let p: Vec<[f32; 3]> = w
-            .iter()
-            .map(|p| [p[3 * l], p[3 * l + 1], p[3 * l + 2] * d])
-            .collect();
-        tagger::best_bio_sequence_with(&p, &t[l])
-    };
-    words.iter().map(|w| (layer(w, 0), layer(w, 1))).collect()
+    words
+        .iter()
+        .map(|w| tagger::decode_words(w, o_offsets, t))
+        .collect()
 }
 
 fn main() -> anyhow::Result<()> {
@@ -52,14 +45,11 @@ fn main() -> anyhow::Result<()> {
         let t = Tagger::from_gguf(&std::fs::read(f)?, Precision::Int8)?;
         let mut words = Vec::new();
         for c in &conll {
-            for a in tagger::align_document(&enc.tokenizer, &c.all_tokens(), t.context)? {
-                let mut s = enc.encoder.embed_tokens(&[a.ids.as_slice()])?;
-                enc.encoder.run_layers(&mut s, 0..t.branch_layer);
-                words.push(tagger::word_probabilities(
-                    &t.probabilities(s, &a.case),
-                    &a.first_token,
-                ));
-            }
+            words.extend(t.sentence_word_probabilities(
+                &enc.encoder,
+                &enc.tokenizer,
+                &c.all_tokens(),
+            )?);
         }
         let preds = decode(&words, [0.0, 0.0], t.transitions());
         let s = score_sentences(gold.iter(), &preds);
@@ -70,20 +60,7 @@ fn main() -> anyhow::Result<()> {
         taggers.push(t);
         probs.push(words);
     }
-    let n = probs.len() as f32;
-    let mean: Vec<Vec<[f32; 6]>> = (0..gold.len())
-        .map(|i| {
-            (0..probs[0][i].len())
-                .map(|w| {
-                    let mut m = [0f32; 6];
-                    for p in &probs {
-                        m.iter_mut().zip(&p[i][w]).for_each(|(a, b)| *a += b / n);
-                    }
-                    m
-                })
-                .collect()
-        })
-        .collect();
+    let mean = tagger::mean_word_probabilities(&probs);
     let tr = taggers[0].transitions();
     for (ds, dk) in [
         (0.0f32, 0.0f32),

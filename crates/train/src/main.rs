@@ -146,6 +146,10 @@ enum DataCmd {
         /// The bundle whose tagger labels them (f32 engine).
         #[arg(long, default_value = "assets")]
         model: PathBuf,
+        /// More taggers (tagger.gguf of the same encoder) to average with the
+        /// bundle's: an ensemble labels the sentences.
+        #[arg(long)]
+        also_tagger: Vec<PathBuf>,
         /// How many sentences (a seeded shuffle picks them; 0 = all).
         #[arg(long, default_value_t = 3000)]
         sentences: usize,
@@ -342,12 +346,13 @@ fn data(what: DataCmd) -> Result<()> {
         DataCmd::SilverSpans {
             csv,
             model,
+            also_tagger,
             sentences,
             seed,
             out,
         } => {
             let (n, skill, knowledge) =
-                silver::write_silver_conll(&csv, &model, sentences, seed, &out)?;
+                silver::write_silver_conll(&csv, &model, &also_tagger, sentences, seed, &out)?;
             eprintln!(
                 "wrote {n} sentences to {}: {skill} skill and {knowledge} knowledge spans",
                 out.display()

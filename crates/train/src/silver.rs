@@ -3,13 +3,14 @@
 //! `skillmark-train spans --extra-train` (self-training).
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use skillmark::bio::decode;
 use skillmark::conll::Conll;
+use skillmark::tagger::{self, Tagger};
 use skillmark::Highlighter;
 use skillmark_model::Precision;
 
@@ -58,11 +59,14 @@ fn sentences(csv_bytes: &[u8]) -> Result<Vec<String>> {
 }
 
 /// `n` sentences of `csv` (all with 0; a seeded shuffle picks them), tagged
-/// by the bundle `model`, as CoNLL in `out`. Returns (sentences, skill
-/// spans, knowledge spans) written.
+/// by the bundle `model`, as CoNLL in `out`. With `also_taggers` (more
+/// `tagger.gguf` files of the same encoder), the word probabilities of all
+/// the taggers are averaged and decoded as the bundle's tagger decodes.
+/// Returns (sentences, skill spans, knowledge spans) written.
 pub fn write_silver_conll(
     csv: &Path,
     model: &Path,
+    also_taggers: &[PathBuf],
     n: usize,
     seed: u64,
     out: &Path,
@@ -89,7 +93,31 @@ pub fn write_silver_conll(
     }
     let sents = conll.all_tokens();
     let bar = crate::spans::bar(sents.len() as u64, "tagging");
-    let tags = hl.tag_words_with_progress(&sents, |k| bar.inc(k as u64))?;
+    let tags = if also_taggers.is_empty() {
+        hl.tag_words_with_progress(&sents, |k| bar.inc(k as u64))?
+    } else {
+        let own = hl.tagger.as_ref().expect("checked above");
+        let enc = &hl.ranker.encoder;
+        let mut each =
+            vec![own.sentence_word_probabilities(&enc.encoder, &enc.tokenizer, &sents)?];
+        for p in also_taggers {
+            let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+            let t = Tagger::from_gguf(&bytes, Precision::F32)
+                .with_context(|| p.display().to_string())?;
+            if t.encoder_sha256 != own.encoder_sha256 {
+                bail!(
+                    "{} belongs to another encoder than {}",
+                    p.display(),
+                    model.display()
+                );
+            }
+            each.push(t.sentence_word_probabilities(&enc.encoder, &enc.tokenizer, &sents)?);
+        }
+        tagger::mean_word_probabilities(&each)
+            .iter()
+            .map(|w| tagger::decode_words(w, [0.0, 0.0], own.transitions()))
+            .collect()
+    };
     bar.finish_and_clear();
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir)?;
@@ -158,7 +186,7 @@ mod tests {
         std::fs::write(&csv, body).unwrap();
         let out = dir.path().join("silver/x.conll");
         let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets");
-        let (n, skill, knowledge) = write_silver_conll(&csv, &assets, 2, 1, &out).unwrap();
+        let (n, skill, knowledge) = write_silver_conll(&csv, &assets, &[], 2, 1, &out).unwrap();
         assert_eq!(n, 2);
         let c = Conll::parse(&std::fs::read_to_string(&out).unwrap(), true).unwrap();
         let mut got = c.all_tokens();
@@ -176,7 +204,7 @@ mod tests {
         assert!(skill + knowledge > 0, "the shipped tagger found nothing");
         // The same seed picks and tags the same sentences.
         let again = dir.path().join("again.conll");
-        write_silver_conll(&csv, &assets, 2, 1, &again).unwrap();
+        write_silver_conll(&csv, &assets, &[], 2, 1, &again).unwrap();
         assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&again).unwrap());
     }
 }

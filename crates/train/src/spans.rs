@@ -804,19 +804,8 @@ pub fn calibrate_decoding(
     let mut gold = Vec::new();
     let mut words: Vec<Vec<[f32; 6]>> = Vec::new();
     for c in dev_files {
-        let sentences = c.all_tokens();
-        for (i, a) in tagger::align_document(tok, &sentences, t.context)?
-            .into_iter()
-            .enumerate()
-        {
-            let mut s = enc.embed_tokens(&[a.ids.as_slice()])?;
-            enc.run_layers(&mut s, 0..t.branch_layer);
-            words.push(tagger::word_probabilities(
-                &t.probabilities(s, &a.case),
-                &a.first_token,
-            ));
-            gold.push(c.tags(i));
-        }
+        words.extend(t.sentence_word_probabilities(enc, tok, &c.all_tokens())?);
+        gold.extend(c.all_tags());
     }
     let train_tags: Vec<(Vec<Bio>, Vec<Bio>)> =
         train_files.iter().flat_map(|c| c.all_tags()).collect();
@@ -827,18 +816,10 @@ pub fn calibrate_decoding(
             weight,
         ),
     };
-    let [o_skill, o_knowledge] = tagger::O_LABELS;
-    let decode = |w: &[[f32; 6]], o: usize, d: f32, t: &tagger::BioTransitions| {
-        let p: Vec<[f32; 3]> = w
-            .iter()
-            .map(|p| [p[o - 2], p[o - 1], p[o] * d.exp()])
-            .collect();
-        tagger::best_bio_sequence_with(&p, t)
-    };
-    let score = |ds: f32, dk: f32, [ts, tk]: &[tagger::BioTransitions; 2]| {
+    let score = |ds: f32, dk: f32, t: &[tagger::BioTransitions; 2]| {
         let preds: Vec<(Vec<Bio>, Vec<Bio>)> = words
             .iter()
-            .map(|w| (decode(w, o_skill, ds, ts), decode(w, o_knowledge, dk, tk)))
+            .map(|w| tagger::decode_words(w, [ds, dk], t))
             .collect();
         score_sentences(gold.iter(), &preds)
     };
