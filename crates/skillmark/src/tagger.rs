@@ -851,6 +851,41 @@ mod tests {
     use skillmark_model::BertConfig;
 
     #[test]
+    fn averaged_word_probabilities_decode_per_layer_with_the_o_offsets() {
+        let a = vec![vec![
+            [0.6, 0.1, 0.3, 0.1, 0.1, 0.8],
+            [0.1, 0.7, 0.2, 0.2, 0.1, 0.7],
+        ]];
+        let b = vec![vec![
+            [0.2, 0.1, 0.7, 0.5, 0.1, 0.4],
+            [0.1, 0.5, 0.4, 0.2, 0.5, 0.3],
+        ]];
+        let m = mean_word_probabilities(&[a, b]);
+        let expected = [
+            [0.4, 0.1, 0.5, 0.3, 0.1, 0.6],
+            [0.1, 0.6, 0.3, 0.2, 0.3, 0.5],
+        ];
+        for (got, want) in m[0].iter().flatten().zip(expected.iter().flatten()) {
+            assert!((got - want).abs() < 1e-6, "{m:?}");
+        }
+        assert!(mean_word_probabilities(&[]).is_empty());
+        let wf = [BioTransitions::well_formed(), BioTransitions::well_formed()];
+        let layer = |l: usize| -> Vec<[f32; 3]> {
+            m[0].iter()
+                .map(|w| [w[3 * l], w[3 * l + 1], w[3 * l + 2]])
+                .collect()
+        };
+        assert_eq!(
+            decode_words(&m[0], [0.0, 0.0], &wf),
+            (best_bio_sequence(&layer(0)), best_bio_sequence(&layer(1)))
+        );
+        // The skill layer's O (0.5 then 0.3) wins once its logit gains 1.
+        let (skill, knowledge) = decode_words(&m[0], [1.0, 0.0], &wf);
+        assert_eq!(skill, [Bio::O, Bio::O]);
+        assert_eq!(knowledge, best_bio_sequence(&layer(1)));
+    }
+
+    #[test]
     fn transition_priors_decode_like_viterbi_and_keep_spans_whole() {
         // The decoder finds the best-scoring path: checked against every one
         // of the 3^5 paths, with and without a prior.

@@ -96,6 +96,8 @@ pub fn write_silver_conll(
     let tags = if also_taggers.is_empty() {
         hl.tag_words_with_progress(&sents, |k| bar.inc(k as u64))?
     } else {
+        // The bar counts taggers here: each reads every sentence in one call.
+        bar.set_length(1 + also_taggers.len() as u64);
         let own = hl.tagger.as_ref().expect("checked above");
         let enc = &hl.ranker.encoder;
         let mut each =
@@ -112,6 +114,7 @@ pub fn write_silver_conll(
                 );
             }
             each.push(t.sentence_word_probabilities(&enc.encoder, &enc.tokenizer, &sents)?);
+            bar.inc(1);
         }
         tagger::mean_word_probabilities(&each)
             .iter()
