@@ -88,39 +88,34 @@ pub fn write_silver_conll(
     let conll = Conll::parse(&text, false)?;
     let hl = Highlighter::load_dir(model, Precision::F32)
         .with_context(|| format!("loading {}", model.display()))?;
-    if hl.tagger.is_none() {
+    let Some(own) = &hl.tagger else {
         bail!("{} has no tagger.gguf to tag with", model.display());
-    }
-    let sents = conll.all_tokens();
-    let bar = crate::spans::bar(sents.len() as u64, "tagging");
-    let tags = if also_taggers.is_empty() {
-        hl.tag_words_with_progress(&sents, |k| bar.inc(k as u64))?
-    } else {
-        // The bar counts taggers here: each reads every sentence in one call.
-        bar.set_length(1 + also_taggers.len() as u64);
-        let own = hl.tagger.as_ref().expect("checked above");
-        let enc = &hl.ranker.encoder;
-        let mut each =
-            vec![own.sentence_word_probabilities(&enc.encoder, &enc.tokenizer, &sents)?];
-        for p in also_taggers {
-            let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
-            let t = Tagger::from_gguf(&bytes, Precision::F32)
-                .with_context(|| p.display().to_string())?;
-            if t.encoder_sha256 != own.encoder_sha256 {
-                bail!(
-                    "{} belongs to another encoder than {}",
-                    p.display(),
-                    model.display()
-                );
-            }
-            each.push(t.sentence_word_probabilities(&enc.encoder, &enc.tokenizer, &sents)?);
-            bar.inc(1);
-        }
-        tagger::mean_word_probabilities(&each)
-            .iter()
-            .map(|w| tagger::decode_words(w, [0.0, 0.0], own.transitions()))
-            .collect()
     };
+    let enc = &hl.ranker.encoder;
+    let sents = conll.all_tokens();
+    // One tagger or several: the mean of their word probabilities (of one,
+    // its own), decoded as the bundle's tagger decodes.
+    let bar = crate::spans::bar(1 + also_taggers.len() as u64, "taggers");
+    let mut each = vec![own.sentence_word_probabilities(&enc.encoder, &enc.tokenizer, &sents)?];
+    bar.inc(1);
+    for p in also_taggers {
+        let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+        let t =
+            Tagger::from_gguf(&bytes, Precision::F32).with_context(|| p.display().to_string())?;
+        if t.encoder_sha256 != own.encoder_sha256 {
+            bail!(
+                "{} belongs to another encoder than {}",
+                p.display(),
+                model.display()
+            );
+        }
+        each.push(t.sentence_word_probabilities(&enc.encoder, &enc.tokenizer, &sents)?);
+        bar.inc(1);
+    }
+    let tags: Vec<_> = tagger::mean_word_probabilities(&each)
+        .iter()
+        .map(|w| tagger::decode_words(w, [0.0, 0.0], own.transitions()))
+        .collect();
     bar.finish_and_clear();
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir)?;
