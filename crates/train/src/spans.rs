@@ -76,6 +76,22 @@ pub struct SpansArgs {
     #[arg(long)]
     #[serde(default)]
     pub extra_train: Vec<PathBuf>,
+    /// Teacher taggers (tagger.gguf, e.g. from other runs): the tagger also
+    /// learns their mean word probabilities on the training sentences
+    /// (knowledge distillation; soft targets from an ensemble).
+    #[arg(long)]
+    #[serde(default)]
+    pub teacher: Vec<PathBuf>,
+    /// Share of the loss taken by the teachers' soft targets (the gold labels
+    /// get the rest); used only with --teacher.
+    #[arg(long, default_value_t = 0.5)]
+    #[serde(default = "default_distill_weight")]
+    pub distill_weight: f32,
+    /// Temperature that softens the teachers' and the tagger's distributions
+    /// in the distillation term (the term is scaled by its square).
+    #[arg(long, default_value_t = 1.0)]
+    #[serde(default = "default_distill_temperature")]
+    pub distill_temperature: f32,
     /// Stop after this many epochs without a better dev F1.
     #[arg(long, default_value_t = 2)]
     pub patience: usize,
@@ -105,6 +121,14 @@ pub struct SpansArgs {
     pub cuda: bool,
 }
 
+fn default_distill_weight() -> f32 {
+    0.5
+}
+
+fn default_distill_temperature() -> f32 {
+    1.0
+}
+
 impl SpansArgs {
     /// The options that shape the trained weights: what `state.json` records
     /// and `--resume` compares (the run-control flags are not stored).
@@ -128,6 +152,8 @@ struct Example {
     case: Vec<u32>,
     /// (token, skill class, knowledge class) for each word's first piece.
     labels: Vec<(usize, u32, u32)>,
+    /// The teachers' word probabilities, one for each of `labels` (empty without teachers).
+    soft: Vec<[f32; 6]>,
     gold: (Vec<Bio>, Vec<Bio>),
     first_token: Vec<Option<usize>>,
 }
@@ -242,6 +268,7 @@ fn examples(
                     len: 0,
                     case: case.iter().map(|&c| u32::from(c)).collect(),
                     labels,
+                    soft: Vec::new(),
                     gold,
                     first_token,
                 },
@@ -322,12 +349,15 @@ fn batches(examples: &[Example], size: usize, rng: Option<&mut Rng>) -> Vec<Vec<
     }
 }
 
+/// Cross-entropy of the gold tags of both layers; with soft targets, mixed
+/// with the cross-entropy of the teachers' (tempered) probabilities.
 fn loss(
     model: &Model,
     batch: &[&Example],
     h: usize,
     dev: &Device,
     drop: &mut Dropout,
+    distill: Option<(f32, f32)>,
 ) -> Result<Tensor> {
     let b = batch_tensors(batch, h, dev)?;
     let t = b.t;
@@ -336,18 +366,87 @@ fn loss(
         .reshape((batch.len() * t, 6))?;
     let mut idx = Vec::new();
     let (mut ys, mut yk) = (Vec::new(), Vec::new());
+    let mut soft = Vec::new();
     for (i, e) in batch.iter().enumerate() {
         for &(tok, s, k) in &e.labels {
             idx.push((i * t + tok) as u32);
             ys.push(s);
             yk.push(k);
         }
+        soft.extend(e.soft.iter().flatten());
     }
     let n = idx.len();
     let sel = logits.index_select(&Tensor::from_vec(idx, n, dev)?, 0)?;
     let ls = candle_nn::loss::cross_entropy(&sel.narrow(1, 0, 3)?, &Tensor::from_vec(ys, n, dev)?)?;
     let lk = candle_nn::loss::cross_entropy(&sel.narrow(1, 3, 3)?, &Tensor::from_vec(yk, n, dev)?)?;
-    Ok((ls + lk)?)
+    let hard = (ls + lk)?;
+    let Some((weight, temperature)) = distill else {
+        return Ok(hard);
+    };
+    if soft.len() != n * 6 {
+        bail!("soft targets for {} of {n} words", soft.len() / 6);
+    }
+    let targets = tempered(&soft, temperature);
+    let targets = Tensor::from_vec(targets, (n, 6), dev)?;
+    let scaled = (sel / temperature as f64)?;
+    let mut soft_loss = Tensor::zeros((), DType::F32, dev)?;
+    for l in 0..2 {
+        let logp = candle_nn::ops::log_softmax(&scaled.narrow(1, 3 * l, 3)?, D::Minus1)?;
+        let ce = (targets.narrow(1, 3 * l, 3)? * logp)?.sum_all()?.neg()?;
+        soft_loss = (soft_loss + (ce / n as f64)?)?;
+    }
+    let t2 = (temperature * temperature) as f64;
+    Ok(((hard * (1.0 - weight) as f64)? + (soft_loss * (weight as f64 * t2))?)?)
+}
+
+/// Each layer's three probabilities raised to 1/T and renormalised (the
+/// softmax of logits / T).
+fn tempered(probs: &[f32], temperature: f32) -> Vec<f32> {
+    probs
+        .chunks(3)
+        .flat_map(|p| {
+            let q: Vec<f32> = p
+                .iter()
+                .map(|v| v.max(1e-12).powf(1.0 / temperature))
+                .collect();
+            let s: f32 = q.iter().sum();
+            q.into_iter().map(move |v| v / s)
+        })
+        .collect()
+}
+
+/// The teachers' mean word probabilities on `files`, one vector per word
+/// that has a first piece, attached to `train` (same sentence order).
+fn attach_soft_targets(
+    teachers: &[PathBuf],
+    files: &[Conll],
+    encoder: &Encoder,
+    tok: &TextTokenizer,
+    train: &mut [Example],
+) -> Result<()> {
+    let mut each = Vec::new();
+    for p in teachers {
+        let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+        let t = Tagger::from_gguf(&bytes, Precision::F32)?;
+        let bar = bar(files.len() as u64, &format!("teacher {}", p.display()));
+        let mut words = Vec::new();
+        for c in files {
+            words.extend(t.sentence_word_probabilities(encoder, tok, &c.all_tokens())?);
+            bar.inc(1);
+        }
+        bar.finish();
+        each.push(words);
+    }
+    let mean = tagger::mean_word_probabilities(&each);
+    for (ex, words) in train.iter_mut().zip(&mean) {
+        ex.soft = ex
+            .first_token
+            .iter()
+            .zip(words)
+            .filter_map(|(t, p)| t.map(|_| *p))
+            .collect();
+    }
+    Ok(())
 }
 
 /// Dev span scores of the Candle model (f32).
@@ -432,7 +531,7 @@ pub fn run(args: SpansArgs) -> Result<()> {
     for p in &args.extra_train {
         train_files.push(read_conll(p)?);
     }
-    let train = examples(
+    let mut train = examples(
         &train_files,
         &tok,
         &encoder,
@@ -441,6 +540,12 @@ pub fn run(args: SpansArgs) -> Result<()> {
         args.context,
         "train",
     )?;
+    let distill = if args.teacher.is_empty() {
+        None
+    } else {
+        attach_soft_targets(&args.teacher, &train_files, &encoder, &tok, &mut train)?;
+        Some((args.distill_weight, args.distill_temperature))
+    };
     let dev_files = read_split(&args.data, "_dev.conll")?;
     let dev_set = examples(&dev_files, &tok, &encoder, k, 0, args.context, "dev")?;
 
@@ -539,7 +644,7 @@ pub fn run(args: SpansArgs) -> Result<()> {
             opt_layers.set_learning_rate(args.lr * f);
             opt_head.set_learning_rate(args.head_lr * f);
             let refs: Vec<&Example> = b.iter().map(|&i| &train[i]).collect();
-            let loss = loss(&model, &refs, h, &dev, &mut drop)?;
+            let loss = loss(&model, &refs, h, &dev, &mut drop, distill)?;
             let grads = loss.backward()?;
             opt_layers.step(&grads)?;
             opt_head.step(&grads)?;
@@ -971,6 +1076,9 @@ mod tests {
             case_feature: true,
             context: 0,
             extra_train: vec!["silver.conll".into()],
+            teacher: vec!["t.gguf".into()],
+            distill_weight: 0.5,
+            distill_temperature: 2.0,
             patience: 4,
             seed: 42,
             limit: 0,
@@ -997,8 +1105,92 @@ mod tests {
         // A state.json written before --case-feature existed reads as without it.
         let mut old = serde_json::to_value(&recorded).unwrap();
         old.as_object_mut().unwrap().remove("case_feature");
+        old.as_object_mut().unwrap().remove("distill_weight");
+        old.as_object_mut().unwrap().remove("distill_temperature");
         let old: SpansArgs = serde_json::from_value(old).unwrap();
         assert!(!old.case_feature);
+        assert_eq!((old.distill_weight, old.distill_temperature), (0.5, 1.0));
+    }
+
+    fn tiny_model(cfg: &BertConfig, varmap: &VarMap) -> Model {
+        let vb = VarBuilder::from_varmap(varmap, DType::F32, &Device::Cpu);
+        Model {
+            layers: vec![Layer::load(vb.pp("encoder.layer.1"), cfg).unwrap()],
+            classifier: linear(cfg.hidden_size, 6, vb.pp("classifier")).unwrap(),
+            case: None,
+        }
+    }
+
+    fn labelled_example(h: usize, len: usize, seed: &mut u64) -> Example {
+        let labels: Vec<(usize, u32, u32)> = (1..len - 1)
+            .map(|t| (t, (t % 3) as u32, ((t + 1) % 3) as u32))
+            .collect();
+        Example {
+            states: (0..len * h)
+                .map(|_| (splitmix64(seed) % 2000) as f32 / 1000.0 - 1.0)
+                .collect(),
+            len,
+            case: vec![0; len],
+            soft: Vec::new(),
+            labels,
+            gold: Default::default(),
+            first_token: Vec::new(),
+        }
+    }
+
+    /// With one-hot soft targets at temperature 1 the distillation term is
+    /// the gold cross-entropy, so any weight gives the plain loss; softer
+    /// targets change it, and a temperature flattens them.
+    #[test]
+    fn the_distillation_term_is_cross_entropy_with_the_teachers() {
+        let cfg = BertConfig::tiny(16);
+        let h = cfg.hidden_size;
+        let model = tiny_model(&cfg, &VarMap::new());
+        let mut seed = 3u64;
+        let mut examples: Vec<Example> = [6usize, 4]
+            .iter()
+            .map(|&len| labelled_example(h, len, &mut seed))
+            .collect();
+        for e in &mut examples {
+            e.soft = e
+                .labels
+                .iter()
+                .map(|&(_, s, k)| {
+                    let mut p = [0f32; 6];
+                    p[s as usize] = 1.0;
+                    p[3 + k as usize] = 1.0;
+                    p
+                })
+                .collect();
+        }
+        let value = |examples: &[Example], distill| {
+            let refs: Vec<&Example> = examples.iter().collect();
+            let mut drop = Dropout::new(0.0, 1);
+            loss(&model, &refs, h, &Device::Cpu, &mut drop, distill)
+                .unwrap()
+                .to_scalar::<f32>()
+                .unwrap()
+        };
+        let plain = value(&examples, None);
+        for w in [0.3f32, 1.0] {
+            let d = value(&examples, Some((w, 1.0)));
+            assert!((d - plain).abs() < 1e-4, "weight {w}: {d} vs {plain}");
+        }
+        for e in &mut examples {
+            e.soft
+                .iter_mut()
+                .for_each(|p| *p = [0.2, 0.3, 0.5, 0.6, 0.3, 0.1]);
+        }
+        let soft = value(&examples, Some((1.0, 1.0)));
+        assert!((soft - plain).abs() > 1e-3, "soft targets changed nothing");
+        let t = tempered(&[0.1, 0.2, 0.7], 2.0);
+        let z: f32 = [0.1f32, 0.2, 0.7].iter().map(|v| v.sqrt()).sum();
+        assert!((t[2] - 0.7f32.sqrt() / z).abs() < 1e-6 && t[2] < 0.7 && t[0] > 0.1);
+        // Missing soft targets are an error, not a silent zero.
+        examples[1].soft.pop();
+        let refs: Vec<&Example> = examples.iter().collect();
+        let mut drop = Dropout::new(0.0, 1);
+        assert!(loss(&model, &refs, h, &Device::Cpu, &mut drop, Some((0.5, 1.0))).is_err());
     }
 
     /// The runtime's tagger (what the CLI and the browser run) computes the
@@ -1034,6 +1226,7 @@ mod tests {
                 len,
                 case: (0..len as u32).map(|t| t % 4).collect(),
                 labels: Vec::new(),
+                soft: Vec::new(),
                 gold: Default::default(),
                 first_token: Vec::new(),
             })
