@@ -82,7 +82,9 @@ pub fn eval_links(
     let modes: Vec<LinkMode> = modes
         .iter()
         .map(|m| {
-            LinkMode::parse(m).with_context(|| format!("unknown --mode {m} (text, context, both)"))
+            m.parse::<LinkMode>()
+                .ok()
+                .with_context(|| format!("unknown --mode {m} (text, context, both)"))
         })
         .collect::<Result<_>>()?;
     let weights = if weights.is_empty() {
@@ -267,7 +269,9 @@ pub fn eval_highlight(
     let hl = crate::spans::highlighter(model)?;
     let mut opts = hl.default_options();
     if let Some(link) = link {
-        opts.link = LinkMode::parse(link)
+        opts.link = link
+            .parse::<LinkMode>()
+            .ok()
             .with_context(|| format!("unknown --link {link} (text, context, both)"))?;
     }
     let link = opts.link.name();
@@ -293,7 +297,7 @@ pub fn eval_highlight(
                 .iter()
                 .map(|&i| hl.ranker.taxonomy.skills[i].uri.clone())
                 .collect();
-            v.push((hl.highlight(&s.text, &opts), uris));
+            v.push((hl.highlight(&s.text, &opts)?, uris));
             bar.inc(1);
         }
         bar.finish_and_clear();

@@ -13,7 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use skillmark::assets::{Manifest, ENCODER, INDEX, MANIFEST, TAXONOMY, TOKENIZER};
 use skillmark::gold::parse_gold;
-use skillmark::{build_index, rank_metrics, Ranker, SkillText};
+use skillmark::{build_index, rank_metrics, Engine, RankedText, Ranker, SkillText};
 use skillmark_model::sentence::WeightBytes;
 use skillmark_model::{Precision, SentenceEncoder};
 
@@ -210,6 +210,13 @@ impl ModelArgs {
         Ranker::load_dir(&self.model, precision)
             .with_context(|| format!("loading the model bundle {}", self.model.display()))
     }
+
+    /// The engine (what `tag` and `rank` run).
+    fn engine(&self) -> Result<Engine> {
+        let precision = self.setup()?;
+        Engine::load_dir_with(&self.model, precision)
+            .with_context(|| format!("loading the model bundle {}", self.model.display()))
+    }
 }
 
 fn main() {
@@ -305,18 +312,20 @@ fn run() -> Result<()> {
 const RANK_CHUNK: usize = 256;
 
 fn rank(file: Option<PathBuf>, top_k: usize, skip_invalid: bool, model: &ModelArgs) -> Result<()> {
-    let ranker = model.ranker()?;
+    let engine = model.engine()?;
     let reader = input::open(file.as_deref())?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut chunk: Vec<String> = Vec::with_capacity(RANK_CHUNK);
     let flush = |chunk: &mut Vec<String>, out: &mut dyn Write| -> Result<()> {
         let texts: Vec<&str> = chunk.iter().map(|s| s.as_str()).collect();
-        for (text, skills) in texts.iter().zip(ranker.rank(&texts, top_k)?) {
-            serde_json::to_writer(
-                &mut *out,
-                &serde_json::json!({ "text": text, "skills": skills }),
-            )?;
+        for (text, skills) in texts.iter().zip(engine.rank(&texts, top_k)?) {
+            let line = RankedText {
+                text: text.to_string(),
+                skills,
+            };
+            // Through a JSON value: keys come out sorted, a stable order.
+            serde_json::to_writer(&mut *out, &serde_json::to_value(&line)?)?;
             out.write_all(b"\n")?;
         }
         out.flush()?;

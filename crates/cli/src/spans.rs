@@ -7,10 +7,11 @@ use anyhow::{bail, Context, Result};
 use skillmark::bio::{score_sentences, Bio, SpanScores};
 use skillmark::conll::Conll;
 use skillmark::html::{escape, html_to_text, looks_like_html};
-use skillmark::{Highlighter, Highlights, SpanKind};
+use skillmark::{Highlighter, Highlights, SpanKind, TaggedText};
 
 use crate::ModelArgs;
 
+/// The pipeline's parts, for the measuring commands (`spans`, `eval …`).
 pub(crate) fn highlighter(model: &ModelArgs) -> Result<Highlighter> {
     let precision = model.setup()?;
     Highlighter::load_dir(&model.model, precision)
@@ -115,7 +116,7 @@ pub fn tag(
     lines: bool,
     model: &ModelArgs,
 ) -> Result<()> {
-    let hl = highlighter(model)?;
+    let engine = model.engine()?;
     let mut bytes = Vec::new();
     match file.as_deref() {
         None => std::io::stdin()
@@ -140,7 +141,7 @@ pub fn tag(
     } else {
         vec![raw.as_str()]
     };
-    let opts = hl.default_options();
+    let opts = engine.default_options();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if format == Format::Html {
@@ -157,13 +158,16 @@ pub fn tag(
         } else {
             doc.to_string()
         };
-        let h = hl.highlight(&text, &opts);
+        let h = engine.highlight(&text, &opts)?;
         match format {
             Format::Jsonl => {
-                serde_json::to_writer(
-                    &mut out,
-                    &serde_json::json!({ "text": text, "html": is_html, "spans": h.spans, "skills": h.skills, "segments": h.segments }),
-                )?;
+                let doc = TaggedText {
+                    text: text.clone(),
+                    html: is_html,
+                    highlights: h,
+                };
+                // Through a JSON value: keys come out sorted, a stable order.
+                serde_json::to_writer(&mut out, &serde_json::to_value(&doc)?)?;
                 writeln!(out)?;
             }
             Format::Text => write_text(&mut out, &h)?,

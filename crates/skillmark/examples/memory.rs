@@ -43,6 +43,6 @@ fn main() {
         rss_mb()
     );
     let text = "We need Python, SQL and strong communication skills. ".repeat(20);
-    let r = h.highlight(&text, &h.default_options());
+    let r = h.highlight(&text, &h.default_options()).expect("highlight");
     println!("highlight: {} spans; rss {}", r.spans.len(), rss_mb());
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use skillmark_model::weights::ByteSource;
 
-use crate::SkillmarkError;
+use crate::Error;
 
 pub const MANIFEST: &str = "manifest.json";
 pub const ENCODER: &str = "encoder.gguf";
@@ -40,8 +40,8 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    pub fn from_json(bytes: &[u8]) -> Result<Self, SkillmarkError> {
-        serde_json::from_slice(bytes).map_err(|e| SkillmarkError::Asset {
+    pub fn from_json(bytes: &[u8]) -> Result<Self, Error> {
+        serde_json::from_slice(bytes).map_err(|e| Error::Asset {
             file: MANIFEST.into(),
             message: e.to_string(),
         })
@@ -52,18 +52,14 @@ impl Manifest {
     }
 
     /// Checks `bytes` against the manifest's entry for `name`.
-    pub fn verify(&self, name: &str, bytes: &[u8]) -> Result<(), SkillmarkError> {
+    pub fn verify(&self, name: &str, bytes: &[u8]) -> Result<(), Error> {
         self.verify_source(name, bytes)
     }
 
     /// As [`Self::verify`], hashing `src` a chunk at a time (a file held
     /// outside this memory is never copied whole).
-    pub fn verify_source<S: ByteSource + ?Sized>(
-        &self,
-        name: &str,
-        src: &S,
-    ) -> Result<(), SkillmarkError> {
-        let bad = |message: String| SkillmarkError::Asset {
+    pub fn verify_source<S: ByteSource + ?Sized>(&self, name: &str, src: &S) -> Result<(), Error> {
+        let bad = |message: String| Error::Asset {
             file: name.into(),
             message,
         };
@@ -123,13 +119,10 @@ pub struct AssetBytes {
 
 impl AssetBytes {
     /// Verifies every required file against the manifest.
-    pub fn new(
-        manifest_json: &[u8],
-        files: BTreeMap<String, Vec<u8>>,
-    ) -> Result<Self, SkillmarkError> {
+    pub fn new(manifest_json: &[u8], files: BTreeMap<String, Vec<u8>>) -> Result<Self, Error> {
         let manifest = Manifest::from_json(manifest_json)?;
         for name in REQUIRED {
-            let bytes = files.get(name).ok_or_else(|| SkillmarkError::Asset {
+            let bytes = files.get(name).ok_or_else(|| Error::Asset {
                 file: name.into(),
                 message: "missing".into(),
             })?;
@@ -146,10 +139,7 @@ impl AssetBytes {
     /// Some files of a bundle (what one component needs, e.g. the span
     /// tagger's worker), each verified against the manifest; a file the
     /// manifest does not list is an error.
-    pub fn partial(
-        manifest_json: &[u8],
-        files: BTreeMap<String, Vec<u8>>,
-    ) -> Result<Self, SkillmarkError> {
+    pub fn partial(manifest_json: &[u8], files: BTreeMap<String, Vec<u8>>) -> Result<Self, Error> {
         let manifest = Manifest::from_json(manifest_json)?;
         for (name, bytes) in &files {
             manifest.verify(name, bytes)?;
@@ -159,10 +149,10 @@ impl AssetBytes {
 
     /// Reads and verifies a bundle directory.
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn read_dir(dir: &std::path::Path) -> Result<Self, SkillmarkError> {
+    pub fn read_dir(dir: &std::path::Path) -> Result<Self, Error> {
         let read = |name: &str| {
             let p = dir.join(name);
-            std::fs::read(&p).map_err(|e| SkillmarkError::Asset {
+            std::fs::read(&p).map_err(|e| Error::Asset {
                 file: p.display().to_string(),
                 message: e.to_string(),
             })

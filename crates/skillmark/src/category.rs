@@ -15,27 +15,7 @@
 //! 5. **Technical**: everything else (sector and occupation know-how);
 //!    a Technical skill with reuse level transversal becomes Soft.
 
-use serde::{Deserialize, Serialize};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Category {
-    Technology,
-    Technical,
-    Business,
-    Soft,
-}
-
-impl Category {
-    pub fn name(self) -> &'static str {
-        match self {
-            Category::Technology => "technology",
-            Category::Technical => "technical",
-            Category::Business => "business",
-            Category::Soft => "soft",
-        }
-    }
-}
+pub use skillmark_schema::Category;
 
 const TECHNOLOGY_GROUPS: [&str; 2] = [
     "working with computers",

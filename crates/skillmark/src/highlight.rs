@@ -10,10 +10,12 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
 use skillmark_model::engine::{l2_normalize, mean_pool};
 use skillmark_model::weights::ByteSource;
 use skillmark_model::{Encoder, Precision, TextTokenizer};
+pub use skillmark_schema::{
+    DocumentSkill, HighlightOptions, HighlightSpan, Highlights, LinkMode, SkillLink, SpanKind,
+};
 
 use crate::assets::{AssetBytes, TAGGER};
 use crate::bio::{decode, Bio};
@@ -21,149 +23,14 @@ use crate::category::{all_categories, Category};
 use crate::index::top_k;
 pub use crate::tagger::WordTags;
 use crate::tagger::{align_document, run_aligned, run_passes, Tagged, Tagger};
-pub use crate::text::Segment;
 use crate::text::{lengths, words, OffsetCursor};
-use crate::{Ranker, SkillmarkError};
+use crate::{Error, Ranker};
+pub use skillmark_schema::Segment;
 
 /// Segments embedded together (bounds memory on huge inputs).
 const SEGMENTS_PER_BATCH: usize = 64;
 /// Words per tagger window; longer segments are cut into windows.
 pub const WINDOW_WORDS: usize = 120;
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct HighlightOptions {
-    /// Links scoring below this are dropped.
-    pub min_score: f32,
-    /// Links per span, the linked skill and its runner-ups.
-    pub top_k: usize,
-    /// Also report skills of a segment that no span names.
-    pub implicit: bool,
-    /// Threshold for implicit skills (sentence-level scores run higher than span scores).
-    pub implicit_min_score: f32,
-    /// What stands for a span when it is linked.
-    pub link: LinkMode,
-    /// Weight of the span text's vector in [`LinkMode::Both`]; the in-context
-    /// vector gets `1 - text_weight`.
-    pub text_weight: f32,
-    /// Added to the score of every skill a span (for implicit skills: the
-    /// segment) names by an ESCO label; `None` takes the bundle's
-    /// `ranking.lexical_bonus` (0 = dense scores only).
-    pub lexical_bonus: Option<f32>,
-}
-
-/// How a span is turned into the vector that is ranked against the skill index.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LinkMode {
-    /// The span's text embedded on its own.
-    Text,
-    /// The mean of the span's token states in its sentence (same encoder pass).
-    Context,
-    /// `text_weight · text + (1 − text_weight) · context`, then normalised.
-    Both,
-}
-
-impl LinkMode {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "text" => Some(Self::Text),
-            "context" => Some(Self::Context),
-            "both" => Some(Self::Both),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Text => "text",
-            Self::Context => "context",
-            Self::Both => "both",
-        }
-    }
-}
-
-// Defaults measured on the TECH and HOUSE *validation* sets (chosen on them;
-// not test results); docs/BENCHMARKS.md, "Span linking and highlighter
-// thresholds":
-// - gold spans (`skillmark eval links`, 237 spans, bonus 0.2): RP@5 / MRR
-//   both (w 0.5) 82.14 / 73.10, context 82.35 / 69.73, text 81.33 / 72.39;
-// - the whole highlighter (`skillmark eval highlight`, 178 sentences,
-//   bundle with the K=3 L=3 tagger): best sentence-level skill F1 46.06 with
-//   `link: Context`, `min_score: 0.55`, `implicit_min_score: 0.65`; `Both`
-//   peaks at 45.55 (0.65 / 0.65). Context is as good within noise (one
-//   skill moves F1 by ~0.4) and needs no second encoder pass over the span
-//   texts, which was 23-31% of a highlight's time in the browser
-//   (`scripts/bench-browser` profile).
-// Re-measure after retraining the encoder or the tagger. A bundle can
-// override the thresholds in its manifest (`highlight.min_score`,
-// `highlight.implicit_min_score`).
-impl Default for HighlightOptions {
-    fn default() -> Self {
-        HighlightOptions {
-            min_score: 0.55,
-            top_k: 5,
-            implicit: true,
-            implicit_min_score: 0.65,
-            link: LinkMode::Context,
-            text_weight: 0.5,
-            lexical_bonus: None,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SpanKind {
-    Skill,
-    Knowledge,
-    Implicit,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SkillLink {
-    pub uri: String,
-    pub label: String,
-    pub score: f32,
-    pub category: Category,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct HighlightSpan {
-    pub start: usize,
-    pub end: usize,
-    pub start_char: usize,
-    pub end_char: usize,
-    pub start_utf16: usize,
-    pub end_utf16: usize,
-    pub text: String,
-    pub kind: SpanKind,
-    pub confidence: f32,
-    pub links: Vec<SkillLink>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DocumentSkill {
-    pub uri: String,
-    pub label: String,
-    pub description: String,
-    pub category: Category,
-    pub skill_type: String,
-    pub count: usize,
-    pub best_score: f32,
-    pub implicit: bool,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Highlights {
-    pub spans: Vec<HighlightSpan>,
-    pub skills: Vec<DocumentSkill>,
-    pub segments: usize,
-}
 
 /// A span found in a window before linking: words `a..b` of the window, byte
 /// range, kind, confidence, and the skill a lexical match names.
@@ -190,7 +57,7 @@ pub struct Highlighter {
 }
 
 impl Highlighter {
-    pub fn from_assets(assets: &AssetBytes, precision: Precision) -> Result<Self, SkillmarkError> {
+    pub fn from_assets(assets: &AssetBytes, precision: Precision) -> Result<Self, Error> {
         let h = Self::parse(assets, precision)?;
         h.warm_up();
         Ok(h)
@@ -200,10 +67,7 @@ impl Highlighter {
     /// the ESCO label automaton is built (the biggest allocation of loading),
     /// which lowers the peak memory of a load by the size of the bundle — in
     /// wasm, linear memory never shrinks, so the peak is what the worker keeps.
-    pub fn from_asset_files(
-        mut assets: AssetBytes,
-        precision: Precision,
-    ) -> Result<Self, SkillmarkError> {
+    pub fn from_asset_files(mut assets: AssetBytes, precision: Precision) -> Result<Self, Error> {
         // Each file is dropped as soon as it is read (the tagger first: it
         // reads the encoder's bytes as its base).
         let tagger = load_tagger(&assets, precision)?;
@@ -222,7 +86,7 @@ impl Highlighter {
         }
     }
 
-    fn parse(assets: &AssetBytes, precision: Precision) -> Result<Self, SkillmarkError> {
+    fn parse(assets: &AssetBytes, precision: Precision) -> Result<Self, Error> {
         let ranker = Ranker::from_assets(assets, precision)?;
         let tagger = load_tagger(assets, precision)?;
         Ok(Self::with_parts(ranker, tagger))
@@ -248,7 +112,7 @@ impl Highlighter {
     }
 
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn load_dir(dir: &std::path::Path, precision: Precision) -> Result<Self, SkillmarkError> {
+    pub fn load_dir(dir: &std::path::Path, precision: Precision) -> Result<Self, Error> {
         Self::from_assets(&AssetBytes::read_dir(dir)?, precision)
     }
 
@@ -261,7 +125,7 @@ impl Highlighter {
         crate::text::segments(text)
     }
 
-    pub fn highlight(&self, text: &str, opts: &HighlightOptions) -> Highlights {
+    pub fn highlight(&self, text: &str, opts: &HighlightOptions) -> Result<Highlights, Error> {
         self.highlight_segments(text, &self.segments(text), opts)
     }
 
@@ -272,29 +136,21 @@ impl Highlighter {
         text: &str,
         segments: &[Segment],
         opts: &HighlightOptions,
-    ) -> Highlights {
+    ) -> Result<Highlights, Error> {
         let valid = valid_segments(text, segments);
         if let Some(t) = self.tagger.as_ref().filter(|t| t.context > 0) {
             // The tagger reads each window among its neighbours, across
             // batches: tag the whole text first, then encode and link.
             let enc = &self.ranker.encoder;
-            return tag_windows(&enc.encoder, &enc.tokenizer, t, text, &valid)
-                .and_then(|tags| {
-                    self.highlight_encoded(self.encode_segments(text, &valid), &tags, opts)
-                })
-                .unwrap_or_else(|_| self.assemble(text, valid.len(), Vec::new()));
+            let tags = tag_windows(&enc.encoder, &enc.tokenizer, t, text, &valid)?;
+            return self.highlight_encoded(self.encode_segments(text, &valid)?, &tags, opts);
         }
         let mut spans = Vec::new();
         for windows in window_batches(text, &valid) {
-            let linked = self
-                .passes(text, &windows, true)
-                .and_then(|p| self.spans_and_links(text, &windows, &p, opts));
-            match linked {
-                Ok(linked) => spans.extend(linked),
-                Err(_) => continue, // an encoder failure on one batch loses that batch only
-            }
+            let passes = self.passes(text, &windows, true)?;
+            spans.extend(self.spans_and_links(text, &windows, &passes, opts)?);
         }
-        self.assemble(text, valid.len(), spans)
+        Ok(self.assemble(text, valid.len(), spans))
     }
 
     /// As [`Self::highlight_segments`], with the span tags a [`SpanTagger`]
@@ -308,26 +164,30 @@ impl Highlighter {
         segments: &[Segment],
         tags: &[WordTags],
         opts: &HighlightOptions,
-    ) -> Result<Highlights, SkillmarkError> {
-        self.highlight_encoded(self.encode_segments(text, segments), tags, opts)
+    ) -> Result<Highlights, Error> {
+        self.highlight_encoded(self.encode_segments(text, segments)?, tags, opts)
     }
 
     /// The first half of [`Self::highlight_segments_with_tags`]: the ranker's
     /// encoder passes over the segments, which need no tags, so they can run
     /// while a [`SpanTagger`] tags the same segments elsewhere.
-    pub fn encode_segments(&self, text: &str, segments: &[Segment]) -> EncodedSegments {
+    pub fn encode_segments(
+        &self,
+        text: &str,
+        segments: &[Segment],
+    ) -> Result<EncodedSegments, Error> {
         let valid = valid_segments(text, segments);
         let batches = window_batches(text, &valid)
             .map(|windows| {
-                let passes = self.passes(text, &windows, false).ok();
-                (windows, passes)
+                let passes = self.passes(text, &windows, false)?;
+                Ok((windows, passes))
             })
-            .collect();
-        EncodedSegments {
+            .collect::<Result<_, Error>>()?;
+        Ok(EncodedSegments {
             text: text.to_string(),
             segments: valid.len(),
             batches,
-        }
+        })
     }
 
     /// The second half: spans from `tags`, links, the document's skills.
@@ -336,7 +196,7 @@ impl Highlighter {
         encoded: EncodedSegments,
         tags: &[WordTags],
         opts: &HighlightOptions,
-    ) -> Result<Highlights, SkillmarkError> {
+    ) -> Result<Highlights, Error> {
         let lengths = encoded
             .batches
             .iter()
@@ -349,7 +209,7 @@ impl Highlighter {
                     && t.knowledge_prob.len() == n
             });
         if !fits {
-            return Err(SkillmarkError::Mismatch(
+            return Err(Error::Mismatch(
                 "span tags do not fit the segments (tagged from another text?)".into(),
             ));
         }
@@ -363,15 +223,11 @@ impl Highlighter {
         for (windows, passes) in batches {
             let (now, later) = rest.split_at(windows.len());
             rest = later;
-            let Some(mut passes) = passes else {
-                continue; // this batch's encoder pass failed
-            };
+            let mut passes = passes;
             for (p, t) in passes.iter_mut().zip(now) {
                 p.tags = Some(t.clone());
             }
-            if let Ok(linked) = self.spans_and_links(&text, &windows, &passes, opts) {
-                spans.extend(linked);
-            }
+            spans.extend(self.spans_and_links(&text, &windows, &passes, opts)?);
         }
         Ok(self.assemble(&text, segments, spans))
     }
@@ -477,7 +333,7 @@ impl Highlighter {
         windows: &[Vec<(usize, usize)>],
         passes: &[Tagged],
         opts: &HighlightOptions,
-    ) -> Result<Vec<LinkedSpan>, SkillmarkError> {
+    ) -> Result<Vec<LinkedSpan>, Error> {
         let found: Vec<Vec<RawSpan>> = windows
             .iter()
             .zip(passes)
@@ -493,7 +349,7 @@ impl Highlighter {
         text: &str,
         windows: &[Vec<(usize, usize)>],
         with_tagger: bool,
-    ) -> Result<Vec<Tagged>, SkillmarkError> {
+    ) -> Result<Vec<Tagged>, Error> {
         let enc = &self.ranker.encoder;
         let tagger = self.tagger.as_ref().filter(|_| with_tagger);
         run_passes(
@@ -574,7 +430,7 @@ impl Highlighter {
         passes: &[Tagged],
         found: Vec<Vec<RawSpan>>,
         opts: &HighlightOptions,
-    ) -> Result<Vec<LinkedSpan>, SkillmarkError> {
+    ) -> Result<Vec<LinkedSpan>, Error> {
         let h = self.ranker.encoder.dim();
         let span_texts: Vec<&str> = found
             .iter()
@@ -670,7 +526,7 @@ impl Highlighter {
 
     /// Skill and knowledge tags of word sequences (CoNLL tokens): the
     /// tagger's, or exact ESCO label matches when the bundle has none.
-    pub fn tag_words(&self, sentences: &[Vec<&str>]) -> Result<Vec<WordBio>, SkillmarkError> {
+    pub fn tag_words(&self, sentences: &[Vec<&str>]) -> Result<Vec<WordBio>, Error> {
         self.tag_words_with_progress(sentences, |_| {})
     }
 
@@ -680,7 +536,7 @@ impl Highlighter {
         &self,
         sentences: &[Vec<&str>],
         mut progress: impl FnMut(usize),
-    ) -> Result<Vec<WordBio>, SkillmarkError> {
+    ) -> Result<Vec<WordBio>, Error> {
         const CHUNK: usize = 256;
         let mut out = Vec::with_capacity(sentences.len());
         let enc = &self.ranker.encoder;
@@ -765,7 +621,7 @@ impl Highlighter {
         &self,
         sentence: &str,
         spans: &[(usize, usize)],
-    ) -> Result<Vec<SpanVectors>, SkillmarkError> {
+    ) -> Result<Vec<SpanVectors>, Error> {
         let w = words(sentence, 0, sentence.len());
         let passes = self.passes(sentence, std::slice::from_ref(&w), true)?;
         let h = self.ranker.encoder.dim();
@@ -852,7 +708,7 @@ fn tag_windows(
     tagger: &Tagger,
     text: &str,
     valid: &[Segment],
-) -> Result<Vec<WordTags>, SkillmarkError> {
+) -> Result<Vec<WordTags>, Error> {
     let windows: Vec<Vec<(usize, usize)>> = window_batches(text, valid).flatten().collect();
     Ok(run_passes(
         encoder,
@@ -878,9 +734,8 @@ fn window_words<'t>(text: &'t str, windows: &[Vec<(usize, usize)>]) -> Vec<Vec<&
 pub struct EncodedSegments {
     text: String,
     segments: usize,
-    /// Per batch: its word windows and their passes (`None`: the pass failed,
-    /// which loses that batch only).
-    batches: Vec<(Windows, Option<Vec<Tagged>>)>,
+    /// Per batch: its word windows and their passes.
+    batches: Vec<(Windows, Vec<Tagged>)>,
 }
 
 /// Word windows (byte ranges of their words) of one batch of segments.
@@ -897,9 +752,9 @@ pub struct SpanTagger {
 }
 
 impl SpanTagger {
-    pub fn from_assets(assets: AssetBytes, precision: Precision) -> Result<Self, SkillmarkError> {
+    pub fn from_assets(assets: AssetBytes, precision: Precision) -> Result<Self, Error> {
         let need = |name: &str| {
-            assets.optional(name).ok_or_else(|| SkillmarkError::Asset {
+            assets.optional(name).ok_or_else(|| Error::Asset {
                 file: name.into(),
                 message: "missing (the span tagger needs it)".into(),
             })
@@ -925,7 +780,7 @@ impl SpanTagger {
         encoder: &E,
         tagger: &T,
         precision: Precision,
-    ) -> Result<Self, SkillmarkError>
+    ) -> Result<Self, Error>
     where
         E: ByteSource + ?Sized,
         T: ByteSource + ?Sized,
@@ -945,11 +800,7 @@ impl SpanTagger {
 
     /// Tags of every word window of `segments` (see
     /// [`Highlighter::highlight_segments`] for which segments count), in order.
-    pub fn tag_segments(
-        &self,
-        text: &str,
-        segments: &[Segment],
-    ) -> Result<Vec<WordTags>, SkillmarkError> {
+    pub fn tag_segments(&self, text: &str, segments: &[Segment]) -> Result<Vec<WordTags>, Error> {
         tag_windows(
             &self.encoder.encoder,
             &self.encoder.tokenizer,
@@ -966,10 +817,7 @@ impl SpanTagger {
 }
 
 /// The bundle's span tagger, if it has one, checked against its encoder.
-fn load_tagger(
-    assets: &AssetBytes,
-    precision: Precision,
-) -> Result<Option<Tagger>, SkillmarkError> {
+fn load_tagger(assets: &AssetBytes, precision: Precision) -> Result<Option<Tagger>, Error> {
     assets
         .optional(TAGGER)
         .map(|bytes| {
@@ -990,7 +838,7 @@ fn tagger_for_encoder<T, E>(
     tagger: &T,
     encoder: &E,
     precision: Precision,
-) -> Result<Tagger, SkillmarkError>
+) -> Result<Tagger, Error>
 where
     T: ByteSource + ?Sized,
     E: ByteSource + ?Sized,
@@ -998,7 +846,7 @@ where
     let enc = &manifest
         .files
         .get(crate::assets::ENCODER)
-        .ok_or_else(|| SkillmarkError::Asset {
+        .ok_or_else(|| Error::Asset {
             file: crate::assets::ENCODER.into(),
             message: "not listed in manifest.json".into(),
         })?
@@ -1016,7 +864,7 @@ where
         .and_then(|w| w.get("full_encoder_sha256"))
         .and_then(|v| v.as_str());
     if &t.encoder_sha256 != enc && derived_from != Some(t.encoder_sha256.as_str()) {
-        return Err(SkillmarkError::Mismatch(format!(
+        return Err(Error::Mismatch(format!(
             "tagger.gguf was trained on encoder {} but encoder.gguf is {enc}: retrain it with `skillmark-train spans --ship`",
             t.encoder_sha256
         )));
@@ -1151,7 +999,7 @@ mod tests {
             assert_eq!(
                 hl.highlight_segments_with_tags(text, part, &tags, &opts)
                     .unwrap(),
-                hl.highlight_segments(text, part, &opts)
+                hl.highlight_segments(text, part, &opts).unwrap()
             );
         }
     }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use skillmark_model::kernels::{matmul_f32, matmul_q8, Kernel, QActs, QMatrix};
 use skillmark_model::weights::quantize_rows_with_step;
 
-use crate::SkillmarkError;
+use crate::Error;
 
 const MAGIC: &[u8; 8] = b"SMINDEX\0";
 const FORMAT_VERSION: u32 = 1;
@@ -415,8 +415,8 @@ impl SkillIndex {
         with_header(FORMAT_VERSION_4BIT, &file)
     }
 
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, SkillmarkError> {
-        let bad = |m: String| SkillmarkError::Asset {
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        let bad = |m: String| Error::Asset {
             file: "skills.index".into(),
             message: m,
         };

@@ -5,6 +5,8 @@
 //! tokenizer, the skill index ([`index`]) and the compact ESCO taxonomy.
 //! It never reads CSVs and never touches the network.
 
+mod engine;
+
 pub mod assets;
 pub mod bio;
 pub mod category;
@@ -20,18 +22,22 @@ pub mod ranker;
 pub mod tagger;
 pub mod text;
 
-pub use assets::{AssetBytes, Manifest};
-pub use category::Category;
-pub use highlight::{
-    DocumentSkill, EncodedSegments, HighlightOptions, HighlightSpan, Highlighter, Highlights,
-    LinkMode, Segment, SkillLink, SpanKind, SpanTagger, WordTags,
+pub use engine::Engine;
+pub use skillmark_model::{Kernel, Precision};
+pub use skillmark_schema as schema;
+pub use skillmark_schema::{
+    Category, DocumentSkill, HighlightOptions, HighlightSpan, Highlights, LinkMode, RankedSkill,
+    RankedText, Segment, SkillLink, SpanKind, TaggedText,
 };
+
+pub use assets::{AssetBytes, Manifest};
+pub use highlight::{EncodedSegments, Highlighter, SpanTagger, WordTags};
 pub use index::{Hit, SkillIndex, SkillText};
 pub use metrics::{rank_metrics, RankMetrics};
-pub use ranker::{build_index, RankedSkill, Ranker};
+pub use ranker::{build_index, Ranker};
 
 #[derive(Debug, thiserror::Error)]
-pub enum SkillmarkError {
+pub enum Error {
     #[error("asset {file}: {message}")]
     Asset { file: String, message: String },
     #[error(transparent)]

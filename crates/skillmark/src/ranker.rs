@@ -1,23 +1,14 @@
 //! Sentences → ranked ESCO skills: the encoder, the index and the taxonomy together.
 
-use serde::Serialize;
 use skillmark_model::sentence::WeightBytes;
 use skillmark_model::{Precision, SentenceEncoder};
 
 use crate::assets::{sha256_hex, AssetBytes, Manifest, ENCODER, INDEX, TAXONOMY, TOKENIZER};
 use crate::index::{top_k, SkillIndex, SkillText};
 use crate::lexical::LexicalMatcher;
-use crate::SkillmarkError;
+use crate::Error;
 
-/// One ESCO skill in a ranking.
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct RankedSkill {
-    #[serde(skip)]
-    pub skill: u32,
-    pub uri: String,
-    pub label: String,
-    pub score: f32,
-}
+pub use skillmark_schema::RankedSkill;
 
 pub struct Ranker {
     pub encoder: SentenceEncoder,
@@ -33,7 +24,7 @@ pub struct Ranker {
 impl Ranker {
     /// Builds from a verified bundle. `precision` picks int8 (shipped) or
     /// f32 compute over the same weights.
-    pub fn from_assets(assets: &AssetBytes, precision: Precision) -> Result<Self, SkillmarkError> {
+    pub fn from_assets(assets: &AssetBytes, precision: Precision) -> Result<Self, Error> {
         let encoder = SentenceEncoder::from_bytes(
             assets.get(TOKENIZER),
             WeightBytes::Gguf(assets.get(ENCODER)),
@@ -46,10 +37,7 @@ impl Ranker {
 
     /// As [`Self::from_assets`], dropping each file as soon as it is read:
     /// in wasm, linear memory is the load's peak, since it never shrinks.
-    pub fn from_asset_files(
-        mut assets: AssetBytes,
-        precision: Precision,
-    ) -> Result<Self, SkillmarkError> {
+    pub fn from_asset_files(mut assets: AssetBytes, precision: Precision) -> Result<Self, Error> {
         let encoder = SentenceEncoder::from_bytes(
             assets.get(TOKENIZER),
             WeightBytes::Gguf(assets.get(ENCODER)),
@@ -69,10 +57,10 @@ impl Ranker {
         index: SkillIndex,
         taxonomy: esco::Taxonomy,
         manifest: &Manifest,
-    ) -> Result<Self, SkillmarkError> {
+    ) -> Result<Self, Error> {
         let enc_sha = &manifest.files[ENCODER].sha256;
         if &index.encoder_sha256 != enc_sha {
-            return Err(SkillmarkError::Mismatch(format!(
+            return Err(Error::Mismatch(format!(
                 "skills.index was built with encoder {} but encoder.gguf is {enc_sha}: run `skillmark index build`",
                 index.encoder_sha256
             )));
@@ -95,27 +83,23 @@ impl Ranker {
     }
 
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn load_dir(dir: &std::path::Path, precision: Precision) -> Result<Self, SkillmarkError> {
+    pub fn load_dir(dir: &std::path::Path, precision: Precision) -> Result<Self, Error> {
         Self::from_assets(&AssetBytes::read_dir(dir)?, precision)
     }
 
-    fn check(
-        index: &SkillIndex,
-        taxonomy: &esco::Taxonomy,
-        dim: usize,
-    ) -> Result<(), SkillmarkError> {
+    fn check(index: &SkillIndex, taxonomy: &esco::Taxonomy, dim: usize) -> Result<(), Error> {
         if index.dim != dim {
-            return Err(SkillmarkError::Mismatch(format!(
+            return Err(Error::Mismatch(format!(
                 "skill index has {}-d vectors, the encoder makes {dim}-d",
                 index.dim
             )));
         }
         if index.rows() == 0 {
-            return Err(SkillmarkError::Mismatch("skill index is empty".into()));
+            return Err(Error::Mismatch("skill index is empty".into()));
         }
         let top = index.n_skills();
         if top > taxonomy.skills.len() {
-            return Err(SkillmarkError::Mismatch(format!(
+            return Err(Error::Mismatch(format!(
                 "skill index refers to {top} skills, the taxonomy has {}",
                 taxonomy.skills.len()
             )));
@@ -124,7 +108,7 @@ impl Ranker {
     }
 
     /// Scores of every skill for each text (dense, plus the lexical bonus).
-    pub fn score_all(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, SkillmarkError> {
+    pub fn score_all(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, Error> {
         let v = self.encoder.embed(texts)?;
         let mut scores = self.index.score_all(&v);
         self.add_lexical_bonus(texts, &mut scores, self.lexical_bonus);
@@ -148,7 +132,7 @@ impl Ranker {
     }
 
     /// The `k` best skills for each text, best first.
-    pub fn rank(&self, texts: &[&str], k: usize) -> Result<Vec<Vec<RankedSkill>>, SkillmarkError> {
+    pub fn rank(&self, texts: &[&str], k: usize) -> Result<Vec<Vec<RankedSkill>>, Error> {
         Ok(self
             .score_all(texts)?
             .iter()
@@ -164,7 +148,6 @@ impl Ranker {
     pub fn ranked(&self, skill: u32, score: f32) -> RankedSkill {
         let s = &self.taxonomy.skills[skill as usize];
         RankedSkill {
-            skill,
             uri: s.uri.clone(),
             label: s.preferred_label.clone(),
             score,
@@ -179,7 +162,7 @@ pub fn build_index(
     skill_text: SkillText,
     encoder_bytes: &[u8],
     progress: impl FnMut(usize, usize),
-) -> Result<SkillIndex, SkillmarkError> {
+) -> Result<SkillIndex, Error> {
     let texts = skill_text.texts(taxonomy);
     let strs: Vec<&str> = texts.iter().map(|(_, t)| t.as_str()).collect();
     let total = strs.len();

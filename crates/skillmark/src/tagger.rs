@@ -19,7 +19,7 @@ use skillmark_model::weights::{quantize_rows_with_step, ByteSource, StoredTensor
 use skillmark_model::{Encoder, Precision, TensorStore, TextTokenizer};
 
 use crate::bio::Bio;
-use crate::SkillmarkError;
+use crate::Error;
 
 pub use crate::assets::TAGGER;
 /// GGUF metadata keys of a tagger file.
@@ -136,7 +136,7 @@ pub fn token_case_classes(text: &str, offsets: &[(usize, usize)]) -> Vec<u8> {
 
 /// Tokenizes `words` joined by single spaces and maps each word to its first
 /// word piece. Trainer and runtime both tokenize through here.
-pub fn align_words(tok: &TextTokenizer, words: &[&str]) -> Result<AlignedWords, SkillmarkError> {
+pub fn align_words(tok: &TextTokenizer, words: &[&str]) -> Result<AlignedWords, Error> {
     let mut text = String::new();
     let mut starts = Vec::with_capacity(words.len());
     for w in words {
@@ -176,7 +176,7 @@ pub fn align_document(
     tok: &TextTokenizer,
     sentences: &[Vec<&str>],
     context: usize,
-) -> Result<Vec<AlignedWords>, SkillmarkError> {
+) -> Result<Vec<AlignedWords>, Error> {
     let aligned: Vec<AlignedWords> = sentences
         .iter()
         .map(|w| align_words(tok, w))
@@ -250,7 +250,7 @@ impl Tagger {
         encoder: &Encoder,
         tok: &TextTokenizer,
         sentences: &[Vec<&str>],
-    ) -> Result<Vec<Vec<[f32; 6]>>, SkillmarkError> {
+    ) -> Result<Vec<Vec<[f32; 6]>>, Error> {
         align_document(tok, sentences, self.context)?
             .into_iter()
             .map(|a| {
@@ -342,7 +342,7 @@ fn add_base<S: ByteSource + ?Sized>(
     store: &mut TensorStore,
     encoder: &S,
     prefixes: &[String],
-) -> Result<(), SkillmarkError> {
+) -> Result<(), Error> {
     let under = |n: &str| prefixes.iter().any(|p| n.starts_with(&format!("{p}.")));
     for (name, t) in store.tensors.iter_mut() {
         if !under(name) || t.shape.len() != 2 {
@@ -351,7 +351,7 @@ fn add_base<S: ByteSource + ?Sized>(
         let base = TensorStore::from_gguf_source(encoder, |n| n == name)?;
         let b = base.get(name)?;
         if b.shape != t.shape {
-            return Err(SkillmarkError::Mismatch(format!(
+            return Err(Error::Mismatch(format!(
                 "{name}: shape {:?}, the encoder's is {:?}",
                 t.shape, b.shape
             )));
@@ -401,7 +401,7 @@ impl<S: ?Sized> Copy for DeltaBase<'_, S> {}
 
 impl Tagger {
     /// A tagger whose layers are stored in full (what `skillmark-train spans` writes).
-    pub fn from_gguf(bytes: &[u8], precision: Precision) -> Result<Self, SkillmarkError> {
+    pub fn from_gguf(bytes: &[u8], precision: Precision) -> Result<Self, Error> {
         Self::from_gguf_with_base::<_, [u8]>(bytes, None, precision)
     }
 
@@ -411,12 +411,12 @@ impl Tagger {
         bytes: &S,
         base: Option<DeltaBase<B>>,
         precision: Precision,
-    ) -> Result<Self, SkillmarkError>
+    ) -> Result<Self, Error>
     where
         S: ByteSource + ?Sized,
         B: ByteSource + ?Sized,
     {
-        let bad = |m: String| SkillmarkError::Asset {
+        let bad = |m: String| Error::Asset {
             file: TAGGER.into(),
             message: m,
         };
@@ -450,7 +450,7 @@ impl Tagger {
                 bad("its layers are differences to an encoder, and none was given".into())
             })?;
             if base.sha256 != want {
-                return Err(SkillmarkError::Mismatch(format!(
+                return Err(Error::Mismatch(format!(
                     "tagger.gguf adds its layers to encoder {want}, but encoder.gguf is {}",
                     base.sha256
                 )));
@@ -567,7 +567,7 @@ impl Tagger {
         tok: &TextTokenizer,
         sentences: &[Vec<&str>],
         ranker_states: bool,
-    ) -> Result<Vec<Tagged>, SkillmarkError> {
+    ) -> Result<Vec<Tagged>, Error> {
         run_passes(encoder, tok, sentences, Some(self), ranker_states)
     }
 }
@@ -590,7 +590,7 @@ pub fn run_passes(
     sentences: &[Vec<&str>],
     tagger: Option<&Tagger>,
     ranker_states: bool,
-) -> Result<Vec<Tagged>, SkillmarkError> {
+) -> Result<Vec<Tagged>, Error> {
     let plain = align_document(tok, sentences, 0)?;
     let Some(t) = tagger.filter(|t| t.context > 0) else {
         return run_aligned(encoder, &plain, tagger, ranker_states);
@@ -623,7 +623,7 @@ pub fn run_aligned(
     aligned: &[AlignedWords],
     tagger: Option<&Tagger>,
     ranker_states: bool,
-) -> Result<Vec<Tagged>, SkillmarkError> {
+) -> Result<Vec<Tagged>, Error> {
     let ids: Vec<&[u32]> = aligned.iter().map(|a| a.ids.as_slice()).collect();
     let h = encoder.hidden_size();
     let n = encoder.num_layers();
@@ -1304,7 +1304,7 @@ mod tests {
             assert!((x - y).abs() < 3e-3, "{x} vs {y}");
         }
         // Without its encoder, with another encoder, truncated: errors, never panics.
-        let err = |r: Result<Tagger, SkillmarkError>| r.err().expect("an error").to_string();
+        let err = |r: Result<Tagger, Error>| r.err().expect("an error").to_string();
         // Transition priors: none means well-formedness only; stored ones are
         // read back; a malformed entry is refused by name.
         let plain = BioTransitions::well_formed();

@@ -6,14 +6,7 @@
 //! straddles two WordPiece words and SkillSpan's tokenization is reproduced
 //! closely on raw text.
 
-use serde::{Deserialize, Serialize};
-
-/// Byte range of one sentence-like piece of a text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Segment {
-    pub start: usize,
-    pub end: usize,
-}
+pub use skillmark_schema::Segment;
 
 /// Longest segment in bytes; longer runs are cut at a whitespace before it.
 pub const MAX_SEGMENT_BYTES: usize = 1200;

@@ -30,7 +30,9 @@ fn assert_offsets(text: &str, h: &skillmark::Highlights) {
 #[test]
 fn finds_and_links_skills_with_exact_offsets() {
     let text = "Über uns 😀\n\n  •\u{a0}Strong experience with Python and SQL.\n- You will manage a team of nurses; first aid is a plus!";
-    let h = highlighter().highlight(text, &HighlightOptions::default());
+    let h = highlighter()
+        .highlight(text, &HighlightOptions::default())
+        .unwrap();
     assert_eq!(h.segments, 4);
     assert_offsets(text, &h);
     let python = h
@@ -53,7 +55,9 @@ fn finds_and_links_skills_with_exact_offsets() {
 #[test]
 fn empty_and_whitespace_inputs_give_nothing() {
     for t in ["", "   \n\t\u{a0}\n", "• • •"] {
-        let h = highlighter().highlight(t, &HighlightOptions::default());
+        let h = highlighter()
+            .highlight(t, &HighlightOptions::default())
+            .unwrap();
         assert!(h.spans.is_empty() && h.skills.is_empty(), "{t:?}");
     }
 }
@@ -63,10 +67,10 @@ fn segments_stream_to_the_same_result() {
     let text = "We need Java developers.\nKnowledge of Docker and Kubernetes. Teamwork matters.";
     let hl = highlighter();
     let opts = HighlightOptions::default();
-    let whole = hl.highlight(text, &opts);
+    let whole = hl.highlight(text, &opts).unwrap();
     let mut spans = Vec::new();
     for seg in hl.segments(text) {
-        spans.extend(hl.highlight_segments(text, &[seg], &opts).spans);
+        spans.extend(hl.highlight_segments(text, &[seg], &opts).unwrap().spans);
     }
     assert_eq!(whole.spans, spans);
     // Out-of-range or split-char segments are ignored, not a panic.
@@ -77,7 +81,11 @@ fn segments_stream_to_the_same_result() {
         },
         skillmark::Segment { start: 0, end: 0 },
     ];
-    assert!(hl.highlight_segments(text, &bad, &opts).spans.is_empty());
+    assert!(hl
+        .highlight_segments(text, &bad, &opts)
+        .unwrap()
+        .spans
+        .is_empty());
 }
 
 #[test]
@@ -90,13 +98,15 @@ fn huge_and_hostile_input_does_not_panic() {
         ));
     }
     text.push_str(&"a".repeat(5000));
-    let h = highlighter().highlight(
-        &text,
-        &HighlightOptions {
-            implicit: false,
-            ..Default::default()
-        },
-    );
+    let h = highlighter()
+        .highlight(
+            &text,
+            &HighlightOptions {
+                implicit: false,
+                ..Default::default()
+            },
+        )
+        .unwrap();
     assert_offsets(&text, &h);
     assert!(!h.spans.is_empty());
 }
@@ -148,7 +158,9 @@ fn highlights_never_overlap() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/job-post.txt"),
     )
     .unwrap();
-    let h = highlighter().highlight(&text, &HighlightOptions::default());
+    let h = highlighter()
+        .highlight(&text, &HighlightOptions::default())
+        .unwrap();
     assert!(!h.spans.is_empty());
     let mut spans: Vec<(usize, usize)> = h.spans.iter().map(|s| (s.start, s.end)).collect();
     spans.sort();
@@ -184,9 +196,9 @@ fn tags_from_a_separate_span_tagger_give_the_same_highlights() {
         let split = h
             .highlight_segments_with_tags(text, part, &tags, &opts)
             .unwrap();
-        assert_eq!(split, h.highlight_segments(text, part, &opts));
+        assert_eq!(split, h.highlight_segments(text, part, &opts).unwrap());
     }
-    assert!(!h.highlight(text, &opts).spans.is_empty());
+    assert!(!h.highlight(text, &opts).unwrap().spans.is_empty());
     // Tags of another text are refused, not misapplied.
     let other = tagger
         .tag_segments("Python.", &h.segments("Python."))
@@ -227,9 +239,9 @@ fn loading_from_owned_files_gives_the_same_highlights() {
     let owned = Highlighter::from_asset_files(assets, Precision::Int8).unwrap();
     let text = "Experience with Kubernetes and Terraform. You will coach junior developers.";
     let opts = HighlightOptions::default();
-    let want = highlighter().highlight(text, &opts);
+    let want = highlighter().highlight(text, &opts).unwrap();
     assert!(!want.spans.is_empty());
-    assert_eq!(owned.highlight(text, &opts), want);
+    assert_eq!(owned.highlight(text, &opts).unwrap(), want);
     assert_eq!(owned.default_options(), highlighter().default_options());
 }
 

@@ -128,7 +128,7 @@ fn the_highlighter_links_with_the_measured_vectors() {
             min_score: f32::NEG_INFINITY,
             ..Default::default()
         };
-        let h = hl.highlight(text, &opts);
+        let h = hl.highlight(text, &opts).unwrap();
         let py = h
             .spans
             .iter()
@@ -154,14 +154,16 @@ fn lexical_bonus_lifts_the_skills_a_span_names() {
     let hl = highlighter();
     let text = "Strong experience with Python and SQL.";
     let links = |b: f32| {
-        let h = hl.highlight(
-            text,
-            &HighlightOptions {
-                lexical_bonus: Some(b),
-                min_score: f32::NEG_INFINITY,
-                ..Default::default()
-            },
-        );
+        let h = hl
+            .highlight(
+                text,
+                &HighlightOptions {
+                    lexical_bonus: Some(b),
+                    min_score: f32::NEG_INFINITY,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
         h.spans
             .into_iter()
             .find(|s| s.text == "Python")
@@ -188,13 +190,15 @@ fn lexical_bonus_reaches_implicit_skills() {
     let hl = highlighter();
     let text = "We offer a full-time position in customer service.";
     let implicit = |b: f32| {
-        let h = hl.highlight(
-            text,
-            &HighlightOptions {
-                lexical_bonus: Some(b),
-                ..Default::default()
-            },
-        );
+        let h = hl
+            .highlight(
+                text,
+                &HighlightOptions {
+                    lexical_bonus: Some(b),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
         assert!(h
             .spans
             .iter()
@@ -217,7 +221,7 @@ fn skills_at_equals_a_run_with_those_thresholds() {
         implicit_min_score: f32::NEG_INFINITY,
         ..Default::default()
     };
-    let all = hl.highlight(&text, &low);
+    let all = hl.highlight(&text, &low).unwrap();
     for (t, ti) in [(0.3, 0.4), (0.5, 0.6), (0.6, 0.65), (0.7, f32::INFINITY)] {
         let opts = HighlightOptions {
             min_score: t,
@@ -226,6 +230,7 @@ fn skills_at_equals_a_run_with_those_thresholds() {
         };
         let direct: std::collections::BTreeSet<String> = hl
             .highlight(&text, &opts)
+            .unwrap()
             .skills
             .into_iter()
             .map(|s| s.uri)

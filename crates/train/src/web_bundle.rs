@@ -1168,10 +1168,12 @@ mod tests {
         assert!(agree.f1 > 80.0, "{}", agree.f1);
         assert!(web_f1 > full_f1 - 3.0, "web {web_f1}, full {full_f1}");
         // The whole highlighter runs.
-        let h = web.highlight(
-            "You will build data pipelines in Python and SQL.",
-            &web.default_options(),
-        );
+        let h = web
+            .highlight(
+                "You will build data pipelines in Python and SQL.",
+                &web.default_options(),
+            )
+            .unwrap();
         assert!(!h.skills.is_empty());
         // Exporting twice gives the same bytes (the bundle is derived deterministically).
         let first = std::fs::read(out.join(MANIFEST)).unwrap();

@@ -9,8 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use skillmark::bio::Bio;
-use skillmark::highlight::{HighlightOptions, Highlighter as Engine, Segment, WordTags};
-use skillmark::AssetBytes;
+use skillmark::{AssetBytes, Engine, HighlightOptions, Segment, WordTags};
 use skillmark_model::weights::ByteSource;
 use skillmark_model::Precision;
 use wasm_bindgen::prelude::*;
@@ -41,13 +40,6 @@ impl JsOptions {
         }
         o
     }
-}
-
-/// A segment as JS passes it back (`{ start, end }`, byte offsets).
-#[derive(serde::Deserialize)]
-struct JsSegment {
-    start: usize,
-    end: usize,
 }
 
 /// The engine's defaults, overridden by the fields JS passes.
@@ -82,15 +74,7 @@ fn file_map(files: &js_sys::Object) -> Result<BTreeMap<String, Vec<u8>>, JsError
 }
 
 fn segments_from_js(value: JsValue) -> Result<Vec<Segment>, JsError> {
-    let segments: Vec<JsSegment> = serde_wasm_bindgen::from_value(value)
-        .map_err(|e| JsError::new(&format!("segments: {e}")))?;
-    Ok(segments
-        .into_iter()
-        .map(|s| Segment {
-            start: s.start,
-            end: s.end,
-        })
-        .collect())
+    serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&format!("segments: {e}")))
 }
 
 /// One window's span tags as they cross between workers: B/I/O as 0/1/2.
@@ -133,6 +117,10 @@ fn tags_from_js(value: JsValue) -> Result<Vec<WordTags>, JsError> {
     Ok(tags.into_iter().map(WordTags::from).collect())
 }
 
+fn js_error(e: skillmark::Error) -> JsError {
+    JsError::new(&e.to_string())
+}
+
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     // Maps as plain objects, not JS `Map`s.
     let s = serde_wasm_bindgen::Serializer::json_compatible();
@@ -156,23 +144,19 @@ impl Highlighter {
     #[wasm_bindgen(constructor)]
     pub fn new(manifest: &[u8], files: js_sys::Object) -> Result<Highlighter, JsError> {
         let map = file_map(&files)?;
-        let assets = AssetBytes::new(manifest, map).map_err(|e| JsError::new(&e.to_string()))?;
+        let assets = AssetBytes::new(manifest, map).map_err(js_error)?;
         // Consumed: the files are freed before the label automaton is built.
         // Every layer in int8, the attention projections too: in the browser
         // they were 29% of a highlight in f32, and on the validation sets
         // int8 there costs nothing measurable (docs/BENCHMARKS.md, "Browser").
-        let engine = Engine::from_asset_files(assets, Precision::Int8All)
-            .map_err(|e| JsError::new(&e.to_string()))?;
+        let engine = Engine::from_assets(assets, Precision::Int8All).map_err(js_error)?;
         Ok(Highlighter { engine })
     }
 
     /// Highlights of the whole text: `{ spans, skills, segments }`.
     pub fn highlight(&self, text: &str, options_js: JsValue) -> Result<JsValue, JsError> {
-        to_js(
-            &self
-                .engine
-                .highlight(text, &options(&self.engine, options_js)?),
-        )
+        let opts = options(&self.engine, options_js)?;
+        to_js(&self.engine.highlight(text, &opts).map_err(js_error)?)
     }
 
     /// The bundle's default options: `{ minScore, topK, implicit, implicitMinScore }`.
@@ -196,11 +180,9 @@ impl Highlighter {
         options_js: JsValue,
     ) -> Result<JsValue, JsError> {
         let segments = segments_from_js(segments)?;
-        to_js(
-            &self
-                .engine
-                .highlight_segments(text, &segments, &options(&self.engine, options_js)?),
-        )
+        let opts = options(&self.engine, options_js)?;
+        let h = self.engine.highlight_segments(text, &segments, &opts);
+        to_js(&h.map_err(js_error)?)
     }
 
     /// The ranker's encoder passes over `segments` of `text`, kept in wasm
@@ -210,7 +192,10 @@ impl Highlighter {
     pub fn encode_segments(&self, text: &str, segments: JsValue) -> Result<Encoded, JsError> {
         let segments = segments_from_js(segments)?;
         Ok(Encoded {
-            inner: self.engine.encode_segments(text, &segments),
+            inner: self
+                .engine
+                .encode_segments(text, &segments)
+                .map_err(js_error)?,
         })
     }
 
@@ -227,7 +212,7 @@ impl Highlighter {
         let h = self
             .engine
             .highlight_encoded(encoded.inner, &tags, &opts)
-            .map_err(|e| JsError::new(&e.to_string()))?;
+            .map_err(js_error)?;
         to_js(&h)
     }
 
@@ -236,30 +221,19 @@ impl Highlighter {
     /// linking): what `scripts/bench-browser` times against transformers.js.
     pub fn embed(&self, texts: Vec<String>) -> Result<Vec<f32>, JsError> {
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        let vecs = self
-            .engine
-            .ranker
-            .encoder
-            .embed(&refs)
-            .map_err(|e| JsError::new(&e.to_string()))?;
+        let vecs = self.engine.embed(&refs).map_err(js_error)?;
         Ok(vecs.into_iter().flatten().collect())
     }
 
     /// The matrix kernel this module runs: `relaxed-simd` (7-bit weights,
     /// `i32x4.relaxed_dot_i8x16_i7x16_add`) or `simd128`.
     pub fn kernel(&self) -> String {
-        self.engine
-            .ranker
-            .encoder
-            .encoder
-            .kernel()
-            .name()
-            .to_string()
+        self.engine.kernel().name().to_string()
     }
 
     /// Width of the vectors [`Self::embed`] returns.
     pub fn dim(&self) -> usize {
-        self.engine.ranker.encoder.dim()
+        self.engine.dim()
     }
 
     /// Label, description, category and type of one ESCO skill, or `null`.
@@ -326,8 +300,7 @@ impl SpanTagger {
         let tokenizer = file(skillmark::assets::TOKENIZER)?.to_vec();
         let encoder = JsBytes(file(skillmark::assets::ENCODER)?);
         let tagger = JsBytes(file(skillmark::assets::TAGGER)?);
-        let manifest =
-            skillmark::Manifest::from_json(manifest).map_err(|e| JsError::new(&e.to_string()))?;
+        let manifest = skillmark::Manifest::from_json(manifest).map_err(js_error)?;
         let tagger = skillmark::SpanTagger::from_sources(
             &manifest,
             &tokenizer,
@@ -335,7 +308,7 @@ impl SpanTagger {
             &tagger,
             Precision::Int8All,
         )
-        .map_err(|e| JsError::new(&e.to_string()))?;
+        .map_err(js_error)?;
         Ok(SpanTagger { tagger })
     }
 
@@ -347,7 +320,7 @@ impl SpanTagger {
         let tags = self
             .tagger
             .tag_segments(text, &segments)
-            .map_err(|e| JsError::new(&e.to_string()))?;
+            .map_err(js_error)?;
         to_js(&tags.iter().map(JsTags::from).collect::<Vec<_>>())
     }
 

@@ -192,8 +192,8 @@ fn RunStatus() -> impl IntoView {
 fn Legend() -> impl IntoView {
     view! {
         <ul class="legend" aria-label="Colour legend">
-            {crate::model::CATEGORIES.iter().map(|(key, name)| view! {
-                <li><span class=format!("swatch cat-{key}")></span>{*name}</li>
+            {crate::model::categories().map(|(key, name)| view! {
+                <li><span class=format!("swatch cat-{key}")></span>{name}</li>
             }).collect_view()}
             <li><span class="swatch kind-knowledge-sample"></span>"knowledge (dotted)"</li>
         </ul>

@@ -6,7 +6,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::model::{Chunk, HighlightSpan};
+use crate::model::{category_class, Chunk, HighlightSpan};
 use crate::state::{AppState, Card};
 
 const HIDE_DELAY: Duration = Duration::from_millis(250);
@@ -64,10 +64,10 @@ fn chunk_view(state: AppState, chunk: &Chunk) -> Vec<AnyView> {
 }
 
 fn mark(state: AppState, span: HighlightSpan, inner: String) -> AnyView {
-    let class = format!("hl cat-{} kind-{}", span.category(), span.kind);
+    let class = format!("hl cat-{} kind-{}", category_class(&span), span.kind);
     let label = match span.skill() {
         Some(l) => format!("{} — ESCO: {} ({:.2})", span.kind, l.label, l.score),
-        None => span.kind.clone(),
+        None => span.kind.to_string(),
     };
     let uri = span.skill().map(|l| l.uri.clone()).unwrap_or_default();
     let show = {
@@ -143,8 +143,8 @@ pub fn SkillCard() -> impl IntoView {
             <div class="card" id="skill-card" role="tooltip" style=style
                 on:mouseleave=move |_| state.card.set(None)>
                 <div class="card-head">
-                    <span class=format!("badge cat-{}", span.category())>{span.category().to_string()}</span>
-                    <span class="badge kind">{span.kind.clone()}</span>
+                    <span class=format!("badge cat-{}", category_class(&span))>{category_class(&span)}</span>
+                    <span class="badge kind">{span.kind.name()}</span>
                     <span class="muted">{format!("span confidence {:.2}", span.confidence)}</span>
                 </div>
                 <p class="card-quote">"“"{span.text.clone()}"”"</p>

@@ -41,7 +41,7 @@ pub fn to_csv(spans: &[HighlightSpan]) -> String {
                 l.uri.as_str(),
                 l.label.as_str(),
                 format!("{:.3}", l.score),
-                l.category.as_str(),
+                l.category.name(),
             ),
             None => ("", "", String::new(), ""),
         };
@@ -49,7 +49,7 @@ pub fn to_csv(spans: &[HighlightSpan]) -> String {
             s.start_char.to_string(),
             s.end_char.to_string(),
             cell(&s.text),
-            s.kind.clone(),
+            s.kind.to_string(),
             format!("{:.3}", s.confidence),
             cell(uri),
             cell(label),

@@ -1,122 +1,16 @@
-//! The engine's result types as the worker posts them (camelCase JSON of
-//! `skillmark::highlight`), plus what the app derives from them.
+//! The engine's wire types (`skillmark-schema`, the same Rust types the
+//! engine serializes: the app cannot drift from them), plus what the app
+//! derives from them.
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+pub use skillmark_schema::{
+    Attribution, Category, Defaults, DocumentSkill, FromWorker, HighlightSpan,
+};
 
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct SkillLink {
-    pub uri: String,
-    pub label: String,
-    pub score: f32,
-    pub category: String,
-}
-
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct HighlightSpan {
-    pub start: usize,
-    pub end: usize,
-    pub start_char: usize,
-    pub end_char: usize,
-    pub text: String,
-    pub kind: String,
-    pub confidence: f32,
-    #[serde(default)]
-    pub links: Vec<SkillLink>,
-}
-
-impl HighlightSpan {
-    /// The linked ESCO skill (best link), if any.
-    pub fn skill(&self) -> Option<&SkillLink> {
-        self.links.first()
-    }
-
-    /// Category used for colouring: the linked skill's, else the span type.
-    pub fn category(&self) -> &str {
-        self.skill().map(|l| l.category.as_str()).unwrap_or("none")
-    }
-}
-
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct DocumentSkill {
-    pub uri: String,
-    pub label: String,
-    #[serde(default)]
-    pub description: String,
-    pub category: String,
-    #[serde(default)]
-    pub skill_type: String,
-    pub count: usize,
-    pub best_score: f32,
-    #[serde(default)]
-    pub implicit: bool,
-}
-
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-pub struct Attribution {
-    #[serde(default)]
-    pub credit: String,
-    #[serde(default)]
-    pub license: String,
-    #[serde(default)]
-    pub what: String,
-}
-
-/// The engine's default options (from the bundle's manifest).
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct Defaults {
-    pub min_score: f32,
-    #[serde(default)]
-    pub implicit_min_score: Option<f32>,
-}
-
-/// Messages from the worker (`web/app/worker/worker.js`).
-#[derive(Clone, Debug, Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
-pub enum FromWorker {
-    Loading {
-        loaded: f64,
-        total: f64,
-        #[serde(default)]
-        file: String,
-    },
-    Ready {
-        version: String,
-        #[serde(default)]
-        attribution: Vec<Attribution>,
-        ms: f64,
-        defaults: Option<Defaults>,
-        /// The engine's matrix kernel (`relaxed-simd` or `simd128`).
-        #[serde(default)]
-        kernel: String,
-    },
-    Result {
-        id: u32,
-        /// Byte offset up to which the text is done; `None` for the last batch.
-        upto: Option<usize>,
-        spans: Vec<HighlightSpan>,
-        skills: Vec<DocumentSkill>,
-        segments: usize,
-        total: usize,
-    },
-    Done {
-        id: u32,
-        ms: f64,
-        segments: usize,
-        /// Workers that ran it: 2 when the span tagger ran beside the encoder.
-        #[serde(default)]
-        workers: u32,
-    },
-    Error {
-        #[serde(default)]
-        id: Option<u32>,
-        message: String,
-    },
+/// The CSS class of a span's colour: its linked skill's category, or `none`.
+pub fn category_class(span: &HighlightSpan) -> &'static str {
+    span.skill().map_or("none", |l| l.category.name())
 }
 
 /// One streamed piece of the document: the text from the previous piece's
@@ -153,23 +47,21 @@ pub fn merge_skills(into: &mut Vec<DocumentSkill>, more: Vec<DocumentSkill>) {
 }
 
 /// Display order and names of the categories.
-pub const CATEGORIES: [(&str, &str); 4] = [
-    ("technology", "Technology"),
-    ("technical", "Technical"),
-    ("business", "Business"),
-    ("soft", "Soft skills"),
-];
+pub fn categories() -> impl Iterator<Item = (&'static str, &'static str)> {
+    Category::ALL.iter().map(|c| (c.name(), c.title()))
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use skillmark_schema::{SkillLink, SpanKind};
 
     fn skill(uri: &str, count: usize, score: f32) -> DocumentSkill {
         DocumentSkill {
             uri: uri.into(),
             label: uri.into(),
             description: String::new(),
-            category: "soft".into(),
+            category: Category::Soft,
             skill_type: String::new(),
             count,
             best_score: score,
@@ -185,5 +77,36 @@ mod tests {
         assert_eq!(all[0].count, 3);
         assert_eq!(all[0].best_score, 0.7);
         assert_eq!(all[1].uri, "b");
+    }
+
+    #[test]
+    fn categories_are_shown_in_schema_order_with_their_titles() {
+        let all: Vec<_> = categories().collect();
+        assert_eq!(all[0], ("technology", "Technology"));
+        assert_eq!(all[3], ("soft", "Soft skills"));
+    }
+
+    #[test]
+    fn a_span_is_coloured_by_its_linked_skill() {
+        let mut span = HighlightSpan {
+            start: 0,
+            end: 3,
+            start_char: 0,
+            end_char: 3,
+            start_utf16: 0,
+            end_utf16: 3,
+            text: "SQL".into(),
+            kind: SpanKind::Knowledge,
+            confidence: 0.9,
+            links: vec![],
+        };
+        assert_eq!(category_class(&span), "none");
+        span.links.push(SkillLink {
+            uri: "u".into(),
+            label: "SQL".into(),
+            score: 0.8,
+            category: Category::Technology,
+        });
+        assert_eq!(category_class(&span), "technology");
     }
 }

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::{DocumentSkill, CATEGORIES};
+use crate::model::{categories, DocumentSkill};
 use crate::state::AppState;
 
 #[component]
@@ -16,17 +16,17 @@ pub fn SkillList() -> impl IntoView {
                     return view! { <p class="muted">"No skills yet."</p> }.into_any();
                 }
                 let total: usize = skills.iter().map(|s| s.count).sum();
-                let groups = CATEGORIES.iter().filter_map(|(key, name)| {
+                let groups = categories().filter_map(|(key, name)| {
                     let mut group: Vec<DocumentSkill> =
-                        skills.iter().filter(|s| s.category == *key).cloned().collect();
+                        skills.iter().filter(|s| s.category.name() == key).cloned().collect();
                     if group.is_empty() {
                         return None;
                     }
                     group.sort_by(|a, b| b.count.cmp(&a.count).then(b.best_score.total_cmp(&a.best_score)));
                     let n: usize = group.iter().map(|s| s.count).sum();
                     Some(view! {
-                        <section class="group" data-category=*key>
-                            <h3><span class=format!("swatch cat-{key}")></span>{*name}<span class="count">{n}</span></h3>
+                        <section class="group" data-category=key>
+                            <h3><span class=format!("swatch cat-{key}")></span>{name}<span class="count">{n}</span></h3>
                             <ul>
                                 {group.into_iter().map(|s| view! {
                                     <li class="skill" data-uri=s.uri.clone()>

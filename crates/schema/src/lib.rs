@@ -1,0 +1,21 @@
+//! The wire schema of skillmark: the options a caller passes and the results
+//! the engine returns, defined once.
+//!
+//! Every surface speaks exactly these types: the CLI's JSON lines, the wasm
+//! binding's JavaScript objects, the web app (which deserializes them instead
+//! of mirroring them), and the extension and Python package that build on
+//! them. Field names are camelCase on the wire; enums are lowercase strings.
+//! With the feature `ts`, each type also derives its TypeScript declaration
+//! (`web/schema/skillmark.d.ts`, checked by `tests/typescript.rs`).
+//!
+//! This crate holds data only: no engine code, no dependencies but serde, so
+//! the web app's build stays small.
+
+mod highlight;
+mod worker;
+
+pub use highlight::{
+    Category, DocumentSkill, HighlightOptions, HighlightSpan, Highlights, LinkMode, ParseError,
+    RankedSkill, RankedText, Segment, SkillLink, SpanKind, TaggedText,
+};
+pub use worker::{Attribution, Defaults, FromWorker};

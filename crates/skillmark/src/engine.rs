@@ -1,0 +1,196 @@
+//! [`Engine`]: the one type every surface (CLI, wasm, Python, extension)
+//! loads and calls. It owns a verified bundle's parts and answers in the wire
+//! schema ([`skillmark_schema`]); every failure is an [`Error`] the caller sees.
+
+use std::collections::BTreeMap;
+
+use skillmark_model::{Kernel, Precision};
+
+use crate::assets::AssetBytes;
+use crate::highlight::{EncodedSegments, Highlighter, WordTags};
+use crate::Error;
+use skillmark_schema::{DocumentSkill, HighlightOptions, Highlights, RankedSkill, Segment};
+
+/// The skillmark engine, loaded from one bundle (`manifest.json` plus the
+/// files it lists, each checked against its sha256 before it is parsed).
+///
+/// ```
+/// # fn main() -> Result<(), skillmark::Error> {
+/// # let bundle = concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets");
+/// let engine = skillmark::Engine::load_dir(bundle.as_ref())?;
+/// let h = engine.highlight("Experience with Python and SQL.", &engine.default_options())?;
+/// assert!(h.spans.iter().any(|s| s.text == "Python"));
+/// # Ok(()) }
+/// ```
+pub struct Engine {
+    highlighter: Highlighter,
+}
+
+impl Engine {
+    /// Loads the bundle in directory `dir` (int8 compute, as shipped).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn load_dir(dir: &std::path::Path) -> Result<Self, Error> {
+        Self::load_dir_with(dir, Precision::Int8)
+    }
+
+    /// As [`Self::load_dir`], with f32 or int8 compute over the same weights.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn load_dir_with(dir: &std::path::Path, precision: Precision) -> Result<Self, Error> {
+        Self::from_assets(AssetBytes::read_dir(dir)?, precision)
+    }
+
+    /// Loads a bundle from memory: the manifest's JSON and each file's bytes
+    /// by name (what a browser worker has after fetching them).
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets"));
+    /// let mut files = std::collections::BTreeMap::new();
+    /// for name in ["encoder.gguf", "tokenizer.json", "skills.index", "esco.bin", "tagger.gguf"] {
+    ///     files.insert(name.to_string(), std::fs::read(dir.join(name))?);
+    /// }
+    /// let manifest = std::fs::read(dir.join("manifest.json"))?;
+    /// let engine = skillmark::Engine::from_bytes(&manifest, files, skillmark::Precision::Int8)?;
+    /// assert!(engine.skill("http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-96344886e14d").is_some());
+    /// # Ok(()) }
+    /// ```
+    pub fn from_bytes(
+        manifest_json: &[u8],
+        files: BTreeMap<String, Vec<u8>>,
+        precision: Precision,
+    ) -> Result<Self, Error> {
+        Self::from_assets(AssetBytes::new(manifest_json, files)?, precision)
+    }
+
+    /// Loads a verified bundle, consuming it (each file is freed once read).
+    pub fn from_assets(assets: AssetBytes, precision: Precision) -> Result<Self, Error> {
+        Ok(Engine {
+            highlighter: Highlighter::from_asset_files(assets, precision)?,
+        })
+    }
+
+    /// The bundle's default options (its manifest's thresholds).
+    pub fn default_options(&self) -> HighlightOptions {
+        self.highlighter.default_options()
+    }
+
+    /// Sentence-like segments of `text` (byte ranges), as the engine reads it.
+    ///
+    /// ```
+    /// # let engine = skillmark::Engine::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets").as_ref()).unwrap();
+    /// let text = "You know Rust.\n- You like tests.";
+    /// let parts: Vec<&str> = engine.segments(text).iter().map(|s| &text[s.start..s.end]).collect();
+    /// assert_eq!(parts, ["You know Rust.", "You like tests."]);
+    /// ```
+    pub fn segments(&self, text: &str) -> Vec<Segment> {
+        crate::text::segments(text)
+    }
+
+    /// Skill and knowledge spans of `text`, each linked to ESCO skills, and
+    /// the document's skill list.
+    ///
+    /// ```
+    /// # let engine = skillmark::Engine::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets").as_ref()).unwrap();
+    /// let text = "You will write SQL queries and mentor junior engineers.";
+    /// let h = engine.highlight(text, &engine.default_options()).unwrap();
+    /// for span in &h.spans {
+    ///     assert_eq!(&text[span.start..span.end], span.text);
+    /// }
+    /// assert!(!h.skills.is_empty());
+    /// ```
+    pub fn highlight(&self, text: &str, opts: &HighlightOptions) -> Result<Highlights, Error> {
+        self.highlighter.highlight(text, opts)
+    }
+
+    /// As [`Self::highlight`], over the given segments of `text` only
+    /// (offsets stay relative to all of `text`; a segment outside the text or
+    /// off a char boundary is skipped). Lets a caller stream a long text.
+    ///
+    /// ```
+    /// # let engine = skillmark::Engine::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets").as_ref()).unwrap();
+    /// let text = "Intro.\nStrong Python skills.";
+    /// let second = engine.segments(text)[1];
+    /// let h = engine.highlight_segments(text, &[second], &engine.default_options()).unwrap();
+    /// assert!(h.spans.iter().all(|s| s.start >= second.start));
+    /// ```
+    pub fn highlight_segments(
+        &self,
+        text: &str,
+        segments: &[Segment],
+        opts: &HighlightOptions,
+    ) -> Result<Highlights, Error> {
+        self.highlighter.highlight_segments(text, segments, opts)
+    }
+
+    /// The `k` ESCO skills closest to each whole text, best first.
+    ///
+    /// ```
+    /// # let engine = skillmark::Engine::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets").as_ref()).unwrap();
+    /// let ranked = engine.rank(&["Proficient in Python programming."], 3).unwrap();
+    /// assert_eq!(ranked[0].len(), 3);
+    /// assert!(ranked[0][0].score >= ranked[0][1].score);
+    /// ```
+    pub fn rank(&self, texts: &[&str], k: usize) -> Result<Vec<Vec<RankedSkill>>, Error> {
+        self.highlighter.ranker.rank(texts, k)
+    }
+
+    /// Sentence vectors of `texts` (L2-normalised, [`Self::dim`] wide).
+    ///
+    /// ```
+    /// # let engine = skillmark::Engine::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets").as_ref()).unwrap();
+    /// let v = engine.embed(&["data analysis"]).unwrap();
+    /// assert_eq!(v[0].len(), engine.dim());
+    /// ```
+    pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, Error> {
+        Ok(self.highlighter.ranker.encoder.embed(texts)?)
+    }
+
+    /// Width of the sentence vectors.
+    pub fn dim(&self) -> usize {
+        self.highlighter.ranker.encoder.dim()
+    }
+
+    /// An ESCO skill by URI, for hover cards (count and score zero).
+    ///
+    /// ```
+    /// # let engine = skillmark::Engine::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets").as_ref()).unwrap();
+    /// assert!(engine.skill("not a uri").is_none());
+    /// ```
+    pub fn skill(&self, uri: &str) -> Option<DocumentSkill> {
+        self.highlighter.skill(uri)
+    }
+
+    /// The matrix kernel the encoder runs (AVX-512 VNNI, AVX2, wasm SIMD, scalar).
+    pub fn kernel(&self) -> Kernel {
+        self.highlighter.ranker.encoder.encoder.kernel()
+    }
+
+    /// Two-worker highlighting, first half: the ranker's encoder passes over
+    /// `segments`, which need no span tags, so they can run while a
+    /// [`crate::SpanTagger`] tags the same segments elsewhere.
+    pub fn encode_segments(
+        &self,
+        text: &str,
+        segments: &[Segment],
+    ) -> Result<EncodedSegments, Error> {
+        self.highlighter.encode_segments(text, segments)
+    }
+
+    /// Two-worker highlighting, second half: the same result as
+    /// [`Self::highlight_segments`], from the encoded segments and the tags a
+    /// [`crate::SpanTagger`] computed for them (tags of another text are an error).
+    pub fn highlight_encoded(
+        &self,
+        encoded: EncodedSegments,
+        tags: &[WordTags],
+        opts: &HighlightOptions,
+    ) -> Result<Highlights, Error> {
+        self.highlighter.highlight_encoded(encoded, tags, opts)
+    }
+
+    /// The pipeline's parts, for the evaluation and training crates.
+    #[cfg(feature = "internals")]
+    pub fn highlighter(&self) -> &Highlighter {
+        &self.highlighter
+    }
+}

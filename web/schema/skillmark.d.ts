@@ -1,0 +1,87 @@
+// The wire schema of skillmark, generated from crates/schema by
+// crates/schema/tests/typescript.rs: do not edit by hand.
+
+export type Category = "technology" | "technical" | "business" | "soft";
+
+export type LinkMode = "text" | "context" | "both";
+
+export type SpanKind = "skill" | "knowledge" | "implicit";
+
+export type HighlightOptions = { 
+/**
+ * Links scoring below this are dropped.
+ */
+minScore: number, 
+/**
+ * Links per span, the linked skill and its runner-ups.
+ */
+topK: number, 
+/**
+ * Also report skills of a segment that no span names.
+ */
+implicit: boolean, 
+/**
+ * Threshold for implicit skills (sentence-level scores run higher than span scores).
+ */
+implicitMinScore: number, 
+/**
+ * What stands for a span when it is linked.
+ */
+link: LinkMode, 
+/**
+ * Weight of the span text's vector in [`LinkMode::Both`]; the in-context
+ * vector gets `1 - text_weight`.
+ */
+textWeight: number, 
+/**
+ * Added to the score of every skill a span (for implicit skills: the
+ * segment) names by an ESCO label; `None` takes the bundle's
+ * `ranking.lexical_bonus` (0 = dense scores only).
+ */
+lexicalBonus: number | null, };
+
+export type Segment = { start: number, end: number, };
+
+export type SkillLink = { uri: string, label: string, score: number, category: Category, };
+
+export type HighlightSpan = { start: number, end: number, startChar: number, endChar: number, startUtf16: number, endUtf16: number, text: string, kind: SpanKind, confidence: number, links: Array<SkillLink>, };
+
+export type DocumentSkill = { uri: string, label: string, description: string, category: Category, 
+/**
+ * ESCO's skill type ("skill/competence", "knowledge", …).
+ */
+skillType: string, count: number, bestScore: number, implicit: boolean, };
+
+export type Highlights = { spans: Array<HighlightSpan>, skills: Array<DocumentSkill>, segments: number, };
+
+export type RankedSkill = { uri: string, label: string, score: number, };
+
+export type TaggedText = { 
+/**
+ * The text the offsets refer to (for HTML input: the text extracted from it).
+ */
+text: string, 
+/**
+ * Whether the input was read as HTML.
+ */
+html: boolean, spans: Array<HighlightSpan>, skills: Array<DocumentSkill>, segments: number, };
+
+export type RankedText = { text: string, skills: Array<RankedSkill>, };
+
+export type Attribution = { credit: string, license: string, what: string, };
+
+export type Defaults = { minScore: number, implicitMinScore: number | null, };
+
+export type FromWorker = { "type": "loading", loaded: number, total: number, file: string, } | { "type": "ready", version: string, attribution: Array<Attribution>, ms: number, defaults: Defaults | null, 
+/**
+ * The engine's matrix kernel (`relaxed-simd` or `simd128`).
+ */
+kernel: string, } | { "type": "result", id: number, 
+/**
+ * Byte offset up to which the text is done; `None` for the last batch.
+ */
+upto: number | null, spans: Array<HighlightSpan>, skills: Array<DocumentSkill>, segments: number, total: number, } | { "type": "done", id: number, ms: number, segments: number, 
+/**
+ * Workers that ran it: 2 when the span tagger ran beside the encoder.
+ */
+workers: number, } | { "type": "error", id: number | null, message: string, };
