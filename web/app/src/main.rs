@@ -1,16 +1,36 @@
 //! skillmark in the browser: paste a job post, see its skills highlighted
 //! and linked to ESCO. Leptos CSR; the engine runs in a Web Worker
 //! (`worker/worker.js`), so the page never waits on inference.
+//!
+//! The app runs only in the browser (wasm32). A native build compiles just
+//! the pure modules (`model`, `export`) so their unit tests run without
+//! building Leptos for the host.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
-mod app;
-mod document;
-mod engine;
 mod export;
 mod model;
+
+#[cfg(target_arch = "wasm32")]
+mod app;
+#[cfg(target_arch = "wasm32")]
+mod document;
+#[cfg(target_arch = "wasm32")]
+mod download;
+#[cfg(target_arch = "wasm32")]
+mod engine;
+#[cfg(target_arch = "wasm32")]
 mod sidebar;
+#[cfg(target_arch = "wasm32")]
 mod state;
+#[cfg(target_arch = "wasm32")]
 mod toolbar;
 
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    eprintln!("skillmark-web runs in the browser: build it with scripts/build-site");
+}
+
+#[cfg(target_arch = "wasm32")]
 fn main() {
     console_error_panic_hook::set_once();
     register_service_worker();
@@ -18,6 +38,7 @@ fn main() {
 }
 
 /// The service worker (`sw.js`) keeps the app shell for offline use.
+#[cfg(target_arch = "wasm32")]
 fn register_service_worker() {
     let navigator = leptos::prelude::window().navigator();
     if js_sys::Reflect::has(&navigator, &"serviceWorker".into()).unwrap_or(false) {

@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
-pub use skillmark_schema::{
-    Attribution, Category, Defaults, DocumentSkill, FromWorker, HighlightSpan,
-};
+#[cfg(target_arch = "wasm32")]
+pub use skillmark_schema::{Attribution, Defaults, FromWorker};
+pub use skillmark_schema::{Category, DocumentSkill, HighlightSpan};
 
 /// The CSS class of a span's colour: its linked skill's category, or `none`.
 pub fn category_class(span: &HighlightSpan) -> &'static str {

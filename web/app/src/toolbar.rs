@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::export;
+use crate::{download, export};
 use crate::state::AppState;
 
 #[component]
@@ -33,12 +33,12 @@ pub fn ExportButtons() -> impl IntoView {
     view! {
         <div class="actions export">
             <button class="ghost" id="export-json" disabled=none
-                on:click=move |_| export::download("skillmark.json", "application/json", &json())>"JSON"</button>
+                on:click=move |_| download::download("skillmark.json", "application/json", &json())>"JSON"</button>
             <button class="ghost" id="export-csv" disabled=none
-                on:click=move |_| export::download("skillmark.csv", "text/csv", &csv())>"CSV"</button>
+                on:click=move |_| download::download("skillmark.csv", "text/csv", &csv())>"CSV"</button>
             <button class="ghost" id="copy-json" disabled=none
                 on:click=move |_| {
-                    export::copy(&json());
+                    download::copy(&json());
                     copied.set(true);
                     set_timeout(move || copied.set(false), std::time::Duration::from_millis(1500));
                 }>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
