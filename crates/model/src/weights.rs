@@ -1,22 +1,32 @@
-//! Weight files: safetensors (f32/f16/bf16) and GGUF (f32/f16/q8_0), read into
-//! one [`TensorStore`]; and the GGUF writer the export tool uses.
+//! Weight files: safetensors (f32/f16/bf16) and GGUF (f32/f16/q8_0, int8
+//! codes, q4_0/q4_1/q5_0/q5_1; k-quants with the `candle` feature), read into
+//! one [`TensorStore`] by our own reader ([`crate::gguf`]); and, with the
+//! `candle` feature, the GGUF writers the export tools use (Candle's).
 //!
 //! Tensor names follow Hugging Face BERT (`encoder.layer.0.attention.self.query.weight`);
 //! a leading `bert.` is stripped so both checkpoint styles load.
 
+#[cfg(feature = "candle")]
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 
+#[cfg(feature = "candle")]
 use candle_core::quantized::{gguf_file, QStorage, QTensor};
+#[cfg(feature = "candle")]
 use candle_core::Device;
 
+use crate::gguf::{self, read_range, Gguf};
 use crate::kernels::QMatrix;
 use crate::{BertConfig, ModelError};
 
-/// A GGUF metadata value (what [`write_gguf_tensors`] takes as extra metadata).
+/// A GGUF metadata value as the writers take it (Candle's; the reader's own is
+/// [`gguf::GgufValue`]).
+#[cfg(feature = "candle")]
 pub use candle_core::quantized::gguf_file::Value as GgufValue;
-/// A GGUF storage type (what [`GgufTensor::Values`] takes).
+/// A GGUF storage type as [`GgufTensor::Values`] takes it (Candle's; the
+/// reader's own is [`gguf::GgmlDType`]).
+#[cfg(feature = "candle")]
 pub use candle_core::quantized::GgmlDType;
 
 /// GGUF metadata key holding the BERT `config.json`.
@@ -28,7 +38,7 @@ pub const GGUF_VOCAB_ROWS_KEY: &str = "skillmark.vocab_rows";
 /// for ids a pruned table dropped.
 pub const GGUF_VOCAB_FALLBACK_KEY: &str = "skillmark.vocab_fallback";
 /// Name suffixes of an int8 matrix stored as its codes and per-row steps
-/// ([`GgufTensor::Rows`]): `X.codes` holds the `rows × cols` int8 codes, row-major
+/// (`GgufTensor::Rows`, feature `candle`): `X.codes` holds the `rows × cols` int8 codes, row-major
 /// and contiguous (GGUF has no int8 type, so the bytes travel in an f16 tensor
 /// of shape `[rows, cols / 2]`); `X.steps` (f32, `[rows]`) the step of each row.
 /// The matrix `X` is `code × step`. Contiguous codes without per-block scales
@@ -88,7 +98,7 @@ impl ByteSource for Vec<u8> {
     }
 }
 
-/// `Read + Seek` over a [`ByteSource`] (what candle's GGUF reader takes).
+/// `Read + Seek` over a [`ByteSource`] (what Candle's GGUF reader takes).
 pub struct SourceReader<'a, S: ?Sized> {
     src: &'a S,
     pos: u64,
@@ -122,27 +132,6 @@ impl<S: ByteSource + ?Sized> Seek for SourceReader<'_, S> {
         })?;
         Ok(self.pos)
     }
-}
-
-/// `len` bytes of `src` from `offset` (borrowed when `src` is in memory), or
-/// a format error naming `what`.
-fn read_range<'s, S: ByteSource + ?Sized>(
-    src: &'s S,
-    offset: u64,
-    len: usize,
-    what: &str,
-) -> Result<Cow<'s, [u8]>, ModelError> {
-    let truncated = || ModelError::Format(format!("gguf tensor {what}: truncated"));
-    let end = offset
-        .checked_add(len as u64)
-        .filter(|&end| end <= src.size())
-        .ok_or_else(truncated)?;
-    if let Some(all) = src.as_slice() {
-        return Ok(Cow::Borrowed(&all[offset as usize..end as usize]));
-    }
-    let mut buf = vec![0u8; len];
-    src.read_at(offset, &mut buf).map_err(|_| truncated())?;
-    Ok(Cow::Owned(buf))
 }
 
 pub enum TensorData {
@@ -244,42 +233,38 @@ impl TensorStore {
         src: &S,
         keep: impl Fn(&str) -> bool,
     ) -> Result<Self, ModelError> {
-        let mut cursor = BufReader::with_capacity(1 << 16, SourceReader::new(src));
-        let content = gguf_file::Content::read(&mut cursor)
-            .map_err(|e| ModelError::Format(format!("gguf: {e}")))?;
+        let file = Gguf::read(src)?;
         let mut store = TensorStore::default();
-        if let Some(v) = content.metadata.get(GGUF_CONFIG_KEY) {
-            let json = v
-                .to_string()
-                .map_err(|e| ModelError::Format(format!("gguf {GGUF_CONFIG_KEY}: {e}")))?;
+        if let Some(v) = file.get(GGUF_CONFIG_KEY) {
+            let json = v.to_string().map_err(context(GGUF_CONFIG_KEY))?;
             store.config = Some(BertConfig::from_json(json.as_bytes())?);
         }
-        if let Some(v) = content.metadata.get(GGUF_VOCAB_ROWS_KEY) {
-            let bad = |e: candle_core::Error| ModelError::Format(format!("gguf vocab rows: {e}"));
+        if let Some(v) = file.get(GGUF_VOCAB_ROWS_KEY) {
+            let bad = context("vocab rows");
             let ids = v
                 .to_vec()
-                .map_err(bad)?
+                .map_err(&bad)?
                 .iter()
                 .map(|x| x.to_u32())
                 .collect::<Result<Vec<u32>, _>>()
-                .map_err(bad)?;
-            let fallback = content
-                .metadata
+                .map_err(&bad)?;
+            let fallback = file
                 .get(GGUF_VOCAB_FALLBACK_KEY)
                 .ok_or_else(|| ModelError::Format("gguf vocab rows without a fallback id".into()))?
                 .to_u32()
-                .map_err(bad)?;
+                .map_err(&bad)?;
             store.vocab_rows = Some((ids, fallback));
         }
-        for (k, v) in &content.metadata {
-            if let Ok(text) = v.to_string() {
+        for (k, v) in &file.metadata {
+            if let gguf::GgufValue::String(text) = v {
                 store.metadata.insert(k.clone(), text.clone());
             }
         }
         // Codes are read when their matrix is built, one matrix at a time.
         let mut codes: HashMap<String, (Vec<usize>, u64, usize)> = HashMap::new();
         let mut steps: HashMap<String, Vec<f32>> = HashMap::new();
-        for (name, info) in content.tensor_infos.iter() {
+        for info in &file.tensors {
+            let name = &info.name;
             let cname = canonical(name);
             let (base, part) = match (
                 cname.strip_suffix(CODES_SUFFIX),
@@ -292,24 +277,15 @@ impl TensorStore {
             if !keep(base) {
                 continue;
             }
-            let shape = info.shape.dims().to_vec();
-            // Where a codes or steps tensor's bytes are in the file.
-            let at = |elem: usize| -> Result<(u64, usize), ModelError> {
-                let n = shape
-                    .iter()
-                    .try_fold(elem, |a, &d| a.checked_mul(d))
-                    .ok_or_else(|| ModelError::Format(format!("gguf tensor {name}: too large")))?;
-                Ok((content.tensor_data_offset.saturating_add(info.offset), n))
-            };
-            match (part, info.ggml_dtype) {
-                (Some(CODES_SUFFIX), GgmlDType::F16) if shape.len() == 2 => {
-                    let (offset, n) = at(2)?;
-                    codes.insert(base.to_string(), (shape.clone(), offset, n));
+            let shape = info.shape.clone();
+            match (part, info.dtype) {
+                (Some(CODES_SUFFIX), gguf::GgmlDType::F16) if shape.len() == 2 => {
+                    codes.insert(base.to_string(), (shape, info.start, info.size));
                     continue;
                 }
-                (Some(STEPS_SUFFIX), GgmlDType::F32) if shape.len() == 1 => {
-                    let (offset, n) = at(4)?;
-                    let v = read_range(src, offset, n, name)?
+                (Some(STEPS_SUFFIX), gguf::GgmlDType::F32) if shape.len() == 1 => {
+                    let v = file
+                        .tensor_data(src, info)?
                         .chunks_exact(4)
                         .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
                         .collect();
@@ -328,44 +304,30 @@ impl TensorStore {
                 }
                 (None, _) => {}
             }
-            let qt = content
-                .tensor(&mut cursor, name, &Device::Cpu)
-                .map_err(|e| ModelError::Format(format!("gguf tensor {name}: {e}")))?;
-            let shape = qt.shape().dims().to_vec();
-            let data = match info.ggml_dtype {
-                GgmlDType::Q8_0 if shape.len() == 2 => {
-                    let raw = qt.data().map_err(ModelError::Candle)?;
+            let raw = file.tensor_data(src, info)?;
+            let data = match info.dtype {
+                gguf::GgmlDType::Q8_0 if shape.len() == 2 => {
                     TensorData::Q8(q8_0_to_rows(&raw, shape[0], shape[1])?)
                 }
                 // Smaller on-disk forms (q4_0, q5_0, …) become the engine's
                 // per-row int8 straight away: memory never holds them in f32 all at once.
-                GgmlDType::Q4_0
-                | GgmlDType::Q4_1
-                | GgmlDType::Q5_0
-                | GgmlDType::Q5_1
-                | GgmlDType::Q4K
-                | GgmlDType::Q5K
-                | GgmlDType::Q6K
+                gguf::GgmlDType::Q4_0
+                | gguf::GgmlDType::Q4_1
+                | gguf::GgmlDType::Q5_0
+                | gguf::GgmlDType::Q5_1
+                | gguf::GgmlDType::Q4K
+                | gguf::GgmlDType::Q5K
+                | gguf::GgmlDType::Q6K
                     if shape.len() == 2 =>
                 {
-                    let t = qt.dequantize(&Device::Cpu).map_err(ModelError::Candle)?;
-                    let v = t
-                        .flatten_all()
-                        .and_then(|t| t.to_vec1::<f32>())
-                        .map_err(ModelError::Candle)?;
+                    let v = gguf::dequantize(info, &raw)?;
                     TensorData::Q8(QMatrix::quantize(&v, shape[0], shape[1]))
                 }
-                _ => {
-                    let t = qt.dequantize(&Device::Cpu).map_err(ModelError::Candle)?;
-                    let v = t
-                        .flatten_all()
-                        .and_then(|t| t.to_vec1::<f32>())
-                        .map_err(ModelError::Candle)?;
-                    TensorData::F32(v)
-                }
+                _ => TensorData::F32(gguf::dequantize(info, &raw)?),
             };
+            drop(raw);
             if store.format.is_empty() && shape.len() == 2 {
-                store.format = format!("{:?}", info.ggml_dtype).to_lowercase();
+                store.format = format!("{:?}", info.dtype).to_lowercase();
             }
             store.tensors.insert(cname, StoredTensor { shape, data });
         }
@@ -410,6 +372,14 @@ impl TensorStore {
     }
 }
 
+/// Puts `what: ` before the message of a format error.
+fn context(what: &str) -> impl Fn(ModelError) -> ModelError + '_ {
+    move |e| match e {
+        ModelError::Format(m) => ModelError::Format(format!("gguf {what}: {m}")),
+        e => e,
+    }
+}
+
 /// int8 codes (`rows × cols` bytes) and per-row steps → the engine's int8 rows, exactly.
 fn codes_to_rows(raw: &[u8], rows: usize, cols: usize, steps: Vec<f32>) -> Result<QMatrix, String> {
     if rows.checked_mul(cols) != Some(raw.len()) || steps.len() != rows {
@@ -432,7 +402,7 @@ fn codes_to_rows(raw: &[u8], rows: usize, cols: usize, steps: Vec<f32>) -> Resul
 }
 
 /// q8_0 blocks → int8 rows with one scale per row. Rows written by
-/// [`write_gguf`] share one scale across their blocks and convert losslessly;
+/// `write_gguf` share one scale across their blocks and convert losslessly;
 /// other files are re-quantized per row.
 fn q8_0_to_rows(raw: &[u8], rows: usize, cols: usize) -> Result<QMatrix, ModelError> {
     if !cols.is_multiple_of(Q8_0_BLOCK) || raw.len() != rows * cols / Q8_0_BLOCK * Q8_0_BYTES {
@@ -495,6 +465,7 @@ impl ExportType {
 
 /// q8_0 with one scale per row (stored in every block of the row), so the
 /// runtime's per-row int8 kernels read it without a second rounding.
+#[cfg(feature = "candle")]
 fn row_q8_0_bytes(w: &[f32], rows: usize, cols: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(rows * cols / Q8_0_BLOCK * Q8_0_BYTES);
     for r in 0..rows {
@@ -516,6 +487,7 @@ fn row_q8_0_bytes(w: &[f32], rows: usize, cols: usize) -> Vec<u8> {
 
 /// Writes a GGUF file: 2-D weights in `ty` (q8_0 where the width allows),
 /// 1-D tensors in f32, and the BERT config as metadata.
+#[cfg(feature = "candle")]
 pub fn write_gguf<W: std::io::Write + std::io::Seek>(
     w: &mut W,
     config: &BertConfig,
@@ -546,6 +518,7 @@ pub fn write_gguf<W: std::io::Write + std::io::Seek>(
 
 /// Writes a GGUF file with a storage type per tensor. q8_0 matrices get one
 /// scale per row (see [`write_gguf`]); q4_0, q5_0, … use ggml's own blocks.
+#[cfg(feature = "candle")]
 pub fn write_gguf_typed<W: std::io::Write + std::io::Seek>(
     w: &mut W,
     config: &BertConfig,
@@ -566,6 +539,7 @@ pub fn write_gguf_typed<W: std::io::Write + std::io::Seek>(
 }
 
 /// What [`write_gguf_tensors`] stores for one tensor.
+#[cfg(feature = "candle")]
 #[derive(Clone)]
 pub enum GgufTensor {
     /// f32 values stored as the given type (q8_0: one scale per row).
@@ -600,6 +574,7 @@ pub fn quantize_rows_with_step(
 }
 
 /// Writes a GGUF file from [`GgufTensor`]s and the BERT config.
+#[cfg(feature = "candle")]
 pub fn write_gguf_tensors<W: std::io::Write + std::io::Seek>(
     w: &mut W,
     config: &BertConfig,
@@ -689,7 +664,7 @@ pub fn write_gguf_tensors<W: std::io::Write + std::io::Seek>(
     gguf_file::write(w, &meta_refs, &t_refs).map_err(ModelError::Candle)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "candle"))]
 mod tests {
     use super::*;
     use std::io::Cursor;

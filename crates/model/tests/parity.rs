@@ -3,13 +3,20 @@
 
 mod common;
 
+#[cfg(feature = "candle")]
 use candle_core::{DType, Device};
+#[cfg(feature = "candle")]
 use candle_nn::VarBuilder;
 use common::*;
+#[cfg(feature = "candle")]
 use skillmark_model::candle_bert::CandleBert;
+#[cfg(feature = "candle")]
 use skillmark_model::sentence::WeightBytes;
+#[cfg(feature = "candle")]
 use skillmark_model::weights::write_gguf;
-use skillmark_model::{BertConfig, ExportType, Kernel, Precision, SentenceEncoder, TensorStore};
+#[cfg(feature = "candle")]
+use skillmark_model::{BertConfig, ExportType, TensorStore};
+use skillmark_model::{Kernel, Precision, SentenceEncoder};
 
 fn texts(f: &Fixture) -> Vec<&str> {
     f.sentences.iter().map(|s| s.as_str()).collect()
@@ -72,6 +79,8 @@ fn vectors_do_not_depend_on_batching() {
     }
 }
 
+// Writes with Candle.
+#[cfg(feature = "candle")]
 fn export_gguf(ty: ExportType) -> Vec<u8> {
     let dir = base_model_dir();
     let cfg = BertConfig::from_json(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
@@ -96,6 +105,7 @@ fn export_gguf(ty: ExportType) -> Vec<u8> {
     buf.into_inner()
 }
 
+#[cfg(feature = "candle")]
 #[test]
 fn gguf_exports_round_trip() {
     let f = fixture();
@@ -114,6 +124,7 @@ fn gguf_exports_round_trip() {
     }
 }
 
+#[cfg(feature = "candle")]
 #[test]
 fn q8_0_gguf_loads_without_a_second_rounding() {
     // Rows we write share one (f16) scale, so the file's int8 weights are used
@@ -130,6 +141,7 @@ fn q8_0_gguf_loads_without_a_second_rounding() {
     assert!(c > 0.99, "file vs fresh: {c}");
 }
 
+#[cfg(feature = "candle")]
 #[test]
 fn candle_bert_matches_in_f32_and_f16_with_padding() {
     let f = fixture();
