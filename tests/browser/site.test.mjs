@@ -92,24 +92,34 @@ async function marks(p = page) {
   );
 }
 
-// Range inputs cannot be filled; set the value and fire `input` as a user would,
-// then wait for the run that follows to finish (the app counts finished runs).
-async function setThreshold(value, p = page) {
+// Does what a user does (`action`), then waits for the run that follows to
+// finish: the app counts finished runs, so an earlier run's "N sentences in"
+// status cannot pass for this one.
+async function runAndWait(action, p = page) {
   const runs = Number(await p.getAttribute("#run-status", "data-runs"));
-  await p.$eval(
-    "#threshold",
-    (el, v) => {
-      el.value = v;
-      el.dispatchEvent(new Event("input", { bubbles: true }));
-    },
-    String(value),
-  );
+  await action();
   await p.waitForFunction(
     (n) => Number(document.querySelector("#run-status").dataset.runs) > n,
     runs,
     { timeout: RUN_TIMEOUT },
   );
   await waitDone(p);
+}
+
+// Range inputs cannot be filled; set the value and fire `input` as a user would.
+async function setThreshold(value, p = page) {
+  await runAndWait(
+    () =>
+      p.$eval(
+        "#threshold",
+        (el, v) => {
+          el.value = v;
+          el.dispatchEvent(new Event("input", { bubbles: true }));
+        },
+        String(value),
+      ),
+    p,
+  );
 }
 
 async function threshold(p = page) {
@@ -215,8 +225,7 @@ test("the relaxed-SIMD engine (Chromium) and the simd128 engine (other browsers)
 
 test("the example is highlighted with the spans and ESCO labels the shipped model gives", async () => {
   const t0 = Date.now();
-  await page.click("#example");
-  await waitDone();
+  await runAndWait(() => page.click("#example"));
   timings.exampleHighlight = Date.now() - t0;
   // What the page's engine (the relaxed-SIMD build, in Chromium) gives.
   const p = await enginesInChromium();
@@ -263,8 +272,7 @@ test("with the tagger in the inference worker itself the highlights are the same
     p.on("pageerror", (e) => errors.push(String(e)));
     await p.goto(url);
     await p.waitForSelector("[data-ready]", { timeout: LOAD_TIMEOUT });
-    await p.click("#example");
-    await waitDone(p);
+    await runAndWait(() => p.click("#example"), p);
     const out = { workers: await p.getAttribute("#run-status", "data-workers"), marks: await marks(p), errors };
     await p.close();
     return out;
@@ -346,8 +354,7 @@ test("script-like input is shown as text and never runs", async () => {
     "<iframe srcdoc=\"<script>parent.__pwned='iframe'</script>\"></iframe> Strong communication skills.",
   ].join("\n");
   await page.fill("#editor", hostile);
-  await page.click("#highlight");
-  await waitDone();
+  await runAndWait(() => page.click("#highlight"));
   const doc = page.locator("#document");
   assert.equal(await doc.textContent(), hostile);
   assert.equal(await page.locator("#document script, #document img, #document svg, #document iframe, #document a").count(), 0);
@@ -411,10 +418,51 @@ test("after the first load the site works offline (Cache API + service worker)",
   await new Promise((r) => server.once("exit", r));
   await page.reload();
   await page.waitForSelector("[data-ready]", { timeout: LOAD_TIMEOUT });
-  await page.click("#example");
-  await waitDone();
+  await runAndWait(() => page.click("#example"));
   assert.ok((await marks()).length >= 3);
   await page.screenshot({ path: path.join(ARTIFACTS, "offline.png"), fullPage: true });
+});
+
+// The object types of the wire schema's TypeScript declarations
+// (web/schema/skillmark.d.ts, generated from the Rust types): name → fields.
+function schemaTypes() {
+  const src = fs.readFileSync(path.join(ROOT, "web/schema/skillmark.d.ts"), "utf8").replace(/\/\*\*[\s\S]*?\*\//g, "");
+  const types = {};
+  for (const m of src.matchAll(/export type (\w+) = \{([^{}]*)\};/g)) {
+    types[m[1]] = [...m[2].matchAll(/(\w+)\??:/g)].map((f) => f[1]).sort();
+  }
+  const unions = {};
+  for (const m of src.matchAll(/export type (\w+) = ((?:"[a-z-]+"(?: \| )?)+);/g)) {
+    unions[m[1]] = [...m[2].matchAll(/"([a-z-]+)"/g)].map((v) => v[1]);
+  }
+  return { types, unions };
+}
+
+test("the wasm engine's results have exactly the fields of the wire schema", async () => {
+  const { types, unions } = schemaTypes();
+  for (const t of ["Highlights", "HighlightSpan", "SkillLink", "DocumentSkill", "HighlightOptions", "Segment"]) {
+    assert.ok(types[t]?.length, `${t} in skillmark.d.ts`);
+  }
+  const { glue, manifestBytes, files } = await nodeEngine();
+  const engine = new glue.Highlighter(manifestBytes, files);
+  const keys = (o) => Object.keys(o).sort();
+  const options = engine.defaultOptions();
+  assert.deepEqual(keys(options), types.HighlightOptions);
+  const h = engine.highlight(EXAMPLE, options);
+  assert.deepEqual(keys(h), types.Highlights);
+  assert.ok(h.spans.length >= 3 && h.skills.length >= 3);
+  for (const span of h.spans) {
+    assert.deepEqual(keys(span), types.HighlightSpan);
+    assert.ok(unions.SpanKind.includes(span.kind), span.kind);
+    for (const link of span.links) {
+      assert.deepEqual(keys(link), types.SkillLink);
+      assert.ok(unions.Category.includes(link.category), link.category);
+    }
+  }
+  for (const skill of h.skills) assert.deepEqual(keys(skill), types.DocumentSkill);
+  assert.deepEqual(keys(engine.skill(h.skills[0].uri)), types.DocumentSkill);
+  for (const seg of engine.segments(EXAMPLE)) assert.deepEqual(keys(seg), types.Segment);
+  engine.free();
 });
 
 test("a corrupted or truncated asset gives an error naming the file", async () => {
