@@ -4,9 +4,11 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use skillmark::gold::parse_gold_spans;
 use skillmark::highlight::mix;
-use skillmark::{rank_metrics, Highlights, LinkMode, RankMetrics};
+use skillmark::{Highlights, LinkMode};
+use skillmark_eval::gold::parse_gold_spans;
+use skillmark_eval::highlight::skills_at;
+use skillmark_eval::{rank_metrics, RankMetrics};
 
 use crate::ModelArgs;
 
@@ -306,7 +308,7 @@ pub fn eval_highlight(
     let score = |set: &[Judged], t: f32, ti: f32| {
         let mut p = Prf::default();
         for (h, g) in set {
-            p.add(&hl.skills_at(h, t, ti), g);
+            p.add(&skills_at(&hl, h, t, ti), g);
         }
         p.finish()
     };

@@ -12,8 +12,9 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use skillmark::assets::{Manifest, ENCODER, INDEX, MANIFEST, TAXONOMY, TOKENIZER};
-use skillmark::gold::parse_gold;
-use skillmark::{build_index, rank_metrics, Engine, RankedText, Ranker, SkillText};
+use skillmark::{build_index, Engine, RankedText, Ranker, SkillText};
+use skillmark_eval::gold::parse_gold;
+use skillmark_eval::rank_metrics;
 use skillmark_model::sentence::WeightBytes;
 use skillmark_model::{Precision, SentenceEncoder};
 
@@ -174,7 +175,7 @@ enum IndexCmd {
     Build {
         /// What text stands for a skill.
         #[arg(long, default_value = "label")]
-        skill_text: String,
+        skill_text: SkillText,
         #[command(flatten)]
         model: ModelArgs,
     },
@@ -292,7 +293,7 @@ fn run() -> Result<()> {
         ),
         Cmd::Index {
             what: IndexCmd::Build { skill_text, model },
-        } => index_build(&skill_text, &model),
+        } => index_build(skill_text, &model),
         Cmd::Bench(args) => bench::run(args),
         Cmd::Spans { conll, model } => spans::spans(&conll, &model),
         Cmd::Eval {
@@ -452,14 +453,8 @@ pub(crate) fn progress(len: u64, what: &str) -> ProgressBar {
     )
 }
 
-fn index_build(skill_text: &str, model: &ModelArgs) -> Result<()> {
+fn index_build(st: SkillText, model: &ModelArgs) -> Result<()> {
     let precision = model.setup()?;
-    let st = SkillText::parse(skill_text).with_context(|| {
-        format!(
-            "unknown --skill-text {skill_text} ({})",
-            SkillText::ALL.map(|t| t.name()).join(", ")
-        )
-    })?;
     let dir = &model.model;
     let read = |n: &str| {
         std::fs::read(dir.join(n)).with_context(|| format!("reading {}", dir.join(n).display()))

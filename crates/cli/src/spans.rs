@@ -4,10 +4,11 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use skillmark::bio::{score_sentences, Bio, SpanScores};
-use skillmark::conll::Conll;
+use skillmark::bio::Bio;
 use skillmark::html::{escape, html_to_text, looks_like_html};
 use skillmark::{Highlighter, Highlights, SpanKind, TaggedText};
+use skillmark_eval::conll::Conll;
+use skillmark_eval::spans::{score_sentences, SpanScores};
 
 use crate::ModelArgs;
 

@@ -217,7 +217,10 @@ fn copy_assets() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for e in std::fs::read_dir(assets()).unwrap() {
         let e = e.unwrap();
-        std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
+        // The bundle's files only (not a derived bundle in a folder, e.g. web/).
+        if e.file_type().unwrap().is_file() {
+            std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
+        }
     }
     dir
 }

@@ -582,38 +582,6 @@ impl Highlighter {
         Ok(out)
     }
 
-    /// The skills (URIs) a document lists when its links are cut at
-    /// `min_score` and `implicit_min_score`, computed from highlights made
-    /// with lower thresholds and otherwise the same options — what
-    /// [`Self::highlight`] with these thresholds would list, without running
-    /// the encoder again (for threshold sweeps).
-    pub fn skills_at(
-        &self,
-        h: &Highlights,
-        min_score: f32,
-        implicit_min_score: f32,
-    ) -> std::collections::BTreeSet<String> {
-        // Without a tagger every span is an exact label match, linked to the
-        // skill it names whatever its score.
-        let named = self.tagger.is_none();
-        let mut out = std::collections::BTreeSet::new();
-        for s in &h.spans {
-            if s.kind == SpanKind::Implicit {
-                out.extend(
-                    s.links
-                        .iter()
-                        .filter(|l| l.score >= implicit_min_score)
-                        .map(|l| l.uri.clone()),
-                );
-            } else if let Some(l) = s.links.first() {
-                if named || l.score >= min_score {
-                    out.insert(l.uri.clone());
-                }
-            }
-        }
-        out
-    }
-
     /// The two vectors each span (a byte range of `sentence`) can be linked
     /// with: its text embedded alone, and the mean of its token states in
     /// the sentence's own encoder pass (as the highlighter computes them).

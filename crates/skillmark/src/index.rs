@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 use skillmark_model::kernels::{matmul_f32, matmul_q8, Kernel, QActs, QMatrix};
 use skillmark_model::weights::quantize_rows_with_step;
+use skillmark_schema::ParseError;
 
 use crate::Error;
 
@@ -53,25 +54,21 @@ impl SkillText {
         SkillText::LabelDescriptionMean,
     ];
 
-    pub fn name(self) -> &'static str {
-        match self {
-            SkillText::Label => "label",
-            SkillText::LabelAndAltLabels => "label+alt",
-            SkillText::LabelWithDescription => "label:description",
-            SkillText::LabelAndDescriptionRows => "label|label:description",
-            SkillText::All => "label+alt|label:description",
-            SkillText::LabelDescriptionMean => "0.7 label+0.3 label:description",
-        }
-    }
+    /// How each choice is written (`FromStr`, `Display`: CLI flags,
+    /// manifest.json), in the order of [`Self::ALL`].
+    const NAMES: [&'static str; 6] = [
+        "label",
+        "label+alt",
+        "label:description",
+        "label|label:description",
+        "label+alt|label:description",
+        "0.7 label+0.3 label:description",
+    ];
 
     /// Whether a skill's text vectors are averaged into one row
     /// ([`SkillIndex::merge_rows`]) rather than kept as rows of their own.
     pub fn merges_rows(self) -> bool {
         self == SkillText::LabelDescriptionMean
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.name() == s)
     }
 
     /// The texts (and the skill each belongs to) this choice puts in the index.
@@ -110,6 +107,29 @@ impl SkillText {
             }
         }
         out
+    }
+}
+
+impl std::str::FromStr for SkillText {
+    type Err = ParseError;
+
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        SkillText::NAMES
+            .iter()
+            .position(|&n| n == s)
+            .map(|i| SkillText::ALL[i])
+            .ok_or_else(|| ParseError {
+                what: "skill text",
+                got: s.to_string(),
+                expected: &SkillText::NAMES,
+            })
+    }
+}
+
+impl std::fmt::Display for SkillText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let i = SkillText::ALL.iter().position(|t| t == self);
+        f.pad(SkillText::NAMES[i.expect("every choice is in ALL")])
     }
 }
 
@@ -229,7 +249,7 @@ impl SkillIndex {
     /// The manifest's description of this index.
     pub fn manifest_entry(&self, taxonomy_skills: usize) -> serde_json::Value {
         serde_json::json!({
-            "skill_text": self.skill_text.name(),
+            "skill_text": self.skill_text.to_string(),
             "rows": self.rows(),
             "skills": taxonomy_skills,
             "vectors": "int8, one f32 scale per row",
@@ -685,6 +705,23 @@ mod tests {
         for (a, b) in exact[0].iter().zip(&approx[0]) {
             assert!((a - b).abs() < 0.02);
         }
+    }
+
+    #[test]
+    fn skill_texts_read_what_they_write() {
+        for t in SkillText::ALL {
+            assert_eq!(t.to_string().parse::<SkillText>(), Ok(t));
+        }
+        assert_eq!(SkillText::Label.to_string(), "label");
+        assert_eq!(
+            SkillText::LabelDescriptionMean.to_string(),
+            "0.7 label+0.3 label:description"
+        );
+        let e = "labels".parse::<SkillText>().unwrap_err().to_string();
+        assert!(
+            e.contains("\"labels\"") && e.contains("label|label:description"),
+            "{e}"
+        );
     }
 
     #[test]

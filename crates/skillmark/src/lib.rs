@@ -10,14 +10,10 @@ mod engine;
 pub mod assets;
 pub mod bio;
 pub mod category;
-pub mod conll;
-#[cfg(feature = "gold")]
-pub mod gold;
 pub mod highlight;
 pub mod html;
 pub mod index;
 pub mod lexical;
-pub mod metrics;
 pub mod ranker;
 pub mod tagger;
 pub mod text;
@@ -33,7 +29,6 @@ pub use skillmark_schema::{
 pub use assets::{AssetBytes, Manifest};
 pub use highlight::{EncodedSegments, Highlighter, SpanTagger, WordTags};
 pub use index::{Hit, SkillIndex, SkillText};
-pub use metrics::{rank_metrics, RankMetrics};
 pub use ranker::{build_index, Ranker};
 
 #[derive(Debug, thiserror::Error)]

@@ -1,5 +1,5 @@
 //! Span linking on the shipped `assets/`: the three link modes, the lexical
-//! bonus in the highlighter, and threshold sweeps. Expected skills were
+//! bonus in the highlighter, and thresholds. Expected skills were
 //! checked by hand against ESCO.
 
 use std::path::Path;
@@ -207,37 +207,6 @@ fn lexical_bonus_reaches_implicit_skills() {
     };
     assert!(!implicit(0.0).contains(&"customer service".to_string()));
     assert_eq!(implicit(0.2), vec!["customer service".to_string()]);
-}
-
-#[test]
-fn skills_at_equals_a_run_with_those_thresholds() {
-    let hl = highlighter();
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/job-post.txt"),
-    )
-    .unwrap();
-    let low = HighlightOptions {
-        min_score: f32::NEG_INFINITY,
-        implicit_min_score: f32::NEG_INFINITY,
-        ..Default::default()
-    };
-    let all = hl.highlight(&text, &low).unwrap();
-    for (t, ti) in [(0.3, 0.4), (0.5, 0.6), (0.6, 0.65), (0.7, f32::INFINITY)] {
-        let opts = HighlightOptions {
-            min_score: t,
-            implicit_min_score: ti,
-            ..Default::default()
-        };
-        let direct: std::collections::BTreeSet<String> = hl
-            .highlight(&text, &opts)
-            .unwrap()
-            .skills
-            .into_iter()
-            .map(|s| s.uri)
-            .collect();
-        assert!(!direct.is_empty() || t >= 0.7);
-        assert_eq!(hl.skills_at(&all, t, ti), direct, "thresholds {t} / {ti}");
-    }
 }
 
 #[test]

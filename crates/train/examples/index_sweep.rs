@@ -3,8 +3,9 @@
 use std::path::Path;
 use std::time::Instant;
 
-use skillmark::gold::parse_gold;
-use skillmark::{rank_metrics, Ranker, SkillIndex, SkillText};
+use skillmark::{Ranker, SkillIndex, SkillText};
+use skillmark_eval::gold::parse_gold;
+use skillmark_eval::rank_metrics;
 use skillmark_model::Precision;
 
 struct Set {

@@ -8,10 +8,11 @@
 //!   cargo run --release -p skillmark-train --example tagger_ensemble -- assets TAGGER.gguf...
 use std::path::Path;
 
-use skillmark::bio::{score_sentences, Bio};
-use skillmark::conll::Conll;
+use skillmark::bio::Bio;
 use skillmark::tagger::{self, Tagger};
 use skillmark::Highlighter;
+use skillmark_eval::conll::Conll;
+use skillmark_eval::spans::score_sentences;
 use skillmark_model::Precision;
 
 fn decode(

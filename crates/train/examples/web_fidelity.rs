@@ -11,11 +11,11 @@
 //! on SkillSpan dev (house + tech; 100 = the same spans).
 use std::path::Path;
 
-use skillmark::bio::score_sentences;
-use skillmark::conll::Conll;
-use skillmark::gold::parse_gold;
 use skillmark::index::top_k;
 use skillmark::Highlighter;
+use skillmark_eval::conll::Conll;
+use skillmark_eval::gold::parse_gold;
+use skillmark_eval::spans::score_sentences;
 use skillmark_model::Precision;
 
 fn main() -> anyhow::Result<()> {

@@ -29,6 +29,7 @@ use skillmark_model::{BertConfig, Precision, SentenceEncoder};
 
 use crate::batching::{augment, epoch_batches, Example};
 use crate::evaluate::{self, EvalSet};
+use crate::load_taxonomy;
 use crate::optim::{clip_scale, linear_schedule, AdamW};
 use crate::pairs::{read_jsonl, Pair};
 
@@ -87,6 +88,38 @@ pub struct Outcome {
     pub best_score: f64,
     pub best_step: usize,
     pub steps: usize,
+}
+
+/// `skillmark-train train`: loads the taxonomy and the gold sets of the
+/// periodic evaluation (`gold`; default: TECH and HOUSE validation), trains
+/// on CUDA device 0 or the CPU and reports the best step.
+pub fn run(
+    cfg: TrainConfig,
+    taxonomy: &Path,
+    gold: &[PathBuf],
+    out: &Path,
+    cuda: bool,
+) -> Result<()> {
+    let taxonomy = load_taxonomy(taxonomy)?;
+    let gold: Vec<PathBuf> = if gold.is_empty() {
+        evaluate::DEFAULT_SETS[..2]
+            .iter()
+            .map(PathBuf::from)
+            .collect()
+    } else {
+        gold.to_vec()
+    };
+    let sets = evaluate::load_sets(&gold, &taxonomy)?;
+    let device = device(cuda)?;
+    let outcome = train(cfg, &taxonomy, &sets, out, &device, None)?;
+    eprintln!(
+        "done: {} steps; best TECH/HOUSE mean RP@5 {:.2} at step {}; model in {}",
+        outcome.steps,
+        outcome.best_score,
+        outcome.best_step,
+        out.join("best").display()
+    );
+    Ok(())
 }
 
 pub fn device(cuda: bool) -> Result<Device> {
@@ -359,8 +392,7 @@ pub fn train(
         labels,
         pool,
     };
-    let eval_text = SkillText::parse(&cfg.eval_skill_text)
-        .with_context(|| format!("unknown eval skill text {}", cfg.eval_skill_text))?;
+    let eval_text: SkillText = cfg.eval_skill_text.parse()?;
 
     // Step → batch: walk the epochs (each a pure function of seed and epoch).
     let mut epoch = 0u64;

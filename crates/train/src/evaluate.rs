@@ -4,8 +4,11 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use skillmark::{build_index, rank_metrics, RankMetrics, SkillIndex, SkillText};
-use skillmark_model::SentenceEncoder;
+use skillmark::{build_index, SkillIndex, SkillText};
+use skillmark_eval::{rank_metrics, RankMetrics};
+use skillmark_model::{Precision, SentenceEncoder};
+
+use crate::load_taxonomy;
 
 /// The sets `skillmark-train` reports by default (model selection only: never trained on).
 pub const DEFAULT_SETS: [&str; 3] = [
@@ -48,7 +51,7 @@ pub fn load_sets(paths: &[PathBuf], taxonomy: &esco::Taxonomy) -> Result<Vec<Eva
         .iter()
         .map(|p| {
             let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
-            let set = skillmark::gold::parse_gold(&bytes, &p.display().to_string(), taxonomy)?;
+            let set = skillmark_eval::gold::parse_gold(&bytes, &p.display().to_string(), taxonomy)?;
             Ok(EvalSet {
                 name: set_name(p),
                 sentences: set.sentences.iter().map(|s| s.text.clone()).collect(),
@@ -97,6 +100,44 @@ pub fn selection_score(results: &[(String, RankMetrics)]) -> f64 {
     } else {
         picked.iter().sum::<f64>() / picked.len() as f64
     }
+}
+
+/// `skillmark-train eval`: RP@5 / RP@10 / MRR of `model` on `gold` (default:
+/// [`DEFAULT_SETS`]), a table or (`json`) JSON on stdout. A bundle is searched
+/// with its own `skills.index`; a model folder with an index of `skill_text`
+/// built over `taxonomy`.
+pub fn run(
+    model: &Path,
+    gold: Vec<PathBuf>,
+    skill_text: SkillText,
+    taxonomy: &Path,
+    f32: bool,
+    json: bool,
+) -> Result<()> {
+    let precision = if f32 { Precision::F32 } else { Precision::Int8 };
+    let gold = if gold.is_empty() {
+        DEFAULT_SETS.iter().map(PathBuf::from).collect()
+    } else {
+        gold
+    };
+    let (results, what) = if model.join(skillmark::assets::INDEX).exists() {
+        let ranker = skillmark::Ranker::load_dir(model, precision)?;
+        let sets = load_sets(&gold, &ranker.taxonomy)?;
+        let r = evaluate_with_index(&ranker.encoder, &ranker.index, &sets)?;
+        (r, format!("{} (its own skills.index)", model.display()))
+    } else {
+        let taxonomy = load_taxonomy(taxonomy)?;
+        let encoder = SentenceEncoder::load_dir(model, precision)?;
+        let sets = load_sets(&gold, &taxonomy)?;
+        let r = evaluate(&encoder, &taxonomy, skill_text, &sets)?;
+        (r, format!("{} (index: {skill_text})", model.display()))
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+    } else {
+        print_table(&what, &results);
+    }
+    Ok(())
 }
 
 pub fn print_table(title: &str, results: &[(String, RankMetrics)]) {

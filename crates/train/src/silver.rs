@@ -9,9 +9,9 @@ use anyhow::{bail, Context, Result};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use skillmark::bio::decode;
-use skillmark::conll::Conll;
 use skillmark::tagger::{self, Tagger};
 use skillmark::Highlighter;
+use skillmark_eval::conll::Conll;
 use skillmark_model::Precision;
 
 /// Characters split off the ends of a whitespace-separated word, as SkillSpan
@@ -56,6 +56,24 @@ fn sentences(csv_bytes: &[u8]) -> Result<Vec<String>> {
         }
     }
     Ok(out)
+}
+
+/// `skillmark-train data silver-spans`: [`write_silver_conll`], then a
+/// report of what it wrote.
+pub fn run(
+    csv: &Path,
+    model: &Path,
+    also_taggers: &[PathBuf],
+    n: usize,
+    seed: u64,
+    out: &Path,
+) -> Result<()> {
+    let (n, skill, knowledge) = write_silver_conll(csv, model, also_taggers, n, seed, out)?;
+    eprintln!(
+        "wrote {n} sentences to {}: {skill} skill and {knowledge} knowledge spans",
+        out.display()
+    );
+    Ok(())
 }
 
 /// `n` sentences of `csv` (all with 0; a seeded shuffle picks them), tagged

@@ -15,9 +15,10 @@ use candle_nn::{linear, AdamW, Linear, Module, Optimizer, ParamsAdamW, VarBuilde
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use skillmark::assets::{sha256_hex, Manifest, ENCODER, MANIFEST, TOKENIZER};
-use skillmark::bio::{score_sentences, Bio, SpanScores};
-use skillmark::conll::Conll;
+use skillmark::bio::Bio;
 use skillmark::tagger::{self, AlignedWords, Tagger, TAGGER};
+use skillmark_eval::conll::Conll;
+use skillmark_eval::spans::{score_sentences, SpanScores};
 use skillmark_model::candle_bert::{attention_bias, splitmix64, Dropout, Layer, Mode};
 use skillmark_model::weights::write_gguf;
 use skillmark_model::{BertConfig, Encoder, ExportType, Precision, TensorStore, TextTokenizer};

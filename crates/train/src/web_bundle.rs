@@ -25,16 +25,18 @@
 //! The tokenizer is copied unchanged, so tokenization is identical to the full bundle.
 
 use std::collections::{BTreeSet, HashMap};
+use std::fmt;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 use anyhow::{bail, Context, Result};
 use candle_core::quantized::{gguf_file, GgmlDType};
 use skillmark::assets::{
     sha256_hex, AssetBytes, Manifest, ENCODER, INDEX, MANIFEST, TAGGER, TAXONOMY, TOKENIZER,
 };
-use skillmark::conll::Conll;
 use skillmark::tagger::{DeltaBase, Tagger};
 use skillmark::{SkillIndex, SkillText};
+use skillmark_eval::conll::Conll;
 use skillmark_model::engine::TokenStates;
 use skillmark_model::weights::{
     quantize_rows_with_step, write_gguf_tensors, GgufTensor, StoredTensor, TensorData,
@@ -102,8 +104,11 @@ pub enum Quant {
     Step(f32),
 }
 
-impl Quant {
-    pub fn parse(s: &str) -> Result<Self> {
+/// `step:REL` or a ggml type (`q4_0`, `q4_1`, `q5_0`, `q5_1`, `q8_0`, `f16`).
+impl FromStr for Quant {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> Result<Self> {
         if let Some(r) = s.strip_prefix("step:") {
             let r: f32 = r.parse().context("step:REL needs a number")?;
             if !(r > 0.0 && r < 10.0) {
@@ -121,14 +126,19 @@ impl Quant {
             _ => bail!("unknown weight storage {s} (step:REL, q4_0, q4_1, q5_0, q5_1, q8_0, f16)"),
         }))
     }
+}
 
-    fn name(self) -> String {
+/// As [`FromStr`] reads it.
+impl fmt::Display for Quant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Quant::Ggml(t) => format!("{t:?}").to_lowercase(),
-            Quant::Step(r) => format!("step:{r}"),
+            Quant::Ggml(t) => f.pad(&format!("{t:?}").to_lowercase()),
+            Quant::Step(r) => f.pad(&format!("step:{r}")),
         }
     }
+}
 
+impl Quant {
     /// The tensor as stored (`rel_rows`: a step per row instead of one for all).
     fn store(self, data: Vec<f32>, shape: &[usize], rel_rows: Option<&[f32]>) -> GgufTensor {
         match self {
@@ -158,23 +168,29 @@ pub enum RareTokens {
     Same,
 }
 
-impl RareTokens {
-    pub fn parse(s: &str) -> Result<Self> {
+/// `unk`, `same` or `step:REL`.
+impl FromStr for RareTokens {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> Result<Self> {
         Ok(match s {
             "unk" => RareTokens::Unk,
             "same" => RareTokens::Same,
-            _ => match Quant::parse(s)? {
+            _ => match s.parse::<Quant>()? {
                 Quant::Step(r) => RareTokens::Step(r),
                 Quant::Ggml(_) => bail!("--rare-tokens {s}: unk, same or step:REL"),
             },
         })
     }
+}
 
-    fn name(self) -> String {
+/// As [`FromStr`] reads it.
+impl fmt::Display for RareTokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RareTokens::Unk => "unk".into(),
-            RareTokens::Same => "same".into(),
-            RareTokens::Step(r) => format!("step:{r}"),
+            RareTokens::Unk => f.pad("unk"),
+            RareTokens::Same => f.pad("same"),
+            RareTokens::Step(r) => f.pad(&format!("step:{r}")),
         }
     }
 }
@@ -190,23 +206,29 @@ pub enum IndexForm {
     Step(f32),
 }
 
-impl IndexForm {
-    pub fn parse(s: &str) -> Result<Self> {
+/// `int8`, `4bit` or `step:REL`.
+impl FromStr for IndexForm {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> Result<Self> {
         Ok(match s {
             "int8" => IndexForm::Int8,
             "4bit" => IndexForm::FourBit,
-            _ => match Quant::parse(s)? {
+            _ => match s.parse::<Quant>()? {
                 Quant::Step(r) => IndexForm::Step(r),
                 Quant::Ggml(_) => bail!("--index {s}: int8, 4bit or step:REL"),
             },
         })
     }
+}
 
-    fn name(self) -> String {
+/// As [`FromStr`] reads it.
+impl fmt::Display for IndexForm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            IndexForm::Int8 => "int8".into(),
-            IndexForm::FourBit => "4bit".into(),
-            IndexForm::Step(r) => format!("step:{r}"),
+            IndexForm::Int8 => f.pad("int8"),
+            IndexForm::FourBit => f.pad("4bit"),
+            IndexForm::Step(r) => f.pad(&format!("step:{r}")),
         }
     }
 }
@@ -216,15 +238,15 @@ impl WebOptions {
     fn command(&self) -> String {
         format!(
             "skillmark-train export-web --from assets --out DIR --layer-quant {} --embed-quant {} --rare-tokens {} --tagger-quant {} --calibration {} --spans-data {} --index {} --index-rows {}{}",
-            self.layer_quant.name(),
-            self.embed_quant.name(),
-            self.rare_tokens.name(),
-            self.tagger_quant.map_or("keep".into(), |q| q.name()),
+            self.layer_quant,
+            self.embed_quant,
+            self.rare_tokens,
+            self.tagger_quant.map_or("keep".into(), |q| q.to_string()),
             self.calibration,
             self.spans_data
                 .as_ref()
                 .map_or("none".into(), |d| d.display().to_string()),
-            self.index.name(),
+            self.index,
             if self.index_mean { "mean" } else { "all" },
             if self.keep_occupations { " --keep-occupations" } else { "" },
         )
@@ -287,7 +309,7 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
         if index.skill_text != SkillText::LabelAndDescriptionRows {
             bail!(
                 "--index-rows mean needs a `label|label:description` index, the bundle has `{}`",
-                index.skill_text.name()
+                index.skill_text
             );
         }
         index = index.merge_rows(
@@ -360,7 +382,7 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
                     file.bytes,
                     format!(
                         "span tagger: its own layers ({}{}) + Skill/Knowledge BIO heads (GGUF)",
-                        q.name(),
+                        q,
                         if matches!(q, Quant::Step(_)) { ", as differences to encoder.gguf's" } else { "" }
                     ),
                 )
@@ -384,12 +406,12 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
             "derived_from": full.manifest.version,
             "full_encoder_sha256": full.manifest.files[ENCODER].sha256,
             "command": opt.command(),
-            "layer_weights": opt.layer_quant.name(),
-            "embedding_weights": opt.embed_quant.name(),
-            "rare_tokens": opt.rare_tokens.name(),
+            "layer_weights": opt.layer_quant.to_string(),
+            "embedding_weights": opt.embed_quant.to_string(),
+            "rare_tokens": opt.rare_tokens.to_string(),
             "embedding_rows": embedding_rows,
             "gptq_calibration_texts": opt.calibration,
-            "index": opt.index.name(),
+            "index": opt.index.to_string(),
             "tagger_decoding": tagger_decoding,
             "tagger_gptq_calibration": tagger_gptq,
             "taxonomy": if opt.keep_occupations { "full" } else { "skills and skill groups without descriptions (no occupations)" },
@@ -398,9 +420,7 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
     if let Some(m) = r.get_mut("model") {
         m["weights"] = format!(
             "layers {}, embeddings {} (rare tokens {})",
-            opt.layer_quant.name(),
-            opt.embed_quant.name(),
-            opt.rare_tokens.name()
+            opt.layer_quant, opt.embed_quant, opt.rare_tokens
         )
         .into();
     }
@@ -415,7 +435,7 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
         }
         .into();
         i["rows"] = index.rows().into();
-        i["skill_text"] = index.skill_text.name().into();
+        i["skill_text"] = index.skill_text.to_string().into();
     }
     // Metrics belong to the files they were measured on.
     r.remove("metrics");
@@ -1006,9 +1026,9 @@ fn web_encoder(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use skillmark::gold::parse_gold;
     use skillmark::index::top_k;
     use skillmark::{Highlighter, Ranker};
+    use skillmark_eval::gold::parse_gold;
 
     fn assets() -> std::path::PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets")
@@ -1082,7 +1102,7 @@ mod tests {
         // runtime, as the browser runs it, scores those dev sentences as the
         // choice did, and no worse than the full bundle's decoding.
         let chosen = &files.manifest.rest["web"]["tagger_decoding"];
-        let dev_conll = skillmark::conll::Conll::parse(
+        let dev_conll = skillmark_eval::conll::Conll::parse(
             &std::fs::read_to_string(spans_data.join("x_dev.conll")).unwrap(),
             true,
         )
@@ -1140,7 +1160,7 @@ mod tests {
         assert!(found > 0.9, "{found}");
         // Spans: the web tagger's against the full tagger's on SkillSpan dev (first 600 sentences).
         let conll = std::fs::read_to_string(data("skillspan/skillspan_tech_dev.conll")).unwrap();
-        let c = skillmark::conll::Conll::parse(&conll, true).unwrap();
+        let c = skillmark_eval::conll::Conll::parse(&conll, true).unwrap();
         let words: Vec<Vec<&str>> = (0..c.sentences.len().min(600))
             .map(|i| c.tokens(i))
             .collect();
@@ -1153,10 +1173,10 @@ mod tests {
         // do; what must hold is that it tags these unseen sentences about as
         // well as the full tagger (on all of SkillSpan dev it is 1.1 points
         // behind: docs/BENCHMARKS.md, "Session 9").
-        let agree = skillmark::bio::score_sentences(tf.iter(), &tw).combined;
+        let agree = skillmark_eval::spans::score_sentences(tf.iter(), &tw).combined;
         let gold: Vec<_> = (0..words.len()).map(|i| c.tags(i)).collect();
         let f1 = |pred| {
-            skillmark::bio::score_sentences(gold.iter(), pred)
+            skillmark_eval::spans::score_sentences(gold.iter(), pred)
                 .combined
                 .f1
         };
@@ -1231,14 +1251,33 @@ mod tests {
 
     #[test]
     fn options_parse() {
-        assert_eq!(Quant::parse("step:0.25").unwrap(), Quant::Step(0.25));
-        assert_eq!(Quant::parse("q5_0").unwrap(), Quant::Ggml(GgmlDType::Q5_0));
-        assert!(Quant::parse("step:0").is_err() && Quant::parse("q3").is_err());
-        assert_eq!(RareTokens::parse("unk").unwrap(), RareTokens::Unk);
-        assert_eq!(RareTokens::parse("step:2").unwrap(), RareTokens::Step(2.0));
-        assert!(RareTokens::parse("q4_0").is_err());
-        assert_eq!(IndexForm::parse("step:0.7").unwrap(), IndexForm::Step(0.7));
-        assert!(IndexForm::parse("q8_0").is_err());
+        assert_eq!("step:0.25".parse::<Quant>().unwrap(), Quant::Step(0.25));
+        assert_eq!(
+            "q5_0".parse::<Quant>().unwrap(),
+            Quant::Ggml(GgmlDType::Q5_0)
+        );
+        assert!("step:0".parse::<Quant>().is_err() && "q3".parse::<Quant>().is_err());
+        assert_eq!("unk".parse::<RareTokens>().unwrap(), RareTokens::Unk);
+        assert_eq!(
+            "step:2".parse::<RareTokens>().unwrap(),
+            RareTokens::Step(2.0)
+        );
+        assert!("q4_0".parse::<RareTokens>().is_err());
+        assert_eq!(
+            "step:0.7".parse::<IndexForm>().unwrap(),
+            IndexForm::Step(0.7)
+        );
+        assert!("q8_0".parse::<IndexForm>().is_err());
+        // Each writes what it reads.
+        for s in ["step:0.25", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "f16"] {
+            assert_eq!(s.parse::<Quant>().unwrap().to_string(), s);
+        }
+        for s in ["unk", "same", "step:2.5"] {
+            assert_eq!(s.parse::<RareTokens>().unwrap().to_string(), s);
+        }
+        for s in ["int8", "4bit", "step:0.8"] {
+            assert_eq!(s.parse::<IndexForm>().unwrap().to_string(), s);
+        }
         // The manifest's command gives the defaults back.
         let cmd = WebOptions::default().command();
         assert!(

@@ -98,7 +98,7 @@ fn skillskape_counts(path: &Path, taxonomy: &esco::Taxonomy) -> Result<Vec<usize
         return Ok(counts);
     }
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let gold = skillmark::gold::parse_gold(&bytes, &path.display().to_string(), taxonomy)?;
+    let gold = skillmark_eval::gold::parse_gold(&bytes, &path.display().to_string(), taxonomy)?;
     for s in &gold.sentences {
         for &k in &s.skills {
             counts[k] += 1;

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::index::rank_of;
+use skillmark::index::rank_of;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub struct RankMetrics {

@@ -2,7 +2,7 @@
 //! (`token<TAB>skill-tag<TAB>knowledge-tag`, extra columns ignored), a blank
 //! line between sentences.
 
-use crate::bio::Bio;
+use skillmark::bio::Bio;
 
 /// One line of a CoNLL file: a token with its columns, or a blank line.
 #[derive(Clone, Debug, PartialEq)]
@@ -160,7 +160,7 @@ impl Conll {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bio::Bio::{B, I, O};
+    use skillmark::bio::Bio::{B, I, O};
 
     #[test]
     fn round_trip_keeps_tokens_and_blank_lines() {
