@@ -27,7 +27,12 @@ fn mixed_bundle(
     let dir = tempfile::tempdir().unwrap();
     let mut manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(from.join("manifest.json")).unwrap()).unwrap();
-    let names: Vec<String> = manifest["files"].as_object().unwrap().keys().cloned().collect();
+    let names: Vec<String> = manifest["files"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
     for name in names {
         if drop.contains(&name.as_str()) {
             manifest["files"].as_object_mut().unwrap().remove(&name);
@@ -58,7 +63,12 @@ fn load_error(dir: &Path) -> String {
 fn parts_of_another_encoder_are_refused() {
     // The index of the full encoder beside the web bundle's encoder.
     let other_encoder = assets().join("web/encoder.gguf");
-    let dir = mixed_bundle(&assets(), &[("encoder.gguf", other_encoder)], &["tagger.gguf"], |_| {});
+    let dir = mixed_bundle(
+        &assets(),
+        &[("encoder.gguf", other_encoder)],
+        &["tagger.gguf"],
+        |_| {},
+    );
     let e = load_error(dir.path());
     assert!(e.contains("skills.index was built with encoder"), "{e}");
     assert!(e.contains("skillmark index build"), "{e}");

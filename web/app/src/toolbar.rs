@@ -2,8 +2,8 @@
 
 use leptos::prelude::*;
 
-use crate::{download, export};
 use crate::state::AppState;
+use crate::{download, export};
 
 #[component]
 pub fn ThresholdControl() -> impl IntoView {
