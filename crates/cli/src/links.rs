@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use skillmark::highlight::mix;
+use skillmark::links::mix;
 use skillmark::{Highlights, LinkMode};
 use skillmark_eval::gold::parse_gold_spans;
 use skillmark_eval::highlight::skills_at;

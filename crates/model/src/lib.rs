@@ -30,7 +30,7 @@ pub use config::BertConfig;
 pub use engine::{Encoder, Precision};
 pub use kernels::Kernel;
 pub use sentence::SentenceEncoder;
-pub use tokenizer::{Encoding, TextTokenizer};
+pub use tokenizer::{Encoding, TextTokenizer, WordEncoding};
 pub use weights::{ExportType, TensorStore};
 
 #[derive(Debug, thiserror::Error)]

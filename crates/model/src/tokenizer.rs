@@ -13,6 +13,15 @@ pub struct Encoding {
     pub offsets: Vec<(usize, usize)>,
 }
 
+/// One tokenized word sequence: ids with `[CLS]`/`[SEP]`, and for each token
+/// the word it came from with its byte range in that word (`None` for the
+/// special tokens).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WordEncoding {
+    pub ids: Vec<u32>,
+    pub pieces: Vec<Option<(usize, (usize, usize))>>,
+}
+
 pub struct TextTokenizer {
     inner: tokenizers::Tokenizer,
 }
@@ -41,6 +50,27 @@ impl TextTokenizer {
         Ok(Encoding {
             ids: enc.get_ids().to_vec(),
             offsets: enc.get_offsets().to_vec(),
+        })
+    }
+
+    /// Tokenizes words as they are (pre-tokenized input: nothing is joined
+    /// and split again). Each word is normalised and split into pieces on its
+    /// own, which for a BERT tokenizer gives the pieces of the words joined
+    /// by spaces.
+    pub fn encode_words(&self, words: &[&str]) -> Result<WordEncoding, ModelError> {
+        let enc = self
+            .inner
+            .encode(words, true)
+            .map_err(|e| ModelError::Tokenize(e.to_string()))?;
+        let pieces = enc
+            .get_word_ids()
+            .iter()
+            .zip(enc.get_offsets())
+            .map(|(w, &o)| w.map(|w| (w as usize, o)))
+            .collect();
+        Ok(WordEncoding {
+            ids: enc.get_ids().to_vec(),
+            pieces,
         })
     }
 

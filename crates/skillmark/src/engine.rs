@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use skillmark_model::{Kernel, Precision};
 
 use crate::assets::AssetBytes;
-use crate::highlight::{EncodedSegments, Highlighter, WordTags};
+use crate::highlight::{EncodedSegments, Highlighter};
+use crate::tags::WordTags;
 use crate::Error;
 use skillmark_schema::{DocumentSkill, HighlightOptions, Highlights, RankedSkill, Segment};
 
@@ -83,7 +84,7 @@ impl Engine {
     /// assert_eq!(parts, ["You know Rust.", "You like tests."]);
     /// ```
     pub fn segments(&self, text: &str) -> Vec<Segment> {
-        crate::text::segments(text)
+        crate::segments::segments(text)
     }
 
     /// Skill and knowledge spans of `text`, each linked to ESCO skills, and

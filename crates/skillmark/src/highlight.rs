@@ -1,53 +1,29 @@
-//! Text in, highlights out: skill and knowledge spans with exact offsets,
-//! each linked to ESCO skills, plus the document's skill list.
+//! The highlight pipeline's driver: one request passes each stage once, in
+//! order — [`crate::segments`] → [`crate::tokens`] → [`crate::encoder_pass`]
+//! → [`crate::tags`] → [`crate::spans`] → [`crate::links`] →
+//! [`crate::assembly`] — a batch of segments at a time (memory stays bounded
+//! on huge inputs). Spans come from the bundle's tagger, or from exact ESCO
+//! label matches when it has none.
 //!
-//! Pipeline per batch of segments: words → spans (the tagger of the bundle,
-//! or exact ESCO label matches when the bundle has none) → links (the span
-//! ranked against the skill index as its text, its tokens in context, or a
-//! mix: [`LinkMode`]; plus the lexical bonus for labels the span names) →
-//! implicit skills (the segment itself ranked, with the bonus for labels it
-//! names; skills above a higher threshold, in segments without spans).
+//! The two-worker split runs the same stages in two halves: the tagger worker
+//! ([`crate::span_tagger`]) tags, this side encodes
+//! ([`Highlighter::encode_segments`]) and then links and assembles
+//! ([`Highlighter::highlight_encoded`]).
 
-use std::collections::HashMap;
+use skillmark_model::Precision;
+use skillmark_schema::{Category, DocumentSkill, HighlightOptions, Highlights, Segment};
 
-use skillmark_model::engine::{l2_normalize, mean_pool};
-use skillmark_model::weights::ByteSource;
-use skillmark_model::{Encoder, Precision, TextTokenizer};
-pub use skillmark_schema::{
-    DocumentSkill, HighlightOptions, HighlightSpan, Highlights, LinkMode, SkillLink, SpanKind,
-};
-
+use crate::assembly::{assemble, Catalog};
 use crate::assets::{AssetBytes, TAGGER};
-use crate::bio::{decode, Bio};
-use crate::category::{all_categories, Category};
-use crate::index::top_k;
-pub use crate::tagger::WordTags;
-use crate::tagger::{align_document, run_aligned, run_passes, Tagged, Tagger};
-use crate::text::{lengths, words, OffsetCursor};
-use crate::{Error, Ranker};
-pub use skillmark_schema::Segment;
-
-/// Segments embedded together (bounds memory on huge inputs).
-const SEGMENTS_PER_BATCH: usize = 64;
-/// Words per tagger window; longer segments are cut into windows.
-pub const WINDOW_WORDS: usize = 120;
-
-/// A span found in a window before linking: words `a..b` of the window, byte
-/// range, kind, confidence, and the skill a lexical match names.
-struct RawSpan {
-    a: usize,
-    b: usize,
-    start: usize,
-    end: usize,
-    kind: SpanKind,
-    confidence: f32,
-    named: Option<u32>,
-}
-
-/// A span with its scored skills (skill number, score), best first.
-type LinkedSpan = (RawSpan, Vec<(u32, f32)>);
-/// Skill and knowledge tags of one word sequence.
-type WordBio = (Vec<Bio>, Vec<Bio>);
+use crate::category::all_categories;
+use crate::encoder_pass::{run_passes, tag_windows, Pass};
+use crate::links::{link, LinkedSpan};
+use crate::ranker::Ranker;
+use crate::segments::{segments, valid_segments, window_batches, window_words, Window};
+use crate::spans::{find_spans, RawSpan};
+use crate::tagger::{load_tagger, Tagger};
+use crate::tags::WordTags;
+use crate::Error;
 
 pub struct Highlighter {
     pub ranker: Ranker,
@@ -122,7 +98,7 @@ impl Highlighter {
     }
 
     pub fn segments(&self, text: &str) -> Vec<Segment> {
-        crate::text::segments(text)
+        segments(text)
     }
 
     pub fn highlight(&self, text: &str, opts: &HighlightOptions) -> Result<Highlights, Error> {
@@ -150,13 +126,13 @@ impl Highlighter {
             let passes = self.passes(text, &windows, true)?;
             spans.extend(self.spans_and_links(text, &windows, &passes, opts)?);
         }
-        Ok(self.assemble(text, valid.len(), spans))
+        Ok(assemble(self.catalog(), text, valid.len(), spans))
     }
 
-    /// As [`Self::highlight_segments`], with the span tags a [`SpanTagger`]
+    /// As [`Self::highlight_segments`], with the span tags a [`SpanTagger`](crate::span_tagger::SpanTagger)
     /// computed for the same text and segments (in another thread or Web
     /// Worker): the same result, without running the tagger's layers here.
-    /// `tags` must be [`SpanTagger::tag_segments`]'s output for these
+    /// `tags` must be [`SpanTagger::tag_segments`](crate::span_tagger::SpanTagger::tag_segments)'s output for these
     /// segments; anything else is an error.
     pub fn highlight_segments_with_tags(
         &self,
@@ -170,7 +146,7 @@ impl Highlighter {
 
     /// The first half of [`Self::highlight_segments_with_tags`]: the ranker's
     /// encoder passes over the segments, which need no tags, so they can run
-    /// while a [`SpanTagger`] tags the same segments elsewhere.
+    /// while a [`SpanTagger`](crate::span_tagger::SpanTagger) tags the same segments elsewhere.
     pub fn encode_segments(
         &self,
         text: &str,
@@ -229,61 +205,7 @@ impl Highlighter {
             }
             spans.extend(self.spans_and_links(&text, &windows, &passes, opts)?);
         }
-        Ok(self.assemble(&text, segments, spans))
-    }
-
-    /// Sorted spans with their links → highlights with every offset form,
-    /// and the document's skill list.
-    fn assemble(&self, text: &str, segments: usize, mut spans: Vec<LinkedSpan>) -> Highlights {
-        let mut out = Highlights {
-            segments,
-            ..Default::default()
-        };
-        let mut doc: HashMap<u32, DocumentSkill> = HashMap::new();
-        let mut order: Vec<u32> = Vec::new();
-        spans.sort_by_key(|(s, _)| (s.start, s.end));
-        let mut cursor = OffsetCursor::new(text);
-        for (raw, links) in spans {
-            let (start_char, start_utf16) = cursor.at(raw.start);
-            let (nc, nu) = lengths(&text[raw.start..raw.end]);
-            // A span counts for the skill it links to; an implicit span for each of its skills.
-            let counted = if raw.kind == SpanKind::Implicit {
-                links.len()
-            } else {
-                1
-            };
-            for &(skill, score) in links.iter().take(counted) {
-                let entry = doc.entry(skill).or_insert_with(|| {
-                    order.push(skill);
-                    let mut d = self.document_skill(skill as usize);
-                    d.implicit = true;
-                    d
-                });
-                entry.count += 1;
-                entry.best_score = entry.best_score.max(score);
-                entry.implicit &= raw.kind == SpanKind::Implicit;
-            }
-            out.spans.push(HighlightSpan {
-                start: raw.start,
-                end: raw.end,
-                start_char,
-                end_char: start_char + nc,
-                start_utf16,
-                end_utf16: start_utf16 + nu,
-                text: text[raw.start..raw.end].to_string(),
-                kind: raw.kind,
-                confidence: raw.confidence,
-                links: links.iter().map(|&(s, sc)| self.link_of(s, sc)).collect(),
-            });
-        }
-        out.skills = order.into_iter().filter_map(|s| doc.remove(&s)).collect();
-        out.skills.sort_by(|a, b| {
-            a.implicit
-                .cmp(&b.implicit)
-                .then(b.count.cmp(&a.count))
-                .then(b.best_score.total_cmp(&a.best_score))
-        });
-        out
+        Ok(assemble(self.catalog(), &text, segments, spans))
     }
 
     /// Label, description and category of a skill, for hover cards.
@@ -291,65 +213,29 @@ impl Highlighter {
         self.ranker
             .taxonomy
             .skill_by_uri(uri)
-            .map(|i| self.document_skill(i))
+            .map(|i| self.catalog().document_skill(i))
     }
 
     pub fn category(&self, skill: usize) -> Category {
-        self.categories
-            .get(skill)
-            .copied()
-            .unwrap_or(Category::Technical)
+        self.catalog().category(skill)
     }
 
-    fn document_skill(&self, i: usize) -> DocumentSkill {
-        let s = &self.ranker.taxonomy.skills[i];
-        DocumentSkill {
-            uri: s.uri.clone(),
-            label: s.preferred_label.clone(),
-            description: s.description.clone(),
-            category: self.category(i),
-            skill_type: s.skill_type.to_string(),
-            count: 0,
-            best_score: 0.0,
-            implicit: false,
+    fn catalog(&self) -> Catalog<'_> {
+        Catalog {
+            taxonomy: &self.ranker.taxonomy,
+            categories: &self.categories,
         }
     }
 
-    fn link_of(&self, skill: u32, score: f32) -> SkillLink {
-        let s = &self.ranker.taxonomy.skills[skill as usize];
-        SkillLink {
-            uri: s.uri.clone(),
-            label: s.preferred_label.clone(),
-            score,
-            category: self.category(skill as usize),
-        }
-    }
-
-    /// Spans (from the passes' tags, or label matches) and their links, plus
-    /// the implicit skills of each window.
-    fn spans_and_links(
+    /// Stages 2–4 over one batch of windows: tokens, the encoder pass (the
+    /// tagger's branch included when the bundle has one and `with_tagger`),
+    /// word tags.
+    pub(crate) fn passes(
         &self,
         text: &str,
-        windows: &[Vec<(usize, usize)>],
-        passes: &[Tagged],
-        opts: &HighlightOptions,
-    ) -> Result<Vec<LinkedSpan>, Error> {
-        let found: Vec<Vec<RawSpan>> = windows
-            .iter()
-            .zip(passes)
-            .map(|(w, p)| self.find_spans(text, w, p))
-            .collect();
-        self.link(text, windows, passes, found, opts)
-    }
-
-    /// One encoder pass per window (tagger branch included when the bundle
-    /// has one and `with_tagger`).
-    fn passes(
-        &self,
-        text: &str,
-        windows: &[Vec<(usize, usize)>],
+        windows: &[Window],
         with_tagger: bool,
-    ) -> Result<Vec<Tagged>, Error> {
+    ) -> Result<Vec<Pass>, Error> {
         let enc = &self.ranker.encoder;
         let tagger = self.tagger.as_ref().filter(|_| with_tagger);
         run_passes(
@@ -361,340 +247,22 @@ impl Highlighter {
         )
     }
 
-    /// Spans of one window: the tagger's, or exact ESCO label matches.
-    fn find_spans(&self, text: &str, w: &[(usize, usize)], pass: &Tagged) -> Vec<RawSpan> {
-        let raw = |a: usize, b: usize, kind, confidence, named| RawSpan {
-            a,
-            b,
-            start: w[a].0,
-            end: w[b - 1].1,
-            kind,
-            confidence,
-            named,
-        };
-        if let Some(tags) = &pass.tags {
-            let mut out = Vec::new();
-            for (kind, bio, prob) in [
-                (SpanKind::Skill, &tags.skill, &tags.skill_prob),
-                (SpanKind::Knowledge, &tags.knowledge, &tags.knowledge_prob),
-            ] {
-                for (a, b) in decode(bio) {
-                    let conf = prob[a..b].iter().sum::<f32>() / (b - a) as f32;
-                    out.push(raw(a, b, kind, conf, None));
-                }
-            }
-            return without_overlaps(out);
-        }
-        self.ranker
-            .lexical()
-            .find_spans(text, w)
-            .into_iter()
-            .map(|(a, b, skill)| {
-                let kind = if self.ranker.taxonomy.skills[skill as usize].skill_type
-                    == esco::SkillType::Knowledge
-                {
-                    SpanKind::Knowledge
-                } else {
-                    SpanKind::Skill
-                };
-                raw(a, b, kind, 1.0, Some(skill))
-            })
-            .collect()
-    }
-
-    /// The vector a span is ranked with, per `mode`. `text_vec` is the span text's embedding.
-    fn span_vector(
-        pass: &Tagged,
-        h: usize,
-        a: usize,
-        b: usize,
-        text_vec: Option<&Vec<f32>>,
-        opts: &HighlightOptions,
-    ) -> Vec<f32> {
-        let ctx = || context_vector(pass, h, a, b);
-        match (opts.link, text_vec) {
-            (LinkMode::Text, Some(t)) => t.clone(),
-            (LinkMode::Both, Some(t)) => match ctx() {
-                Some(c) => mix(t, &c, opts.text_weight),
-                None => t.clone(),
-            },
-            (_, t) => ctx().or_else(|| t.cloned()).unwrap_or_else(|| vec![0.0; h]),
-        }
-    }
-
-    /// Links every span and adds the implicit skills of each window.
-    fn link(
+    /// Stages 5–6 over one batch: spans of each window, then their links and
+    /// the windows' implicit skills.
+    fn spans_and_links(
         &self,
         text: &str,
-        windows: &[Vec<(usize, usize)>],
-        passes: &[Tagged],
-        found: Vec<Vec<RawSpan>>,
+        windows: &[Window],
+        passes: &[Pass],
         opts: &HighlightOptions,
     ) -> Result<Vec<LinkedSpan>, Error> {
-        let h = self.ranker.encoder.dim();
-        let span_texts: Vec<&str> = found
+        let found: Vec<Vec<RawSpan>> = windows
             .iter()
-            .flatten()
-            .map(|s| &text[s.start..s.end])
+            .zip(passes)
+            .map(|(w, p)| find_spans(&self.ranker, text, w, p))
             .collect();
-        let text_vecs = if opts.link != LinkMode::Context && !span_texts.is_empty() {
-            self.ranker.encoder.embed(&span_texts)?
-        } else {
-            Vec::new()
-        };
-        let mut queries: Vec<Vec<f32>> = Vec::new();
-        for (spans, pass) in found.iter().zip(passes) {
-            for s in spans {
-                let tv = text_vecs.get(queries.len());
-                queries.push(Self::span_vector(pass, h, s.a, s.b, tv, opts));
-            }
-        }
-        let mut query_texts = span_texts;
-        if opts.implicit {
-            for (p, w) in passes.iter().zip(windows) {
-                queries.push(mean_pool(&p.states, h));
-                query_texts.push(&text[w[0].0..w[w.len() - 1].1]);
-            }
-        }
-        let mut scores = if queries.is_empty() {
-            Vec::new()
-        } else {
-            self.ranker.index.score_all(&queries)
-        };
-        let bonus = opts.lexical_bonus.unwrap_or(self.ranker.lexical_bonus);
-        self.ranker
-            .add_lexical_bonus(&query_texts, &mut scores, bonus);
-        let mut out = Vec::new();
-        let mut q = 0;
-        let mut window_named: Vec<Vec<u32>> = Vec::with_capacity(windows.len());
-        // Highlights never overlap: a segment with explicit spans gets no
-        // sentence-wide implicit span on top of them.
-        let has_spans: Vec<bool> = found.iter().map(|s| !s.is_empty()).collect();
-        for spans in found {
-            let mut named = Vec::new();
-            for s in spans {
-                let sc = &scores[q];
-                q += 1;
-                let mut links: Vec<(u32, f32)> = Vec::new();
-                if let Some(n) = s.named {
-                    links.push((n, sc[n as usize]));
-                }
-                for h in top_k(sc, opts.top_k + 1) {
-                    if links.len() >= opts.top_k {
-                        break;
-                    }
-                    if h.score >= opts.min_score && !links.iter().any(|l| l.0 == h.skill) {
-                        links.push((h.skill, h.score));
-                    }
-                }
-                links.truncate(opts.top_k);
-                if let Some(l) = links.first() {
-                    named.push(l.0);
-                }
-                out.push((s, links));
-            }
-            window_named.push(named);
-        }
-        if opts.implicit {
-            for ((w, named), explicit) in windows.iter().zip(&window_named).zip(&has_spans) {
-                let sc = &scores[q];
-                q += 1;
-                if *explicit {
-                    continue;
-                }
-                let links: Vec<(u32, f32)> = top_k(sc, opts.top_k)
-                    .into_iter()
-                    .filter(|h| h.score >= opts.implicit_min_score && !named.contains(&h.skill))
-                    .map(|h| (h.skill, h.score))
-                    .collect();
-                if let Some(&(_, best)) = links.first() {
-                    let span = RawSpan {
-                        a: 0,
-                        b: w.len(),
-                        start: w[0].0,
-                        end: w[w.len() - 1].1,
-                        kind: SpanKind::Implicit,
-                        confidence: best,
-                        named: None,
-                    };
-                    out.push((span, links));
-                }
-            }
-        }
-        Ok(out)
+        link(&self.ranker, text, windows, passes, found, opts)
     }
-
-    /// Skill and knowledge tags of word sequences (CoNLL tokens): the
-    /// tagger's, or exact ESCO label matches when the bundle has none.
-    pub fn tag_words(&self, sentences: &[Vec<&str>]) -> Result<Vec<WordBio>, Error> {
-        self.tag_words_with_progress(sentences, |_| {})
-    }
-
-    /// As [`Self::tag_words`] (the sequences are one document, in order),
-    /// calling `progress` with the number of sequences done after each chunk.
-    pub fn tag_words_with_progress(
-        &self,
-        sentences: &[Vec<&str>],
-        mut progress: impl FnMut(usize),
-    ) -> Result<Vec<WordBio>, Error> {
-        const CHUNK: usize = 256;
-        let mut out = Vec::with_capacity(sentences.len());
-        let enc = &self.ranker.encoder;
-        if let Some(t) = &self.tagger {
-            // Aligned as one document (a tagger may read the neighbours).
-            let aligned = align_document(&enc.tokenizer, sentences, t.context)?;
-            for chunk in aligned.chunks(CHUNK) {
-                for p in run_aligned(&enc.encoder, chunk, Some(t), false)? {
-                    let w = p.tags.expect("the tagger ran");
-                    out.push((w.skill, w.knowledge));
-                }
-                progress(chunk.len());
-            }
-            return Ok(out);
-        }
-        for chunk in sentences.chunks(CHUNK) {
-            for words in chunk {
-                let mut text = String::new();
-                let mut ranges = Vec::new();
-                for w in words {
-                    if !text.is_empty() {
-                        text.push(' ');
-                    }
-                    ranges.push((text.len(), text.len() + w.len()));
-                    text.push_str(w);
-                }
-                let mut tags = (vec![Bio::O; words.len()], vec![Bio::O; words.len()]);
-                for (a, b, skill) in self.ranker.lexical().find_spans(&text, &ranges) {
-                    let layer = if self.ranker.taxonomy.skills[skill as usize].skill_type
-                        == esco::SkillType::Knowledge
-                    {
-                        &mut tags.1
-                    } else {
-                        &mut tags.0
-                    };
-                    layer[a] = Bio::B;
-                    layer[a + 1..b].iter_mut().for_each(|t| *t = Bio::I);
-                }
-                out.push(tags);
-            }
-            progress(chunk.len());
-        }
-        Ok(out)
-    }
-
-    /// The two vectors each span (a byte range of `sentence`) can be linked
-    /// with: its text embedded alone, and the mean of its token states in
-    /// the sentence's own encoder pass (as the highlighter computes them).
-    pub fn span_vectors(
-        &self,
-        sentence: &str,
-        spans: &[(usize, usize)],
-    ) -> Result<Vec<SpanVectors>, Error> {
-        let w = words(sentence, 0, sentence.len());
-        let passes = self.passes(sentence, std::slice::from_ref(&w), true)?;
-        let h = self.ranker.encoder.dim();
-        let texts: Vec<&str> = spans.iter().map(|&(s, e)| &sentence[s..e]).collect();
-        let text_vecs = if texts.is_empty() {
-            Vec::new()
-        } else {
-            self.ranker.encoder.embed(&texts)?
-        };
-        Ok(spans
-            .iter()
-            .zip(text_vecs)
-            .map(|(&(s, e), text)| {
-                let a = w.iter().position(|&(_, we)| we > s).unwrap_or(w.len());
-                let b = w
-                    .iter()
-                    .rposition(|&(ws, _)| ws < e)
-                    .map_or(a, |i| i + 1)
-                    .max(a);
-                let context = if a < b {
-                    context_vector(&passes[0], h, a, b)
-                } else {
-                    None
-                };
-                SpanVectors { text, context }
-            })
-            .collect())
-    }
-}
-
-/// The vectors a span can be linked with (see [`Highlighter::span_vectors`]).
-#[derive(Clone, Debug, PartialEq)]
-pub struct SpanVectors {
-    /// The span's text embedded on its own (L2-normalised).
-    pub text: Vec<f32>,
-    /// Mean of the span's token states in its sentence (L2-normalised);
-    /// `None` when the span has no tokens (e.g. past truncation).
-    pub context: Option<Vec<f32>>,
-}
-
-/// Segments inside `text` and on char boundaries (others are skipped).
-fn valid_segments(text: &str, segments: &[Segment]) -> Vec<Segment> {
-    segments
-        .iter()
-        .copied()
-        .filter(|s| {
-            s.start < s.end
-                && s.end <= text.len()
-                && text.is_char_boundary(s.start)
-                && text.is_char_boundary(s.end)
-        })
-        .collect()
-}
-
-/// The word windows of `valid` segments, [`SEGMENTS_PER_BATCH`] segments a
-/// batch. The highlighter and the [`SpanTagger`] both batch through here, so
-/// tags computed by one fit the windows of the other.
-fn window_batches<'a>(text: &'a str, valid: &'a [Segment]) -> impl Iterator<Item = Windows> + 'a {
-    valid
-        .chunks(SEGMENTS_PER_BATCH)
-        .map(move |batch| windows_of(text, batch))
-}
-
-/// The word windows of a batch of segments (what one encoder pass sees):
-/// each segment's words, cut every [`WINDOW_WORDS`].
-fn windows_of(text: &str, batch: &[Segment]) -> Windows {
-    batch
-        .iter()
-        .flat_map(|s| {
-            let w = words(text, s.start, s.end);
-            w.chunks(WINDOW_WORDS)
-                .map(|c| c.to_vec())
-                .collect::<Vec<_>>()
-        })
-        .filter(|w| !w.is_empty())
-        .collect()
-}
-
-/// The tagger's tags of every word window of `valid` segments, in order:
-/// one document, so a tagger that reads context sees each window's neighbours.
-fn tag_windows(
-    encoder: &Encoder,
-    tok: &TextTokenizer,
-    tagger: &Tagger,
-    text: &str,
-    valid: &[Segment],
-) -> Result<Vec<WordTags>, Error> {
-    let windows: Vec<Vec<(usize, usize)>> = window_batches(text, valid).flatten().collect();
-    Ok(run_passes(
-        encoder,
-        tok,
-        &window_words(text, &windows),
-        Some(tagger),
-        false,
-    )?
-    .into_iter()
-    .map(|p| p.tags.expect("the tagger ran"))
-    .collect())
-}
-
-fn window_words<'t>(text: &'t str, windows: &[Vec<(usize, usize)>]) -> Vec<Vec<&'t str>> {
-    windows
-        .iter()
-        .map(|w| w.iter().map(|&(s, e)| &text[s..e]).collect())
-        .collect()
 }
 
 /// Segments the ranker's encoder has run over, waiting for their span tags
@@ -703,204 +271,16 @@ pub struct EncodedSegments {
     text: String,
     segments: usize,
     /// Per batch: its word windows and their passes.
-    batches: Vec<(Windows, Vec<Tagged>)>,
-}
-
-/// Word windows (byte ranges of their words) of one batch of segments.
-type Windows = Vec<Vec<(usize, usize)>>;
-
-/// The span tagger alone (encoder layers up to its branch, then its own
-/// layers): what a second Web Worker runs so that tagging and the ranker's
-/// encoding of the same text proceed in parallel
-/// ([`Highlighter::highlight_segments_with_tags`]). Needs only the bundle's
-/// tokenizer, encoder and tagger.
-pub struct SpanTagger {
-    encoder: skillmark_model::SentenceEncoder,
-    tagger: Tagger,
-}
-
-impl SpanTagger {
-    pub fn from_assets(assets: AssetBytes, precision: Precision) -> Result<Self, Error> {
-        let need = |name: &str| {
-            assets.optional(name).ok_or_else(|| Error::Asset {
-                file: name.into(),
-                message: "missing (the span tagger needs it)".into(),
-            })
-        };
-        Self::from_sources(
-            &assets.manifest,
-            need(crate::assets::TOKENIZER)?,
-            need(crate::assets::ENCODER)?,
-            need(TAGGER)?,
-            precision,
-        )
-    }
-
-    /// As [`Self::from_assets`], with the encoder and tagger files read from
-    /// `encoder` and `tagger` a tensor at a time (each verified against the
-    /// manifest first, a chunk at a time): a Web Worker passes views of its
-    /// JS buffers, so neither file is ever copied whole into its wasm memory,
-    /// which never shrinks. The encoder keeps only the layers before the
-    /// tagger's branch.
-    pub fn from_sources<E, T>(
-        manifest: &crate::assets::Manifest,
-        tokenizer_json: &[u8],
-        encoder: &E,
-        tagger: &T,
-        precision: Precision,
-    ) -> Result<Self, Error>
-    where
-        E: ByteSource + ?Sized,
-        T: ByteSource + ?Sized,
-    {
-        manifest.verify(crate::assets::TOKENIZER, tokenizer_json)?;
-        manifest.verify_source(crate::assets::ENCODER, encoder)?;
-        manifest.verify_source(TAGGER, tagger)?;
-        let tagger = tagger_for_encoder(manifest, tagger, encoder, precision)?;
-        let encoder = skillmark_model::SentenceEncoder::from_gguf_first_layers(
-            tokenizer_json,
-            encoder,
-            precision,
-            tagger.branch_layer,
-        )?;
-        Ok(SpanTagger { encoder, tagger })
-    }
-
-    /// Tags of every word window of `segments` (see
-    /// [`Highlighter::highlight_segments`] for which segments count), in order.
-    pub fn tag_segments(&self, text: &str, segments: &[Segment]) -> Result<Vec<WordTags>, Error> {
-        tag_windows(
-            &self.encoder.encoder,
-            &self.encoder.tokenizer,
-            &self.tagger,
-            text,
-            &valid_segments(text, segments),
-        )
-    }
-
-    /// The matrix kernel the encoder runs.
-    pub fn kernel(&self) -> skillmark_model::kernels::Kernel {
-        self.encoder.encoder.kernel()
-    }
-}
-
-/// The bundle's span tagger, if it has one, checked against its encoder.
-fn load_tagger(assets: &AssetBytes, precision: Precision) -> Result<Option<Tagger>, Error> {
-    assets
-        .optional(TAGGER)
-        .map(|bytes| {
-            tagger_for_encoder(
-                &assets.manifest,
-                bytes,
-                assets.get(crate::assets::ENCODER),
-                precision,
-            )
-        })
-        .transpose()
-}
-
-/// The tagger file read against the bundle's encoder file: its delta base,
-/// and the encoder it must have been trained on.
-fn tagger_for_encoder<T, E>(
-    manifest: &crate::assets::Manifest,
-    tagger: &T,
-    encoder: &E,
-    precision: Precision,
-) -> Result<Tagger, Error>
-where
-    T: ByteSource + ?Sized,
-    E: ByteSource + ?Sized,
-{
-    let enc = &manifest
-        .files
-        .get(crate::assets::ENCODER)
-        .ok_or_else(|| Error::Asset {
-            file: crate::assets::ENCODER.into(),
-            message: "not listed in manifest.json".into(),
-        })?
-        .sha256;
-    let base = crate::tagger::DeltaBase {
-        bytes: encoder,
-        sha256: enc,
-    };
-    let t = Tagger::from_gguf_with_base(tagger, Some(base), precision)?;
-    // A web bundle re-encodes the encoder compactly; it names the
-    // full encoder it was derived from, which the tagger knows.
-    let derived_from = manifest
-        .rest
-        .get("web")
-        .and_then(|w| w.get("full_encoder_sha256"))
-        .and_then(|v| v.as_str());
-    if &t.encoder_sha256 != enc && derived_from != Some(t.encoder_sha256.as_str()) {
-        return Err(Error::Mismatch(format!(
-            "tagger.gguf was trained on encoder {} but encoder.gguf is {enc}: retrain it with `skillmark-train spans --ship`",
-            t.encoder_sha256
-        )));
-    }
-    Ok(t)
-}
-
-/// Mean of the last-layer states of words `a..b` of a pass (from the first
-/// piece of word `a` to the first piece of word `b`, or to `[SEP]`), L2-normalised.
-fn context_vector(pass: &Tagged, h: usize, a: usize, b: usize) -> Option<Vec<f32>> {
-    let first = pass.first_token[a..b].iter().flatten().next().copied()?;
-    let end = pass.first_token[b..]
-        .iter()
-        .flatten()
-        .next()
-        .copied()
-        .unwrap_or(pass.tokens.saturating_sub(1));
-    (end > first).then(|| mean_pool(&pass.states[first * h..end * h], h))
-}
-
-/// `w · text + (1 − w) · context`, L2-normalised (both inputs normalised).
-pub fn mix(text: &[f32], context: &[f32], w: f32) -> Vec<f32> {
-    let mut v: Vec<f32> = text
-        .iter()
-        .zip(context)
-        .map(|(t, c)| w * t + (1.0 - w) * c)
-        .collect();
-    l2_normalize(&mut v);
-    v
-}
-
-/// Skill and Knowledge are separate BIO layers, so the tagger can nest or
-/// cross their spans (a Knowledge "SQL" inside a Skill "write SQL queries").
-/// A highlight is one mark in the text, so overlaps are resolved: the more
-/// confident span wins (the longer one on a tie), the others are dropped.
-/// CoNLL tagging (`tag_words`) keeps both layers as they are.
-fn without_overlaps(mut spans: Vec<RawSpan>) -> Vec<RawSpan> {
-    spans.sort_by(|x, y| {
-        y.confidence
-            .total_cmp(&x.confidence)
-            .then((y.b - y.a).cmp(&(x.b - x.a)))
-            .then(x.a.cmp(&y.a))
-    });
-    let mut kept: Vec<RawSpan> = Vec::with_capacity(spans.len());
-    for s in spans {
-        if kept.iter().all(|k| s.b <= k.a || k.b <= s.a) {
-            kept.push(s);
-        }
-    }
-    kept.sort_by_key(|s| s.a);
-    kept
+    batches: Vec<(Vec<Window>, Vec<Pass>)>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn span(a: usize, b: usize, kind: SpanKind, confidence: f32) -> RawSpan {
-        RawSpan {
-            a,
-            b,
-            start: a * 10,
-            end: b * 10,
-            kind,
-            confidence,
-            named: None,
-        }
-    }
+    use crate::encoder_pass::run_aligned;
+    use crate::span_tagger::SpanTagger;
+    use crate::tokens::align_document;
+    use crate::word_sequences::WordBio;
 
     /// A tagger that reads its neighbours' pieces (`skillmark.tagger.context`)
     /// gets the same context on every path: CoNLL word tags (chunked), the
@@ -942,10 +322,7 @@ mod tests {
         // The context changes what the tagger sees.
         let probs = |h: &Highlighter| {
             let e = &h.ranker.encoder;
-            h.tagger
-                .as_ref()
-                .unwrap()
-                .tag(&e.encoder, &e.tokenizer, &doc[..6], false)
+            run_passes(&e.encoder, &e.tokenizer, &doc[..6], h.tagger.as_ref(), false)
                 .unwrap()
                 .into_iter()
                 .map(|p| p.tags.unwrap().skill_prob)
@@ -970,26 +347,5 @@ mod tests {
                 hl.highlight_segments(text, part, &opts).unwrap()
             );
         }
-    }
-
-    #[test]
-    fn overlapping_tagger_spans_resolve_to_the_more_confident() {
-        let got = without_overlaps(vec![
-            span(0, 4, SpanKind::Skill, 0.7),     // "write SQL queries daily"
-            span(1, 2, SpanKind::Knowledge, 0.9), // "SQL" inside it: wins
-            span(3, 6, SpanKind::Skill, 0.8),     // crosses the first: kept
-            span(6, 8, SpanKind::Knowledge, 0.5), // touches, no overlap: kept
-            span(6, 7, SpanKind::Skill, 0.5),     // same confidence, shorter: dropped
-        ]);
-        let got: Vec<(usize, usize, SpanKind)> = got.iter().map(|s| (s.a, s.b, s.kind)).collect();
-        assert_eq!(
-            got,
-            vec![
-                (1, 2, SpanKind::Knowledge),
-                (3, 6, SpanKind::Skill),
-                (6, 8, SpanKind::Knowledge)
-            ]
-        );
-        assert!(without_overlaps(Vec::new()).is_empty());
     }
 }

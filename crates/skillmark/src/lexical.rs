@@ -8,7 +8,7 @@
 //!   alone sometimes under-weights, especially for tools and technologies
 //!   ("PostgreSQL", "Kubernetes");
 //! - **spans when the bundle has no tagger** ([`LexicalMatcher::find_spans`]):
-//!   runs of 1–6 words (as [`crate::text::words`] splits them) that spell a
+//!   runs of 1–6 words (as [`crate::segments::words`] splits them) that spell a
 //!   label word for word, whatever separates the words, longest first, left
 //!   to right.
 //!
@@ -22,7 +22,7 @@
 
 use std::collections::HashMap;
 
-use crate::text::words;
+use crate::segments::words;
 
 /// Labels shorter than this (in chars) are too ambiguous to match as
 /// mentions ("C", "R", "Go").
@@ -338,7 +338,7 @@ mod tests {
     fn spans_are_label_words_whatever_separates_them() {
         let (m, tax) = matcher();
         let text = "Knowledge of C++ and Project \u{a0} management; we sell, PostgreSQLish";
-        let w = crate::text::words(text, 0, text.len());
+        let w = crate::segments::words(text, 0, text.len());
         let found: Vec<(&str, &esco::Skill)> = m
             .find_spans(text, &w)
             .into_iter()

@@ -127,7 +127,7 @@ mod reference {
     pub mod label {
         use std::collections::HashMap;
 
-        use skillmark::text::words;
+        use skillmark::segments::words;
 
         /// Labels longer than this many words are not matched (ESCO's long labels
         /// are descriptions, not mentions).
@@ -206,7 +206,7 @@ use std::path::Path;
 use reference::label::OldLabel;
 use reference::lexical::OldLexical;
 use skillmark::lexical::LexicalMatcher;
-use skillmark::text::{segments, words};
+use skillmark::segments::{segments, words};
 
 fn taxonomy() -> esco::Taxonomy {
     let bytes = std::fs::read(concat!(

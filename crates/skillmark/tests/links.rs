@@ -5,8 +5,8 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use skillmark::highlight::mix;
 use skillmark::index::top_k;
+use skillmark::links::mix;
 use skillmark::{HighlightOptions, Highlighter, LinkMode};
 use skillmark_model::Precision;
 

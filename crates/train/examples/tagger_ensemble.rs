@@ -9,20 +9,24 @@
 use std::path::Path;
 
 use skillmark::bio::Bio;
-use skillmark::tagger::{self, Tagger};
+use skillmark::tagger::Tagger;
+use skillmark::tags::BioTransitions;
 use skillmark::Highlighter;
 use skillmark_eval::conll::Conll;
+use skillmark_eval::ensemble::{
+    decode_words, mean_word_probabilities, sentence_word_probabilities,
+};
 use skillmark_eval::spans::score_sentences;
 use skillmark_model::Precision;
 
 fn decode(
     words: &[Vec<[f32; 6]>],
     o_offsets: [f32; 2],
-    t: &[tagger::BioTransitions; 2],
+    t: &[BioTransitions; 2],
 ) -> Vec<(Vec<Bio>, Vec<Bio>)> {
     words
         .iter()
-        .map(|w| tagger::decode_words(w, o_offsets, t))
+        .map(|w| decode_words(w, o_offsets, t))
         .collect()
 }
 
@@ -46,7 +50,8 @@ fn main() -> anyhow::Result<()> {
         let t = Tagger::from_gguf(&std::fs::read(f)?, Precision::Int8)?;
         let mut words = Vec::new();
         for c in &conll {
-            words.extend(t.sentence_word_probabilities(
+            words.extend(sentence_word_probabilities(
+                &t,
                 &enc.encoder,
                 &enc.tokenizer,
                 &c.all_tokens(),
@@ -61,7 +66,7 @@ fn main() -> anyhow::Result<()> {
         taggers.push(t);
         probs.push(words);
     }
-    let mean = tagger::mean_word_probabilities(&probs);
+    let mean = mean_word_probabilities(&probs);
     let tr = taggers[0].transitions();
     for (ds, dk) in [
         (0.0f32, 0.0f32),

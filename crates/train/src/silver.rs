@@ -9,9 +9,12 @@ use anyhow::{bail, Context, Result};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use skillmark::bio::decode;
-use skillmark::tagger::{self, Tagger};
+use skillmark::tagger::Tagger;
 use skillmark::Highlighter;
 use skillmark_eval::conll::Conll;
+use skillmark_eval::ensemble::{
+    decode_words, mean_word_probabilities, sentence_word_probabilities,
+};
 use skillmark_model::Precision;
 
 /// Characters split off the ends of a whitespace-separated word, as SkillSpan
@@ -114,7 +117,12 @@ pub fn write_silver_conll(
     // One tagger or several: the mean of their word probabilities (of one,
     // its own), decoded as the bundle's tagger decodes.
     let bar = crate::spans::bar(1 + also_taggers.len() as u64, "taggers");
-    let mut each = vec![own.sentence_word_probabilities(&enc.encoder, &enc.tokenizer, &sents)?];
+    let mut each = vec![sentence_word_probabilities(
+        own,
+        &enc.encoder,
+        &enc.tokenizer,
+        &sents,
+    )?];
     bar.inc(1);
     for p in also_taggers {
         let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
@@ -127,12 +135,17 @@ pub fn write_silver_conll(
                 model.display()
             );
         }
-        each.push(t.sentence_word_probabilities(&enc.encoder, &enc.tokenizer, &sents)?);
+        each.push(sentence_word_probabilities(
+            &t,
+            &enc.encoder,
+            &enc.tokenizer,
+            &sents,
+        )?);
         bar.inc(1);
     }
-    let tags: Vec<_> = tagger::mean_word_probabilities(&each)
+    let tags: Vec<_> = mean_word_probabilities(&each)
         .iter()
-        .map(|w| tagger::decode_words(w, [0.0, 0.0], own.transitions()))
+        .map(|w| decode_words(w, [0.0, 0.0], own.transitions()))
         .collect();
     bar.finish_and_clear();
     if let Some(dir) = out.parent() {

@@ -16,8 +16,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use skillmark::assets::{sha256_hex, Manifest, ENCODER, MANIFEST, TOKENIZER};
 use skillmark::bio::Bio;
-use skillmark::tagger::{self, AlignedWords, Tagger, TAGGER};
+use skillmark::encoder_pass::run_passes;
+use skillmark::tagger::{self, Tagger, TAGGER};
+use skillmark::tags::{word_tags, BioTransitions, TransitionPrior, TransitionPriors};
+use skillmark::tokens::{align_document, AlignedWords};
 use skillmark_eval::conll::Conll;
+use skillmark_eval::ensemble::{
+    decode_words, mean_word_probabilities, sentence_word_probabilities,
+};
 use skillmark_eval::spans::{score_sentences, SpanScores};
 use skillmark_model::candle_bert::{attention_bias, splitmix64, Dropout, Layer, Mode};
 use skillmark_model::weights::write_gguf;
@@ -149,7 +155,7 @@ impl SpansArgs {
 struct Example {
     states: Vec<f32>,
     len: usize,
-    /// Letter-case class of each token (`tagger::token_case_classes`).
+    /// Letter-case class of each token (`skillmark::tokens::token_case_classes`).
     case: Vec<u32>,
     /// (token, skill class, knowledge class) for each word's first piece.
     labels: Vec<(usize, u32, u32)>,
@@ -245,7 +251,7 @@ fn examples(
     let mut out = Vec::new();
     for c in files {
         let sentences = c.all_tokens();
-        for (i, a) in tagger::align_document(tok, &sentences, context)?
+        for (i, a) in align_document(tok, &sentences, context)?
             .into_iter()
             .enumerate()
         {
@@ -432,13 +438,18 @@ fn attach_soft_targets(
         let bar = bar(files.len() as u64, &format!("teacher {}", p.display()));
         let mut words = Vec::new();
         for c in files {
-            words.extend(t.sentence_word_probabilities(encoder, tok, &c.all_tokens())?);
+            words.extend(sentence_word_probabilities(
+                &t,
+                encoder,
+                tok,
+                &c.all_tokens(),
+            )?);
             bar.inc(1);
         }
         bar.finish();
         each.push(words);
     }
-    let mean = tagger::mean_word_probabilities(&each);
+    let mean = mean_word_probabilities(&each);
     for (ex, words) in train.iter_mut().zip(&mean) {
         ex.soft = ex
             .first_token
@@ -470,7 +481,7 @@ fn evaluate(model: &Model, examples: &[Example], h: usize, dev: &Device) -> Resu
                 .iter()
                 .map(|p| std::array::from_fn(|c| p[c]))
                 .collect();
-            let t = tagger::word_tags(&token_probs, &examples[i].first_token);
+            let t = word_tags(&token_probs, &examples[i].first_token);
             preds[i] = (t.skill, t.knowledge);
         }
     }
@@ -881,7 +892,7 @@ pub struct Calibration {
     /// Added to the O logit of each layer (skill, knowledge).
     pub o_offsets: [f32; 2],
     pub transition_weight: f64,
-    pub priors: tagger::TransitionPriors,
+    pub priors: TransitionPriors,
     /// Combined dev F1 as the tagger decodes as given, and with the choices.
     pub before: f64,
     pub after: f64,
@@ -910,26 +921,21 @@ pub fn calibrate_decoding(
     let mut gold = Vec::new();
     let mut words: Vec<Vec<[f32; 6]>> = Vec::new();
     for c in dev_files {
-        words.extend(t.sentence_word_probabilities(enc, tok, &c.all_tokens())?);
+        words.extend(sentence_word_probabilities(t, enc, tok, &c.all_tokens())?);
         gold.extend(c.all_tags());
     }
     let train_tags: Vec<(Vec<Bio>, Vec<Bio>)> =
         train_files.iter().flat_map(|c| c.all_tags()).collect();
-    let priors = |weight: f64| tagger::TransitionPriors {
-        skill: tagger::TransitionPrior::estimate(train_tags.iter().map(|t| t.0.as_slice()), weight),
-        knowledge: tagger::TransitionPrior::estimate(
-            train_tags.iter().map(|t| t.1.as_slice()),
-            weight,
-        ),
+    let priors = |weight: f64| TransitionPriors {
+        skill: TransitionPrior::estimate(train_tags.iter().map(|t| t.0.as_slice()), weight),
+        knowledge: TransitionPrior::estimate(train_tags.iter().map(|t| t.1.as_slice()), weight),
     };
-    let score = |ds: f32, dk: f32, t: &[tagger::BioTransitions; 2]| {
-        let preds: Vec<(Vec<Bio>, Vec<Bio>)> = words
-            .iter()
-            .map(|w| tagger::decode_words(w, [ds, dk], t))
-            .collect();
+    let score = |ds: f32, dk: f32, t: &[BioTransitions; 2]| {
+        let preds: Vec<(Vec<Bio>, Vec<Bio>)> =
+            words.iter().map(|w| decode_words(w, [ds, dk], t)).collect();
         score_sentences(gold.iter(), &preds)
     };
-    let decoding = |p: &tagger::TransitionPriors| [p.skill.decoding(), p.knowledge.decoding()];
+    let decoding = |p: &TransitionPriors| [p.skill.decoding(), p.knowledge.decoding()];
     let own = score(0.0, 0.0, t.transitions());
     let mut best = Calibration {
         o_offsets: [0.0; 2],
@@ -994,7 +1000,7 @@ pub fn tagger_scores(
     let mut gold = Vec::new();
     let mut preds = Vec::new();
     for c in dev_files {
-        for w in t.tag(enc, tok, &c.all_tokens(), false)? {
+        for w in run_passes(enc, tok, &c.all_tokens(), Some(t), false)? {
             let w = w.tags.expect("the tagger ran");
             preds.push((w.skill, w.knowledge));
         }

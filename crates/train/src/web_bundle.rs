@@ -604,7 +604,7 @@ fn skillspan_states(
     let mut ids: Vec<Vec<u32>> = Vec::new();
     for c in train {
         let sentences = c.all_tokens();
-        let aligned = skillmark::tagger::align_document(&enc.tokenizer, &sentences, shape.context)?;
+        let aligned = skillmark::tokens::align_document(&enc.tokenizer, &sentences, shape.context)?;
         ids.extend(aligned.into_iter().map(|a| a.ids));
     }
     let refs: Vec<&[u32]> = ids.iter().map(|v| v.as_slice()).collect();

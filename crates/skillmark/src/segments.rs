@@ -1,5 +1,5 @@
-//! Plain-text geometry: sentence-like segments, words, and offset conversion
-//! (bytes ↔ Unicode scalars ↔ UTF-16 code units).
+//! Pipeline stage 1: text → sentence-like segments → words → the word
+//! windows one encoder pass reads.
 //!
 //! Words follow BERT's basic pre-tokenization (whitespace splits, every
 //! punctuation or symbol character is a word of its own), so a word never
@@ -134,45 +134,61 @@ pub fn words(text: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
     out
 }
 
-/// Converts byte offsets of one text to Unicode-scalar and UTF-16 offsets.
-/// Offsets asked in increasing order cost one pass over the text in total;
-/// going backwards restarts from the beginning.
-pub struct OffsetCursor<'a> {
+/// Segments inside `text` and on char boundaries (others are skipped).
+pub fn valid_segments(text: &str, segments: &[Segment]) -> Vec<Segment> {
+    segments
+        .iter()
+        .copied()
+        .filter(|s| {
+            s.start < s.end
+                && s.end <= text.len()
+                && text.is_char_boundary(s.start)
+                && text.is_char_boundary(s.end)
+        })
+        .collect()
+}
+
+/// Segments embedded together (bounds memory on huge inputs).
+const SEGMENTS_PER_BATCH: usize = 64;
+/// Words per window; longer segments are cut into windows.
+pub const WINDOW_WORDS: usize = 120;
+
+/// A word window: byte ranges (in the whole text) of its words.
+pub type Window = Vec<(usize, usize)>;
+
+/// The word windows of `valid` segments, [`SEGMENTS_PER_BATCH`] segments a
+/// batch. The highlighter and the span tagger both batch through here, so
+/// tags computed by one fit the windows of the other.
+pub fn window_batches<'a>(
     text: &'a str,
-    byte: usize,
-    chars: usize,
-    utf16: usize,
+    valid: &'a [Segment],
+) -> impl Iterator<Item = Vec<Window>> + 'a {
+    valid
+        .chunks(SEGMENTS_PER_BATCH)
+        .map(move |batch| windows_of(text, batch))
 }
 
-impl<'a> OffsetCursor<'a> {
-    pub fn new(text: &'a str) -> Self {
-        OffsetCursor {
-            text,
-            byte: 0,
-            chars: 0,
-            utf16: 0,
-        }
-    }
-
-    /// (char offset, UTF-16 offset) of byte offset `b` (a char boundary of the text).
-    pub fn at(&mut self, b: usize) -> (usize, usize) {
-        let b = b.min(self.text.len());
-        if b < self.byte {
-            *self = OffsetCursor::new(self.text);
-        }
-        for c in self.text[self.byte..b].chars() {
-            self.chars += 1;
-            self.utf16 += c.len_utf16();
-        }
-        self.byte = b;
-        (self.chars, self.utf16)
-    }
+/// The word windows of a batch of segments (what one encoder pass sees):
+/// each segment's words, cut every [`WINDOW_WORDS`].
+fn windows_of(text: &str, batch: &[Segment]) -> Vec<Window> {
+    batch
+        .iter()
+        .flat_map(|s| {
+            let w = words(text, s.start, s.end);
+            w.chunks(WINDOW_WORDS)
+                .map(|c| c.to_vec())
+                .collect::<Vec<_>>()
+        })
+        .filter(|w| !w.is_empty())
+        .collect()
 }
 
-/// (chars, UTF-16 units) of a piece of text.
-pub fn lengths(s: &str) -> (usize, usize) {
-    s.chars()
-        .fold((0, 0), |(c, u), ch| (c + 1, u + ch.len_utf16()))
+/// The words of each window, as slices of `text`.
+pub fn window_words<'t>(text: &'t str, windows: &[Window]) -> Vec<Vec<&'t str>> {
+    windows
+        .iter()
+        .map(|w| w.iter().map(|&(s, e)| &text[s..e]).collect())
+        .collect()
 }
 
 #[cfg(test)]
@@ -232,18 +248,5 @@ mod tests {
                 "js", "”", "now"
             ]
         );
-    }
-
-    #[test]
-    fn offsets_in_chars_and_utf16() {
-        let t = "a😀é b";
-        let mut m = OffsetCursor::new(t);
-        assert_eq!(m.at(0), (0, 0));
-        assert_eq!(m.at(1), (1, 1));
-        assert_eq!(m.at(5), (2, 3));
-        assert_eq!(m.at(7), (3, 4));
-        assert_eq!(m.at(t.len()), (5, 6));
-        assert_eq!(m.at(1), (1, 1));
-        assert_eq!(lengths("😀é"), (2, 3));
     }
 }
