@@ -251,6 +251,13 @@ test("the example is highlighted with the spans and ESCO labels the shipped mode
   }
   const listed = await page.$$eval("#skill-list li.skill a", (as) => as.map((a) => a.textContent));
   assert.deepEqual(new Set(listed), new Set(expected.skills.map((s) => s.label)));
+  // The button analysed at once; the typing debounce (400 ms) that follows
+  // the text change must not run the same analysis again (it would clear
+  // the marks while it runs).
+  const runs = await page.getAttribute("#run-status", "data-runs");
+  await page.waitForTimeout(1000);
+  assert.equal(await page.getAttribute("#run-status", "data-runs"), runs, "one click, one run");
+  assert.deepEqual((await marks()).map((m) => [m.text, m.uri]), got.map((m) => [m.text, m.uri]));
   await page.screenshot({ path: path.join(ARTIFACTS, "example.png"), fullPage: true });
   // The theme toggle switches light/dark.
   const before = await page.evaluate(() => document.documentElement.dataset.theme ?? "system");

@@ -37,7 +37,15 @@ pub fn App() -> impl IntoView {
         if let Some(h) = pending.get_value() {
             h.clear();
         }
-        let h = set_timeout_with_handle(move || state.analyse(), DEBOUNCE).ok();
+        let h = set_timeout_with_handle(
+            move || {
+                if state.changed_since_analysis() {
+                    state.analyse();
+                }
+            },
+            DEBOUNCE,
+        )
+        .ok();
         pending.set_value(h);
     });
 

@@ -38,6 +38,8 @@ pub struct AppState {
     pub text: RwSignal<String>,
     /// The text the current results refer to (may lag behind `text`).
     pub analysed: RwSignal<String>,
+    /// The threshold they were asked with.
+    analysed_threshold: StoredValue<Option<f32>>,
     pub chunks: RwSignal<Vec<Chunk>>,
     pub skills: RwSignal<Vec<DocumentSkill>>,
     pub threshold: RwSignal<f32>,
@@ -64,6 +66,7 @@ impl AppState {
         AppState {
             text: RwSignal::new(String::new()),
             analysed: RwSignal::new(String::new()),
+            analysed_threshold: StoredValue::new(None),
             chunks: RwSignal::new(Vec::new()),
             skills: RwSignal::new(Vec::new()),
             threshold: RwSignal::new(DEFAULT_THRESHOLD),
@@ -95,8 +98,21 @@ impl AppState {
     }
 
     /// Sends the current text to the worker; older requests are dropped.
+    /// Whether the text or the threshold changed since the last analysis. A
+    /// button that sets the text analyses at once; the typing debounce that
+    /// follows must not run it again (that run would clear the marks and
+    /// redo the same work).
+    pub fn changed_since_analysis(&self) -> bool {
+        self.analysed_threshold.get_value() != Some(self.threshold.get_untracked())
+            || self
+                .text
+                .with_untracked(|t| self.analysed.with_untracked(|a| t != a))
+    }
+
     pub fn analyse(&self) {
         let text = self.text.get_untracked();
+        self.analysed_threshold
+            .set_value(Some(self.threshold.get_untracked()));
         let id = self.request.get_value() + 1;
         self.request.set_value(id);
         self.card.set(None);
