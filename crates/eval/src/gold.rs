@@ -37,7 +37,20 @@ pub struct GoldSet {
     pub skipped: usize,
 }
 
-/// Parses a gold CSV from bytes; `file` names it in errors.
+/// A CSV record and its line, or the error naming the file and the line.
+fn record(
+    file: &str,
+    rec: csv::Result<csv::StringRecord>,
+) -> Result<(csv::StringRecord, u64), GoldError> {
+    let rec = rec.map_err(|e| GoldError::Row {
+        file: file.into(),
+        line: e.position().map_or(0, |p| p.line()),
+        message: e.to_string(),
+    })?;
+    let line = rec.position().map_or(0, |p| p.line());
+    Ok((rec, line))
+}
+
 /// A strict CSV reader over `bytes` and its header row.
 fn csv_with_headers<'a>(
     bytes: &'a [u8],
@@ -54,6 +67,7 @@ fn csv_with_headers<'a>(
     Ok((rdr, headers))
 }
 
+/// Parses a gold CSV from bytes; `file` names it in errors.
 pub fn parse_gold(
     bytes: &[u8],
     file: &str,
@@ -79,12 +93,7 @@ pub fn parse_gold(
     let mut labels: std::collections::HashMap<String, BTreeSet<usize>> = Default::default();
     let mut unknown: std::collections::BTreeMap<String, usize> = Default::default();
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| GoldError::Row {
-            file: file.into(),
-            line: e.position().map_or(0, |p| p.line()),
-            message: e.to_string(),
-        })?;
-        let line = rec.position().map_or(0, |p| p.line());
+        let (rec, line) = record(file, rec)?;
         let sentence = rec.get(sentence_col).unwrap_or("").trim().to_string();
         if sentence.is_empty() {
             return Err(GoldError::Row {
@@ -202,12 +211,7 @@ pub fn parse_gold_spans(
     let mut spans: Vec<(usize, usize, usize)> = Vec::new();
     let mut unknown: std::collections::BTreeMap<String, usize> = Default::default();
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| GoldError::Row {
-            file: file.into(),
-            line: e.position().map_or(0, |p| p.line()),
-            message: e.to_string(),
-        })?;
-        let line = rec.position().map_or(0, |p| p.line());
+        let (rec, line) = record(file, rec)?;
         let row_err = |message: String| GoldError::Row {
             file: file.into(),
             line,

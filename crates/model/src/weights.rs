@@ -370,6 +370,18 @@ impl TensorStore {
             .remove(name)
             .ok_or_else(|| ModelError::Format(format!("missing tensor {name}")))
     }
+
+    /// Every tensor as (name, shape, f32 values), sorted by name: what the
+    /// GGUF writers take.
+    pub fn to_f32_sorted(&self) -> Vec<(String, Vec<usize>, Vec<f32>)> {
+        let mut tensors: Vec<_> = self
+            .tensors
+            .iter()
+            .map(|(k, t)| (k.clone(), t.shape.clone(), t.to_f32()))
+            .collect();
+        tensors.sort_by(|a, b| a.0.cmp(&b.0));
+        tensors
+    }
 }
 
 /// Puts `what: ` before the message of a format error.

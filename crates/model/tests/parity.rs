@@ -87,12 +87,7 @@ fn export_gguf(ty: ExportType) -> Vec<u8> {
     let store =
         TensorStore::from_safetensors(&std::fs::read(dir.join("model.safetensors")).unwrap())
             .unwrap();
-    let mut tensors: Vec<_> = store
-        .tensors
-        .iter()
-        .map(|(k, t)| (k.clone(), t.shape.clone(), t.to_f32()))
-        .collect();
-    tensors.sort_by(|a, b| a.0.cmp(&b.0));
+    let tensors = store.to_f32_sorted();
     let mut buf = std::io::Cursor::new(Vec::new());
     write_gguf(
         &mut buf,

@@ -34,12 +34,7 @@ pub fn export(
 
     let cfg = BertConfig::from_json(&read(&base.join("config.json"))?)?;
     let store = TensorStore::from_safetensors(&read(&base.join("model.safetensors"))?)?;
-    let mut tensors: Vec<_> = store
-        .tensors
-        .iter()
-        .map(|(k, t)| (k.clone(), t.shape.clone(), t.to_f32()))
-        .collect();
-    tensors.sort_by(|a, b| a.0.cmp(&b.0));
+    let tensors = store.to_f32_sorted();
     let mut gguf = std::io::Cursor::new(Vec::new());
     write_gguf(
         &mut gguf,

@@ -304,3 +304,29 @@ impl Llm {
         })
     }
 }
+
+/// Candle decodes one sequence at a time, reusing the prefix's KV cache.
+impl super::generate::Generator for Llm {
+    fn generate_all(
+        &mut self,
+        prefix: &str,
+        jobs: &mut dyn Iterator<Item = super::generate::Job>,
+        params: &SamplingParams,
+        done: &mut dyn FnMut(super::generate::Job, Generation) -> Result<bool>,
+    ) -> Result<super::generate::TokenCounts> {
+        let mut counts = super::generate::TokenCounts::default();
+        for job in jobs {
+            let g = self.generate(prefix, &job.prompt, params, job.seed)?;
+            counts.prompt_tokens += g.prompt_tokens as u64;
+            counts.new_tokens += g.new_tokens as u64;
+            if !done(job, g)? {
+                break;
+            }
+        }
+        Ok(counts)
+    }
+
+    fn parallel(&self) -> usize {
+        1
+    }
+}

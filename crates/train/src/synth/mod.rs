@@ -2,7 +2,10 @@
 //! quantized Qwen2.5 instruct model, filtered and appended to a resumable JSONL.
 
 pub mod filter;
+pub mod generate;
 pub mod journal;
+#[cfg(feature = "llama")]
+pub mod llama;
 pub mod llm;
 pub mod parse;
 pub mod priority;

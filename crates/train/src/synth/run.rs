@@ -13,8 +13,9 @@ use skillmark_model::Precision;
 use super::filter::{
     copies_example, mentions_label, skill_rule, text_rules, FilterConfig, Reject, Seen,
 };
+use super::generate::{Generator, Job, TokenCounts};
 use super::journal::{DoneRecord, Journal, Recovered, SentenceRecord};
-use super::llm::{Llm, SamplingParams};
+use super::llm::{Generation, Llm, SamplingParams};
 use super::parse::parse_sentences;
 use super::priority;
 use super::prompt::{
@@ -26,6 +27,13 @@ pub struct SynthArgs {
     /// Quantized Qwen2 instruct GGUF (scripts/fetch-llm prints its path).
     #[arg(long)]
     pub model: PathBuf,
+    /// Who decodes: llama.cpp, many sequences at once (needs the feature
+    /// `llama`; the default when built with it), or Candle, one at a time.
+    #[arg(long, value_enum, default_value_t = Backend::default())]
+    pub backend: Backend,
+    /// Sequences decoded together (llama backend).
+    #[arg(long, default_value_t = 16)]
+    pub parallel: usize,
     /// Name recorded with each sentence (default: the GGUF file stem).
     #[arg(long)]
     pub model_name: Option<String>,
@@ -80,6 +88,47 @@ pub struct SynthArgs {
     /// Print each raw answer and the filter's verdicts to stderr.
     #[arg(long)]
     pub verbose: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Candle,
+    Llama,
+}
+
+impl Default for Backend {
+    fn default() -> Self {
+        if cfg!(feature = "llama") {
+            Backend::Llama
+        } else {
+            Backend::Candle
+        }
+    }
+}
+
+/// The language model of `args`, on the backend it asks for.
+fn load_generator(args: &SynthArgs) -> Result<Box<dyn Generator>> {
+    match args.backend {
+        Backend::Candle => Ok(Box::new(Llm::load(&args.model)?)),
+        #[cfg(feature = "llama")]
+        Backend::Llama => {
+            let threads = args
+                .threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            Ok(Box::new(super::llama::LlamaGenerator::load(
+                &args.model,
+                args.parallel,
+                threads,
+            )?))
+        }
+        #[cfg(not(feature = "llama"))]
+        Backend::Llama => anyhow::bail!(
+            "this skillmark-train was built without llama.cpp: \
+             cargo build --release -p skillmark-train --features llama (needs cmake and libclang), \
+             or pass --backend candle"
+        ),
+    }
 }
 
 /// FNV-1a: a stable per-skill seed that does not depend on the order.
@@ -313,7 +362,7 @@ pub fn run(args: SynthArgs) -> Result<()> {
     });
     eprintln!("synth: loading {}", args.model.display());
     let model_sha256 = file_sha256(&args.model)?;
-    let mut llm = Llm::load(&args.model)?;
+    let mut generator = load_generator(&args)?;
     let sampling = SamplingParams {
         temperature: args.temperature,
         top_p: args.top_p,
@@ -340,32 +389,35 @@ pub fn run(args: SynthArgs) -> Result<()> {
         verbose: args.verbose,
     };
     let started = Instant::now();
-    let mut run_done: Vec<DoneRecord> = Vec::new();
-    for (skill, _) in &todo {
-        if let Some(m) = args.minutes {
-            if started.elapsed().as_secs_f64() >= m * 60.0 {
-                bar.println("synth: time budget spent");
-                break;
+    let budget_spent = || {
+        args.minutes
+            .is_some_and(|m| started.elapsed().as_secs_f64() >= m * 60.0)
+    };
+    let mut jobs = todo
+        .iter()
+        .map(|&(skill, _)| {
+            let facts = SkillFacts::from_taxonomy(taxonomy, skill);
+            Job {
+                skill,
+                seed: skill_seed(args.seed, &facts.uri),
+                prompt: skill_prompt(&facts, args.per_skill),
             }
-        }
-        let facts = SkillFacts::from_taxonomy(taxonomy, *skill);
-        let seed = skill_seed(args.seed, &facts.uri);
-        let t0 = Instant::now();
-        let generation = llm.generate(
-            &prefix,
-            &skill_prompt(&facts, args.per_skill),
-            &sampling,
-            seed,
-        )?;
+        })
+        .take_while(|_| !budget_spent());
+    let mut run_done: Vec<DoneRecord> = Vec::new();
+    // Sequences run side by side, so each skill is charged the wall time
+    // since the previous one finished: the seconds add up to the run's.
+    let mut last_finish = Instant::now();
+    let mut on_done = |job: Job, generation: Generation| -> Result<bool> {
+        let facts = SkillFacts::from_taxonomy(taxonomy, job.skill);
         if args.verbose {
             bar.suspend(|| {
                 eprintln!(
-                    "--- {}: prefill {} tokens in {:.1}s, {} new tokens in {:.1}s ({})\n{}",
+                    "--- {}: {} prompt tokens, {} new tokens in {:.1}s ({})\n{}",
                     facts.label,
                     generation.prompt_tokens,
-                    generation.prefill_secs,
                     generation.new_tokens,
-                    generation.decode_secs,
+                    generation.prefill_secs + generation.decode_secs,
                     if generation.finished {
                         "end token"
                     } else {
@@ -383,12 +435,12 @@ pub fn run(args: SynthArgs) -> Result<()> {
             skill_label: facts.label.clone(),
             model: model_name.clone(),
             prompt_version: PROMPT_VERSION.into(),
-            seed,
+            seed: job.seed,
             cosine: 0.0,
             rank: 0,
             mentions_label: false,
         };
-        let verdicts = judge(&judge_ctx, candidates, *skill, &facts, &mut seen, &base)?;
+        let verdicts = judge(&judge_ctx, candidates, job.skill, &facts, &mut seen, &base)?;
         let marker = DoneRecord {
             done: facts.uri.clone(),
             generated,
@@ -396,10 +448,11 @@ pub fn run(args: SynthArgs) -> Result<()> {
             rejected: verdicts.rejected,
             prompt_tokens: generation.prompt_tokens as u32,
             new_tokens: generation.new_tokens as u32,
-            seconds: t0.elapsed().as_secs_f32(),
+            seconds: last_finish.elapsed().as_secs_f32(),
             model: model_name.clone(),
             prompt_version: PROMPT_VERSION.into(),
         };
+        last_finish = Instant::now();
         journal.append_skill(&verdicts.kept, &marker)?;
         run_done.push(marker);
         let t = totals(&run_done);
@@ -412,11 +465,30 @@ pub fn run(args: SynthArgs) -> Result<()> {
             t.new_tokens_per_second
         ));
         bar.inc(1);
+        Ok(true)
+    };
+    let counts: TokenCounts =
+        generator.generate_all(&prefix, &mut jobs, &sampling, &mut on_done)?;
+    drop(jobs);
+    if budget_spent() {
+        bar.println("synth: time budget spent");
     }
+    let wall = started.elapsed().as_secs_f64();
     bar.finish();
 
     let this_run = totals(&run_done);
+    let throughput = serde_json::json!({
+        "backend": args.backend,
+        "parallel": generator.parallel(),
+        "wall_seconds": wall,
+        "prompt_tokens": counts.prompt_tokens,
+        "new_tokens": counts.new_tokens,
+        "prompt_tokens_per_second": counts.prompt_tokens as f64 / wall,
+        "new_tokens_per_second": counts.new_tokens as f64 / wall,
+        "kept_per_minute": this_run.kept as f64 * 60.0 / wall,
+    });
     eprintln!("synth: this run: {}", serde_json::to_string(&this_run)?);
+    eprintln!("synth: throughput: {throughput}");
     if let Some(path) = &args.config_out {
         let all: Vec<DoneRecord> = recovered.done.iter().cloned().chain(run_done).collect();
         let config = serde_json::json!({
@@ -429,10 +501,13 @@ pub fn run(args: SynthArgs) -> Result<()> {
             "sampling": sampling,
             "filter": filter,
             "threads": args.threads,
+            "backend": args.backend,
+            "parallel": generator.parallel(),
             "filter_encoder": ranker.manifest.version,
             "priority": "ln(1+2*essential+optional) + reuse bonus (transversal 1, cross-sector .75, sector-specific .4) + 1.5*ln(1+SkillSkape-train count)",
             "totals": totals(&all),
             "last_run": this_run,
+            "last_run_throughput": throughput,
         });
         std::fs::write(path, serde_json::to_string_pretty(&config)? + "\n")
             .with_context(|| format!("writing {}", path.display()))?;
