@@ -47,6 +47,8 @@ pub enum Reject {
     Duplicate,
     CopiedExample,
     OffSkill,
+    /// A template slot left in the text ("[Company Name]").
+    Placeholder,
 }
 
 impl Reject {
@@ -61,6 +63,7 @@ impl Reject {
             Reject::Duplicate => "duplicate",
             Reject::CopiedExample => "copied_example",
             Reject::OffSkill => "off_skill",
+            Reject::Placeholder => "placeholder",
         }
     }
 }
@@ -112,14 +115,7 @@ pub fn text_rules(sentence: &str, cfg: &FilterConfig) -> Result<(), Reject> {
     {
         return Err(Reject::CodeLike);
     }
-    let letters: Vec<char> = sentence.chars().filter(|c| c.is_alphabetic()).collect();
-    let ascii = letters.iter().filter(|c| c.is_ascii()).count();
-    if letters.is_empty()
-        || (ascii as f64) < 0.95 * letters.len() as f64
-        || !words
-            .iter()
-            .any(|w| ENGLISH_WORDS.contains(&w.trim_matches(|c: char| !c.is_alphabetic())))
-    {
+    if !looks_english(sentence) {
         return Err(Reject::NotEnglish);
     }
     if sentence.trim_end().ends_with(':')
@@ -129,6 +125,24 @@ pub fn text_rules(sentence: &str, cfg: &FilterConfig) -> Result<(), Reject> {
         return Err(Reject::ListLike);
     }
     Ok(())
+}
+
+/// Latin letters (≥ 95 % ASCII) and at least one common English word.
+pub fn looks_english(text: &str) -> bool {
+    let letters: Vec<char> = text.chars().filter(|c| c.is_alphabetic()).collect();
+    let ascii = letters.iter().filter(|c| c.is_ascii()).count();
+    !letters.is_empty()
+        && ascii as f64 >= 0.95 * letters.len() as f64
+        && text.split_whitespace().any(|w| {
+            let w = w.trim_matches(|c: char| !c.is_alphabetic()).to_lowercase();
+            ENGLISH_WORDS.contains(&w.as_str())
+        })
+}
+
+/// Starts like talk about the answer rather than the answer ("Here are…").
+pub fn is_meta(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    META_STARTS.iter().any(|m| lower.starts_with(m))
 }
 
 /// Lower-cased words joined by one space: the key for duplicate detection.

@@ -8,11 +8,11 @@ use anyhow::Result;
 
 use super::llm::{Generation, SamplingParams};
 
-/// One prompt to continue after the shared prefix: a skill's turn.
+/// One prompt to continue after the shared prefix: a task's turn.
 #[derive(Clone, Debug)]
 pub struct Job {
-    /// The skill (index into the taxonomy) the prompt is about.
-    pub skill: usize,
+    /// Which task (the caller's numbering) the prompt is.
+    pub task: usize,
     pub prompt: String,
     pub seed: u64,
 }

@@ -1,18 +1,27 @@
 //! The append-only JSONL output and its resume logic.
 //!
-//! Each kept sentence is one line ([`SentenceRecord`], it has a `text`);
-//! after a skill's sentences comes one done marker ([`DoneRecord`], it has
-//! `done`). A skill's lines and its marker are written with one `write_all`
-//! and flushed, so a crash (even `kill -9`) can at worst leave a truncated
-//! last line or sentences without their marker. [`Journal::open`] repairs both:
-//! it drops the broken tail and the sentences of unfinished skills (those are
-//! generated again), rewriting the file atomically only when needed.
+//! Each kept text is one line (a [`Record`]: [`SentenceRecord`] for one
+//! skill, [`super::combo::ComboRecord`], [`super::document::DocumentRecord`]);
+//! after a task's records comes one done marker ([`DoneRecord`], it has
+//! `done`, the task's key). A task's lines and its marker are written with
+//! one `write_all` and flushed, so a crash (even `kill -9`) can at worst leave
+//! a truncated last line or records without their marker. [`Journal::open`]
+//! repairs both: it drops the broken tail and the records of unfinished tasks
+//! (those are generated again), rewriting the file atomically only when needed.
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+
+/// A kept line of a journal, belonging to the task its done marker names.
+pub trait Record: Serialize + DeserializeOwned + Clone {
+    /// The key of the task that wrote it (its done marker's `done`).
+    fn task(&self) -> &str;
+    fn text(&self) -> &str;
+}
 
 /// One kept sentence: the training pair `(text, skill_uri)` and its provenance.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -28,6 +37,15 @@ pub struct SentenceRecord {
     pub cosine: f32,
     pub rank: u32,
     pub mentions_label: bool,
+}
+
+impl Record for SentenceRecord {
+    fn task(&self) -> &str {
+        &self.skill_uri
+    }
+    fn text(&self) -> &str {
+        &self.text
+    }
 }
 
 /// Marks a skill as finished, with what it cost and what the filter did.
@@ -46,47 +64,57 @@ pub struct DoneRecord {
 
 /// What a line of the journal is.
 #[derive(Debug)]
-enum Line {
-    Sentence(SentenceRecord),
+enum Line<R> {
+    Kept(R),
     Done(DoneRecord),
 }
 
-fn parse_line(line: &str) -> Option<Line> {
+fn parse_line<R: Record>(line: &str) -> Option<Line<R>> {
     let v: serde_json::Value = serde_json::from_str(line).ok()?;
     if v.get("done").is_some() {
         serde_json::from_value(v).ok().map(Line::Done)
     } else {
-        serde_json::from_value(v).ok().map(Line::Sentence)
+        serde_json::from_value(v).ok().map(Line::Kept)
     }
 }
 
 /// The state recovered from an existing journal.
-#[derive(Debug, Default)]
-pub struct Recovered {
-    pub sentences: Vec<SentenceRecord>,
+#[derive(Debug)]
+pub struct Recovered<R = SentenceRecord> {
+    pub sentences: Vec<R>,
     pub done: Vec<DoneRecord>,
-    /// Lines dropped: unparseable (a truncated tail) or of unfinished skills.
+    /// Lines dropped: unparseable (a truncated tail) or of unfinished tasks.
     pub dropped_lines: usize,
 }
 
-impl Recovered {
-    pub fn done_uris(&self) -> HashSet<String> {
+impl<R> Default for Recovered<R> {
+    fn default() -> Self {
+        Recovered {
+            sentences: Vec::new(),
+            done: Vec::new(),
+            dropped_lines: 0,
+        }
+    }
+}
+
+impl<R> Recovered<R> {
+    pub fn done_keys(&self) -> HashSet<String> {
         self.done.iter().map(|d| d.done.clone()).collect()
     }
 }
 
-/// Reads journal text: complete skills only. Unparseable lines (a truncated
-/// last line after a crash) and sentences whose skill has no done marker are
+/// Reads journal text: complete tasks only. Unparseable lines (a truncated
+/// last line after a crash) and records whose task has no done marker are
 /// dropped and counted.
-pub fn recover(text: &str) -> Recovered {
-    let mut pending: Vec<SentenceRecord> = Vec::new();
+pub fn recover<R: Record>(text: &str) -> Recovered<R> {
+    let mut pending: Vec<R> = Vec::new();
     let mut out = Recovered::default();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        match parse_line(line) {
-            Some(Line::Sentence(s)) => pending.push(s),
+        match parse_line::<R>(line) {
+            Some(Line::Kept(s)) => pending.push(s),
             Some(Line::Done(d)) => {
                 let (mine, others): (Vec<_>, Vec<_>) =
-                    pending.into_iter().partition(|s| s.skill_uri == d.done);
+                    pending.into_iter().partition(|s| s.task() == d.done);
                 out.dropped_lines += others.len();
                 out.sentences.extend(mine);
                 out.done.push(d);
@@ -99,8 +127,8 @@ pub fn recover(text: &str) -> Recovered {
     out
 }
 
-/// Serialises a finished skill: its sentences, then its marker.
-pub fn skill_lines(sentences: &[SentenceRecord], done: &DoneRecord) -> String {
+/// Serialises a finished task: its records, then its marker.
+pub fn task_lines<R: Record>(sentences: &[R], done: &DoneRecord) -> String {
     let mut s = String::new();
     for r in sentences {
         s += &serde_json::to_string(r).expect("plain data serialises");
@@ -118,23 +146,23 @@ pub struct Journal {
 
 impl Journal {
     /// Opens (creating if needed) and repairs the journal; returns what it holds.
-    pub fn open(path: &Path) -> anyhow::Result<(Journal, Recovered)> {
+    pub fn open<R: Record>(path: &Path) -> anyhow::Result<(Journal, Recovered<R>)> {
         use anyhow::Context;
         let text = match std::fs::read(path) {
             Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
         };
-        let rec = recover(&text);
+        let rec = recover::<R>(&text);
         let clean = !text.is_empty() && rec.dropped_lines == 0 && text.ends_with('\n');
         if !clean && !text.is_empty() {
             let mut body = String::new();
-            let mut by_skill: BTreeMap<&str, Vec<SentenceRecord>> = BTreeMap::new();
+            let mut by_task: BTreeMap<&str, Vec<R>> = BTreeMap::new();
             for s in &rec.sentences {
-                by_skill.entry(&s.skill_uri).or_default().push(s.clone());
+                by_task.entry(s.task()).or_default().push(s.clone());
             }
             for d in &rec.done {
-                body += &skill_lines(by_skill.get(d.done.as_str()).map_or(&[], |v| v), d);
+                body += &task_lines(by_task.get(d.done.as_str()).map_or(&[], |v| v), d);
             }
             let tmp = path.with_extension("jsonl.repair");
             std::fs::write(&tmp, body).with_context(|| format!("writing {}", tmp.display()))?;
@@ -159,15 +187,11 @@ impl Journal {
         ))
     }
 
-    /// Appends a finished skill in one write and syncs it to disk.
-    pub fn append_skill(
-        &mut self,
-        sentences: &[SentenceRecord],
-        done: &DoneRecord,
-    ) -> anyhow::Result<()> {
+    /// Appends a finished task in one write and syncs it to disk.
+    pub fn append<R: Record>(&mut self, records: &[R], done: &DoneRecord) -> anyhow::Result<()> {
         use anyhow::Context;
         self.file
-            .write_all(skill_lines(sentences, done).as_bytes())
+            .write_all(task_lines(records, done).as_bytes())
             .and_then(|_| self.file.sync_data())
             .with_context(|| format!("appending to {}", self.path.display()))
     }

@@ -1,6 +1,10 @@
-//! `skillmark-train synth`: job-ad sentences for ESCO skills from a local
-//! quantized Qwen2.5 instruct model, filtered and appended to a resumable JSONL.
+//! `skillmark-train synth`: job-ad sentences for ESCO skills (one skill, or
+//! 2–3 skills of one occupation together) and whole job posts and résumés,
+//! from a local quantized Qwen2.5 instruct model, filtered and appended to a
+//! resumable JSONL journal.
 
+pub mod combo;
+pub mod document;
 pub mod filter;
 pub mod generate;
 pub mod journal;
@@ -12,6 +16,8 @@ pub mod priority;
 pub mod prompt;
 pub mod qwen2;
 pub(crate) mod run;
+pub mod skill_task;
+pub mod task;
 #[cfg(test)]
 mod tests;
 

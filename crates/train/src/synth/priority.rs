@@ -45,3 +45,42 @@ pub fn order(taxonomy: &Taxonomy, train_counts: &[usize]) -> Vec<(usize, f64)> {
     scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     scored
 }
+
+/// An occupation's skills: (essential, optional), each in relation order.
+pub fn essential_and_optional(taxonomy: &Taxonomy, occupation: usize) -> (Vec<usize>, Vec<usize>) {
+    let (mut essential, mut optional) = (Vec::new(), Vec::new());
+    for (s, r) in taxonomy.skills_of(occupation) {
+        match r {
+            Relation::Essential => essential.push(s),
+            _ => optional.push(s),
+        }
+    }
+    (essential, optional)
+}
+
+/// Occupations for combination and document tasks, most important first:
+/// the mean priority ([`order`]) of their essential skills, so occupations
+/// built from widely required, job-ad-typical skills come first. Those with
+/// no skill relation are left out. Ties break by taxonomy order.
+pub fn occupation_order(taxonomy: &Taxonomy, skill_order: &[(usize, f64)]) -> Vec<usize> {
+    let mut score = vec![0f64; taxonomy.skills.len()];
+    for &(s, p) in skill_order {
+        score[s] = p;
+    }
+    let mut scored: Vec<(usize, f64)> = (0..taxonomy.occupations.len())
+        .filter_map(|o| {
+            let (essential, optional) = essential_and_optional(taxonomy, o);
+            let pool = if essential.is_empty() {
+                optional
+            } else {
+                essential
+            };
+            (!pool.is_empty()).then(|| {
+                let mean = pool.iter().map(|&s| score[s]).sum::<f64>() / pool.len() as f64;
+                (o, mean)
+            })
+        })
+        .collect();
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    scored.into_iter().map(|(o, _)| o).collect()
+}

@@ -69,7 +69,7 @@ impl SkillFacts {
 }
 
 /// Cuts `text` to at most `max` chars at a word boundary, adding "…" when cut.
-fn clip(text: &str, max: usize) -> String {
+pub fn clip(text: &str, max: usize) -> String {
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if text.chars().count() <= max {
         return text;

@@ -6,21 +6,17 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use skillmark::index::rank_of;
 use skillmark::Ranker;
 use skillmark_model::Precision;
 
-use super::filter::{
-    copies_example, mentions_label, skill_rule, text_rules, FilterConfig, Reject, Seen,
-};
+use super::document::Kind;
+use super::filter::{FilterConfig, Seen};
 use super::generate::{Generator, Job, TokenCounts};
-use super::journal::{DoneRecord, Journal, Recovered, SentenceRecord};
+use super::journal::{DoneRecord, Journal, Record};
 use super::llm::{Generation, Llm, SamplingParams};
-use super::parse::parse_sentences;
-use super::priority;
-use super::prompt::{
-    chat_prefix, chat_prompt, example_sentences, skill_prompt, SkillFacts, PROMPT_VERSION,
-};
+use super::skill_task::SkillTask;
+use super::task::{Judge, Provenance, Task};
+use super::{combo, document, priority, prompt};
 
 #[derive(clap::Args, Debug)]
 pub struct SynthArgs {
@@ -44,16 +40,24 @@ pub struct SynthArgs {
     /// SkillSkape *train* CSV, used only to prioritise skills ("" = skip).
     #[arg(long, default_value = "../shared/data/skillskape/train.csv")]
     pub skillskape_train: PathBuf,
+    /// What to write: sentences for one skill (the paper's data), sentences
+    /// that need 2–3 skills of one occupation together, or whole job posts
+    /// or résumés for an occupation. Each mode has its own journal.
+    #[arg(long, value_enum, default_value_t = Mode::Skill)]
+    pub mode: Mode,
     /// Append-only JSONL output (resumed if it exists).
     #[arg(long)]
     pub out: PathBuf,
-    /// Stop after this many skills in this run.
+    /// Stop after this many tasks (skills, combinations, documents) in this run.
     #[arg(long)]
     pub max_skills: Option<usize>,
-    /// Sentences asked for per skill.
+    /// Sentences asked for per prompt (modes skill and combo).
     #[arg(long, default_value_t = 5)]
     pub per_skill: usize,
-    /// Stop starting new skills after this many minutes.
+    /// Tasks per occupation (modes combo, post, resume).
+    #[arg(long, default_value_t = 2)]
+    pub per_occupation: usize,
+    /// Stop starting new tasks after this many minutes.
     #[arg(long)]
     pub minutes: Option<f64>,
     /// CPU threads for the LLM and the encoder (default: all cores).
@@ -68,18 +72,19 @@ pub struct SynthArgs {
     pub top_p: f64,
     #[arg(long, default_value_t = 1.1)]
     pub repeat_penalty: f32,
-    #[arg(long, default_value_t = 400)]
-    pub max_new_tokens: usize,
+    /// Default: 400 for sentences, 700 for documents.
+    #[arg(long)]
+    pub max_new_tokens: Option<usize>,
     /// Filter: the skill's rank over all ESCO skills must be at most this…
     #[arg(long, default_value_t = 50)]
     pub max_rank: usize,
     /// …and its cosine at least this (unless the sentence names a label).
     #[arg(long, default_value_t = 0.35)]
     pub min_cosine: f32,
-    /// Skip the first N skills of the priority order (to split work).
+    /// Skip the first N tasks of the priority order (to split work).
     #[arg(long, default_value_t = 0)]
     pub skip: usize,
-    /// Print the prompts of the first skills and exit (no LLM needed).
+    /// Print the prompts of the first tasks and exit (no LLM needed).
     #[arg(long)]
     pub dry_run: bool,
     /// Write the cumulative generation config + stats JSON here at the end.
@@ -88,6 +93,15 @@ pub struct SynthArgs {
     /// Print each raw answer and the filter's verdicts to stderr.
     #[arg(long)]
     pub verbose: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Skill,
+    Combo,
+    Post,
+    Resume,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -156,96 +170,6 @@ fn skillskape_counts(path: &Path, taxonomy: &esco::Taxonomy) -> Result<Vec<usize
     Ok(counts)
 }
 
-/// Per-skill outcome of the filter.
-#[derive(Default)]
-struct Verdicts {
-    kept: Vec<SentenceRecord>,
-    rejected: BTreeMap<String, u32>,
-}
-
-/// What the filter needs besides the sentences.
-struct Judge<'a> {
-    ranker: &'a Ranker,
-    cfg: &'a FilterConfig,
-    verbose: bool,
-}
-
-fn judge(
-    j: &Judge,
-    candidates: Vec<String>,
-    skill: usize,
-    facts: &SkillFacts,
-    seen: &mut Seen,
-    base: &SentenceRecord,
-) -> Result<Verdicts> {
-    let (ranker, cfg, verbose) = (j.ranker, j.cfg, j.verbose);
-    let mut v = Verdicts::default();
-    let reject = |r: Reject, text: &str, v: &mut Verdicts| {
-        if verbose {
-            eprintln!("  [{}] {text}", r.name());
-        }
-        *v.rejected.entry(r.name().to_string()).or_default() += 1;
-    };
-    let mut texts = Vec::new();
-    let examples = example_sentences();
-    for c in candidates {
-        match text_rules(&c, cfg) {
-            Err(r) => reject(r, &c, &mut v),
-            Ok(()) if copies_example(&c, examples.iter().map(String::as_str)) => {
-                reject(Reject::CopiedExample, &c, &mut v)
-            }
-            Ok(()) if seen.contains(&c) || texts.iter().any(|t: &String| filter_key_eq(t, &c)) => {
-                reject(Reject::Duplicate, &c, &mut v)
-            }
-            Ok(()) => texts.push(c),
-        }
-    }
-    if texts.is_empty() {
-        return Ok(v);
-    }
-    let strs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let scores = ranker.score_all(&strs)?;
-    let labels: Vec<&str> = std::iter::once(facts.label.as_str())
-        .chain(
-            ranker.taxonomy.skills[skill]
-                .alt_labels
-                .iter()
-                .map(String::as_str),
-        )
-        .collect();
-    for (text, s) in texts.into_iter().zip(scores) {
-        let cosine = s[skill];
-        let rank = rank_of(&s, skill);
-        let mentioned = mentions_label(&text, labels.iter().copied());
-        if skill_rule(mentioned, rank, cosine, cfg) {
-            if verbose {
-                eprintln!(
-                    "  [keep r{rank} c{cosine:.2}{}] {text}",
-                    if mentioned { " m" } else { "" }
-                );
-            }
-            seen.insert(&text);
-            v.kept.push(SentenceRecord {
-                text,
-                cosine,
-                rank: rank as u32,
-                mentions_label: mentioned,
-                ..base.clone()
-            });
-        } else {
-            if verbose {
-                eprintln!("  (r{rank} c{cosine:.2})");
-            }
-            reject(Reject::OffSkill, &text, &mut v);
-        }
-    }
-    Ok(v)
-}
-
-fn filter_key_eq(a: &str, b: &str) -> bool {
-    super::filter::dedup_key(a) == super::filter::dedup_key(b)
-}
-
 /// Totals over a journal's done markers (all runs so far).
 #[derive(serde::Serialize, Default, Debug)]
 pub struct Totals {
@@ -310,11 +234,85 @@ pub fn run(args: SynthArgs) -> Result<()> {
     let taxonomy = &ranker.taxonomy;
     let counts = skillskape_counts(&args.skillskape_train, taxonomy)?;
     let order = priority::order(taxonomy, &counts);
+    let sentences = SamplingDefaults {
+        max_new_tokens: 400,
+    };
+    match args.mode {
+        Mode::Skill => {
+            let tasks = order
+                .iter()
+                .map(|&(s, _)| SkillTask::new(taxonomy, s, args.per_skill));
+            drive(
+                &args,
+                &ranker,
+                tasks,
+                &prompt::chat_prefix(),
+                prompt::PROMPT_VERSION,
+                sentences,
+            )
+        }
+        Mode::Combo => {
+            let occupations = priority::occupation_order(taxonomy, &order);
+            let tasks = combo::tasks(
+                taxonomy,
+                &occupations,
+                args.per_occupation,
+                args.per_skill,
+                args.seed,
+            );
+            drive(
+                &args,
+                &ranker,
+                tasks.into_iter(),
+                &combo::chat_prefix(),
+                combo::PROMPT_VERSION,
+                sentences,
+            )
+        }
+        Mode::Post | Mode::Resume => {
+            let kind = if args.mode == Mode::Post {
+                Kind::Post
+            } else {
+                Kind::Resume
+            };
+            let occupations = priority::occupation_order(taxonomy, &order);
+            let tasks =
+                document::tasks(taxonomy, &occupations, kind, args.per_occupation, args.seed);
+            drive(
+                &args,
+                &ranker,
+                tasks.into_iter(),
+                &document::chat_prefix(kind),
+                document::PROMPT_VERSION,
+                SamplingDefaults {
+                    max_new_tokens: document::MAX_NEW_TOKENS,
+                },
+            )
+        }
+    }
+}
 
-    let (mut journal, recovered): (Option<Journal>, Recovered) = if args.dry_run {
-        (None, Recovered::default())
+/// What a mode changes in the sampling defaults.
+#[derive(Clone, Copy)]
+struct SamplingDefaults {
+    max_new_tokens: usize,
+}
+
+/// The generation loop for one mode's tasks (in priority order): skips what
+/// the journal has done, generates the rest within the budget, judges each
+/// answer, appends what is kept, writes the config with the totals.
+fn drive<T: Task>(
+    args: &SynthArgs,
+    ranker: &Ranker,
+    tasks: impl Iterator<Item = T>,
+    prefix: &str,
+    prompt_version: &str,
+    defaults: SamplingDefaults,
+) -> Result<()> {
+    let (mut journal, recovered) = if args.dry_run {
+        (None, Default::default())
     } else {
-        let (j, r) = Journal::open(&args.out)?;
+        let (j, r) = Journal::open::<T::Record>(&args.out)?;
         (Some(j), r)
     };
     if recovered.dropped_lines > 0 {
@@ -324,31 +322,26 @@ pub fn run(args: SynthArgs) -> Result<()> {
             recovered.dropped_lines
         );
     }
-    let done = recovered.done_uris();
+    let done = recovered.done_keys();
     let mut seen = Seen::default();
     for s in &recovered.sentences {
-        seen.insert(&s.text);
+        seen.insert(s.text());
     }
-    let todo: Vec<(usize, f64)> = order
-        .into_iter()
+    let todo: Vec<T> = tasks
         .skip(args.skip)
-        .filter(|(s, _)| !done.contains(&taxonomy.skills[*s].uri))
+        .filter(|t| !done.contains(t.key()))
         .take(args.max_skills.unwrap_or(usize::MAX))
         .collect();
     eprintln!(
-        "synth: {} skills done before, {} to go in this run",
+        "synth: {} tasks done before, {} to go in this run",
         done.len(),
         todo.len()
     );
 
     if args.dry_run {
-        for (s, score) in todo.iter().take(args.max_skills.unwrap_or(3)) {
-            let facts = SkillFacts::from_taxonomy(taxonomy, *s);
-            println!(
-                "=== {} (priority {score:.2})\n{}",
-                facts.uri,
-                chat_prompt(&facts, args.per_skill)
-            );
+        println!("=== shared prefix\n{prefix}");
+        for t in todo.iter().take(args.max_skills.unwrap_or(3)) {
+            println!("=== {}\n{}", t.key(), t.prompt());
         }
         return Ok(());
     }
@@ -362,12 +355,12 @@ pub fn run(args: SynthArgs) -> Result<()> {
     });
     eprintln!("synth: loading {}", args.model.display());
     let model_sha256 = file_sha256(&args.model)?;
-    let mut generator = load_generator(&args)?;
+    let mut generator = load_generator(args)?;
     let sampling = SamplingParams {
         temperature: args.temperature,
         top_p: args.top_p,
         repeat_penalty: args.repeat_penalty,
-        max_new_tokens: args.max_new_tokens,
+        max_new_tokens: args.max_new_tokens.unwrap_or(defaults.max_new_tokens),
         ..SamplingParams::default()
     };
     let filter = FilterConfig {
@@ -378,15 +371,19 @@ pub fn run(args: SynthArgs) -> Result<()> {
 
     let bar = ProgressBar::new(todo.len() as u64).with_style(
         ProgressStyle::with_template(
-            "synth {bar:30} {pos}/{len} skills [{elapsed_precise}<{eta_precise}] {msg}",
+            "synth {bar:30} {pos}/{len} tasks [{elapsed_precise}<{eta_precise}] {msg}",
         )
         .unwrap(),
     );
-    let prefix = chat_prefix();
-    let judge_ctx = Judge {
-        ranker: &ranker,
+    let mut judge = Judge {
+        ranker,
         cfg: &filter,
         verbose: args.verbose,
+        seen,
+        provenance: Provenance {
+            model: model_name.clone(),
+            prompt_version: prompt_version.into(),
+        },
     };
     let started = Instant::now();
     let budget_spent = || {
@@ -395,26 +392,25 @@ pub fn run(args: SynthArgs) -> Result<()> {
     };
     let mut jobs = todo
         .iter()
-        .map(|&(skill, _)| {
-            let facts = SkillFacts::from_taxonomy(taxonomy, skill);
-            Job {
-                skill,
-                seed: skill_seed(args.seed, &facts.uri),
-                prompt: skill_prompt(&facts, args.per_skill),
-            }
+        .enumerate()
+        .map(|(i, t)| Job {
+            task: i,
+            seed: skill_seed(args.seed, t.key()),
+            prompt: t.prompt(),
         })
         .take_while(|_| !budget_spent());
     let mut run_done: Vec<DoneRecord> = Vec::new();
-    // Sequences run side by side, so each skill is charged the wall time
+    // Sequences run side by side, so each task is charged the wall time
     // since the previous one finished: the seconds add up to the run's.
     let mut last_finish = Instant::now();
+    let mut judge_seconds = 0f64;
     let mut on_done = |job: Job, generation: Generation| -> Result<bool> {
-        let facts = SkillFacts::from_taxonomy(taxonomy, job.skill);
+        let task = &todo[job.task];
         if args.verbose {
             bar.suspend(|| {
                 eprintln!(
                     "--- {}: {} prompt tokens, {} new tokens in {:.1}s ({})\n{}",
-                    facts.label,
+                    task.key(),
                     generation.prompt_tokens,
                     generation.new_tokens,
                     generation.prefill_secs + generation.decode_secs,
@@ -427,33 +423,22 @@ pub fn run(args: SynthArgs) -> Result<()> {
                 )
             });
         }
-        let candidates = parse_sentences(&generation.text);
-        let generated = candidates.len() as u32;
-        let base = SentenceRecord {
-            text: String::new(),
-            skill_uri: facts.uri.clone(),
-            skill_label: facts.label.clone(),
-            model: model_name.clone(),
-            prompt_version: PROMPT_VERSION.into(),
-            seed: job.seed,
-            cosine: 0.0,
-            rank: 0,
-            mentions_label: false,
-        };
-        let verdicts = judge(&judge_ctx, candidates, job.skill, &facts, &mut seen, &base)?;
+        let judging = Instant::now();
+        let verdicts = task.judge(&generation.text, job.seed, &mut judge)?;
+        judge_seconds += judging.elapsed().as_secs_f64();
         let marker = DoneRecord {
-            done: facts.uri.clone(),
-            generated,
+            done: task.key().to_string(),
+            generated: verdicts.generated,
             kept: verdicts.kept.len() as u32,
             rejected: verdicts.rejected,
             prompt_tokens: generation.prompt_tokens as u32,
             new_tokens: generation.new_tokens as u32,
             seconds: last_finish.elapsed().as_secs_f32(),
             model: model_name.clone(),
-            prompt_version: PROMPT_VERSION.into(),
+            prompt_version: prompt_version.into(),
         };
         last_finish = Instant::now();
-        journal.append_skill(&verdicts.kept, &marker)?;
+        journal.append(&verdicts.kept, &marker)?;
         run_done.push(marker);
         let t = totals(&run_done);
         bar.set_message(format!(
@@ -467,8 +452,7 @@ pub fn run(args: SynthArgs) -> Result<()> {
         bar.inc(1);
         Ok(true)
     };
-    let counts: TokenCounts =
-        generator.generate_all(&prefix, &mut jobs, &sampling, &mut on_done)?;
+    let counts: TokenCounts = generator.generate_all(prefix, &mut jobs, &sampling, &mut on_done)?;
     drop(jobs);
     if budget_spent() {
         bar.println("synth: time budget spent");
@@ -486,17 +470,20 @@ pub fn run(args: SynthArgs) -> Result<()> {
         "prompt_tokens_per_second": counts.prompt_tokens as f64 / wall,
         "new_tokens_per_second": counts.new_tokens as f64 / wall,
         "kept_per_minute": this_run.kept as f64 * 60.0 / wall,
+        "judge_seconds": judge_seconds,
     });
     eprintln!("synth: this run: {}", serde_json::to_string(&this_run)?);
     eprintln!("synth: throughput: {throughput}");
     if let Some(path) = &args.config_out {
         let all: Vec<DoneRecord> = recovered.done.iter().cloned().chain(run_done).collect();
         let config = serde_json::json!({
+            "mode": args.mode,
             "model": model_name,
             "model_file": args.model.file_name().map(|f| f.to_string_lossy().into_owned()),
             "model_sha256": model_sha256,
-            "prompt_version": PROMPT_VERSION,
+            "prompt_version": prompt_version,
             "per_skill": args.per_skill,
+            "per_occupation": args.per_occupation,
             "seed": args.seed,
             "sampling": sampling,
             "filter": filter,
@@ -504,7 +491,7 @@ pub fn run(args: SynthArgs) -> Result<()> {
             "backend": args.backend,
             "parallel": generator.parallel(),
             "filter_encoder": ranker.manifest.version,
-            "priority": "ln(1+2*essential+optional) + reuse bonus (transversal 1, cross-sector .75, sector-specific .4) + 1.5*ln(1+SkillSkape-train count)",
+            "priority": "skills: ln(1+2*essential+optional) + reuse bonus (transversal 1, cross-sector .75, sector-specific .4) + 1.5*ln(1+SkillSkape-train count); occupations: mean priority of their essential skills",
             "totals": totals(&all),
             "last_run": this_run,
             "last_run_throughput": throughput,

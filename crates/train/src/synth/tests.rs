@@ -5,7 +5,7 @@ use esco::{Occupation, OccupationSkill, Relation, ReuseLevel, Skill, SkillType, 
 use super::filter::{
     copies_example, dedup_key, mentions_label, skill_rule, text_rules, FilterConfig, Reject, Seen,
 };
-use super::journal::{recover, skill_lines, DoneRecord, Journal, SentenceRecord};
+use super::journal::{recover, task_lines, DoneRecord, Journal, SentenceRecord};
 use super::parse::parse_sentences;
 use super::prompt::{chat_prompt, example_sentences, skill_prompt, user_message, SkillFacts};
 
@@ -238,16 +238,16 @@ fn duplicates_and_example_copies_are_detected() {
 
 #[test]
 fn recover_keeps_finished_skills_and_drops_a_truncated_tail() {
-    let mut text = skill_lines(
+    let mut text = task_lines(
         &[record("a one", "s:1"), record("a two", "s:1")],
         &done("s:1", 2),
     );
-    text += &skill_lines(&[], &done("s:2", 0));
+    text += &task_lines::<SentenceRecord>(&[], &done("s:2", 0));
     // Skill 3 was being written when the process died.
     text += &serde_json::to_string(&record("c one", "s:3")).unwrap();
     text += "\n{\"text\":\"c tw";
-    let r = recover(&text);
-    assert_eq!(r.done_uris(), ["s:1", "s:2"].map(String::from).into());
+    let r = recover::<SentenceRecord>(&text);
+    assert_eq!(r.done_keys(), ["s:1", "s:2"].map(String::from).into());
     assert_eq!(
         r.sentences
             .iter()
@@ -263,20 +263,20 @@ fn journal_repairs_the_file_and_appends_after_it() {
     let dir = std::env::temp_dir().join(format!("skillmark-synth-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("out.jsonl");
-    let mut text = skill_lines(&[record("a one", "s:1")], &done("s:1", 1));
+    let mut text = task_lines(&[record("a one", "s:1")], &done("s:1", 1));
     text += "{\"text\":\"orphan\",\"skill_uri\":\"s:9\"";
     std::fs::write(&path, &text).unwrap();
 
-    let (mut j, r) = Journal::open(&path).unwrap();
+    let (mut j, r) = Journal::open::<SentenceRecord>(&path).unwrap();
     assert_eq!(r.done.len(), 1);
     assert_eq!(r.dropped_lines, 1);
-    j.append_skill(&[record("b one", "s:2")], &done("s:2", 1))
+    j.append(&[record("b one", "s:2")], &done("s:2", 1))
         .unwrap();
     drop(j);
 
-    let (_, r) = Journal::open(&path).unwrap();
+    let (_, r) = Journal::open::<SentenceRecord>(&path).unwrap();
     assert_eq!(r.dropped_lines, 0);
-    assert_eq!(r.done_uris(), ["s:1", "s:2"].map(String::from).into());
+    assert_eq!(r.done_keys(), ["s:1", "s:2"].map(String::from).into());
     let written = std::fs::read_to_string(&path).unwrap();
     assert_eq!(written.lines().count(), 4);
     assert!(written.ends_with('\n'));
@@ -343,4 +343,208 @@ fn real_model_answers_in_the_requested_form() {
         .unwrap();
     assert!(g.new_tokens > 0);
     assert!(!parse_sentences(&g.text).is_empty(), "{}", g.text);
+}
+
+/// The baker (0) needs skills 1 and 2, and optionally 0; the accountant (1)
+/// needs 0 only; the project manager (2) has no relation.
+fn occupation_taxonomy() -> Taxonomy {
+    let skills = vec![
+        skill(
+            "s:budgets",
+            "manage budgets",
+            &[],
+            "Plan the budget.",
+            ReuseLevel::CrossSector,
+        ),
+        skill(
+            "s:knead",
+            "knead dough",
+            &[],
+            "Work dough by hand.",
+            ReuseLevel::OccupationSpecific,
+        ),
+        skill(
+            "s:ovens",
+            "operate ovens",
+            &[],
+            "",
+            ReuseLevel::SectorSpecific,
+        ),
+    ];
+    let occupations = vec![
+        occupation("baker"),
+        occupation("accountant"),
+        occupation("project manager"),
+    ];
+    let rel = |o: u32, s: u32, relation| OccupationSkill {
+        occupation: o,
+        skill: s,
+        relation,
+    };
+    let relations = vec![
+        rel(0, 1, Relation::Essential),
+        rel(0, 2, Relation::Essential),
+        rel(0, 0, Relation::Optional),
+        rel(1, 0, Relation::Essential),
+    ];
+    Taxonomy::new("test", skills, vec![], occupations, relations)
+}
+
+#[test]
+fn occupations_come_in_priority_order_and_those_without_skills_are_left_out() {
+    use super::priority::{essential_and_optional, occupation_order};
+    let t = occupation_taxonomy();
+    assert_eq!(essential_and_optional(&t, 0), (vec![1, 2], vec![0]));
+    // The accountant's one essential skill has the highest priority.
+    let order = occupation_order(&t, &[(0, 3.0), (1, 1.0), (2, 0.5)]);
+    assert_eq!(order, [1, 0]);
+}
+
+#[test]
+fn combinations_draw_two_or_three_of_an_occupations_essential_skills() {
+    use super::combo::tasks;
+    use super::task::Task;
+    let t = occupation_taxonomy();
+    let a = tasks(&t, &[0, 1, 2], 3, 4, 42);
+    // Only the baker has two skills to combine: three combinations, keys unique.
+    assert_eq!(a.len(), 3);
+    let keys: std::collections::HashSet<&str> = a.iter().map(|c| c.key()).collect();
+    assert_eq!(keys.len(), 3);
+    for c in &a {
+        let m = c.user_message();
+        assert!(m.starts_with("Job: baker\n"), "{m}");
+        assert!(m.contains("- \"knead dough\": Work dough by hand."), "{m}");
+        assert!(m.contains("- \"operate ovens\"\n"), "{m}");
+        assert!(m.ends_with("Write 4 sentences, each needing all of these skills."));
+        assert!(c.prompt().ends_with("<|im_start|>assistant\n"));
+    }
+    // Seeded per occupation: the same tasks whatever else is asked for.
+    let b = tasks(&t, &[0], 3, 4, 42);
+    assert_eq!(
+        a.iter().map(|c| c.user_message()).collect::<Vec<_>>(),
+        b.iter().map(|c| c.user_message()).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn documents_ask_for_essential_skills_first_and_years_in_range() {
+    use super::document::{tasks, Kind};
+    use super::task::Task;
+    let t = occupation_taxonomy();
+    let posts = tasks(&t, &[0, 1, 2], Kind::Post, 2, 7);
+    // The accountant has one skill only: documents need two.
+    assert_eq!(posts.len(), 2);
+    assert!(posts[0].key().starts_with("post:o:baker#"));
+    let m = posts[0].user_message();
+    assert!(
+        m.starts_with("Write a job advertisement for a baker with at least "),
+        "{m}"
+    );
+    let skills = m.split("in its own words: ").nth(1).unwrap();
+    assert!(skills.ends_with("manage budgets.\nLength: 150 to 300 words, in short paragraphs and lines starting with \"- \": the role, the responsibilities, the requirements, what the company offers."), "{m}");
+    let resumes = tasks(&t, &[0], Kind::Resume, 1, 7);
+    assert!(resumes[0]
+        .user_message()
+        .starts_with("Write the résumé of a baker with "));
+    assert!(resumes[0].key().starts_with("resume:o:baker#0"));
+}
+
+#[test]
+fn documents_are_cleaned_of_markdown_and_chatter_and_judged_as_whole_texts() {
+    use super::document::{clean_document, document_rules};
+    let answer =
+        "Here is the job advertisement:\n\n## Baker at Crumb & Co, Leeds\n\n**About the role**\n\
+- Bake bread every morning.\n\n\n- Keep the ovens clean.\n\nNote: all names are invented.";
+    assert_eq!(
+        clean_document(answer),
+        "Baker at Crumb & Co, Leeds\n\nAbout the role\n- Bake bread every morning.\n\n- Keep the ovens clean."
+    );
+    let body =
+        "You will bake bread and pastries for our shop in the city centre every day. ".repeat(8);
+    assert_eq!(document_rules(&body), Ok(()));
+    assert_eq!(
+        document_rules("Too short to be a post."),
+        Err(Reject::TooShort)
+    );
+    assert_eq!(
+        document_rules(&format!("{body} Apply at [Company Name].")),
+        Err(Reject::Placeholder)
+    );
+    assert_eq!(
+        document_rules(&format!("{body} <script>x</script>")),
+        Err(Reject::CodeLike)
+    );
+    assert_eq!(document_rules(&"word ".repeat(800)), Err(Reject::TooLong));
+}
+
+#[test]
+fn journals_of_every_record_kind_resume_by_task_key() {
+    use super::combo::ComboRecord;
+    let rec = |text: &str, task: &str| ComboRecord {
+        text: text.into(),
+        task: task.into(),
+        occupation_uri: "o:baker".into(),
+        skill_uris: vec!["s:a".into(), "s:b".into()],
+        skill_labels: vec!["a".into(), "b".into()],
+        asked_uris: vec!["s:a".into(), "s:b".into()],
+        cosines: vec![0.5, 0.4],
+        ranks: vec![1, 3],
+        model: "m".into(),
+        prompt_version: "combo-v1".into(),
+        seed: 1,
+    };
+    let mut text = task_lines(&[rec("one", "o:baker#0")], &done("o:baker#0", 1));
+    text += &serde_json::to_string(&rec("two", "o:baker#1")).unwrap();
+    text.push('\n');
+    let r = recover::<ComboRecord>(&text);
+    assert_eq!(r.done_keys(), ["o:baker#0"].map(String::from).into());
+    assert_eq!(r.sentences, [rec("one", "o:baker#0")]);
+    assert_eq!(r.dropped_lines, 1);
+}
+
+/// The shipped encoder judges: a sentence that names both skills is kept
+/// with both; one that carries only one of them is not a combination.
+#[test]
+fn a_combination_sentence_is_kept_only_when_two_skills_pass() {
+    use super::combo::ComboTask;
+    use super::filter::FilterConfig;
+    use super::task::{Judge, Provenance, Task};
+    let assets = concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets");
+    let ranker = skillmark::Ranker::load_dir(
+        std::path::Path::new(assets),
+        skillmark_model::Precision::Int8,
+    )
+    .unwrap();
+    let t = &ranker.taxonomy;
+    let python = t.skill_by_label("Python (computer programming)").unwrap();
+    let sql = t.skill_by_label("SQL").unwrap();
+    let task = ComboTask::new(t, 0, &[python, sql], "k#0".into(), 2);
+    let cfg = FilterConfig::default();
+    let mut judge = Judge {
+        ranker: &ranker,
+        cfg: &cfg,
+        verbose: false,
+        seen: Seen::default(),
+        provenance: Provenance {
+            model: "m".into(),
+            prompt_version: "combo-v1".into(),
+        },
+    };
+    let answer =
+        "1. You will build data pipelines in Python and query our warehouse with SQL every day.\n\
+2. You will bake fresh bread and pastries for our bakery every single morning.";
+    let v = task.judge(answer, 9, &mut judge).unwrap();
+    assert_eq!(v.generated, 2);
+    assert_eq!(v.kept.len(), 1, "{:?}", v.rejected);
+    let kept = &v.kept[0];
+    assert!(kept.text.starts_with("You will build data pipelines"));
+    assert_eq!(
+        kept.skill_uris,
+        [t.skills[python].uri.clone(), t.skills[sql].uri.clone()]
+    );
+    assert_eq!(kept.task, "k#0");
+    assert_eq!(v.rejected.get("off_skill"), Some(&1));
+    // The same sentence again is a duplicate.
+    let again = task.judge(answer, 9, &mut judge).unwrap();
+    assert_eq!(again.rejected.get("duplicate"), Some(&1));
 }
