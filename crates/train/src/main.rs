@@ -94,6 +94,8 @@ enum Cmd {
     },
     /// Generate job-ad sentences for ESCO skills with a local quantized Qwen2.5 (resumable).
     Synth(synth::SynthArgs),
+    /// Rewrite a GGUF with some tensor types re-quantized (faster LLM kernels for synth).
+    Requant(synth::requant::RequantArgs),
     /// Train the span tagger (SkillSpan Skill/Knowledge BIO) as a branch of the bundle's encoder.
     Spans(spans::SpansArgs),
     /// Average the best weights of span-tagger runs of the same shape (a
@@ -350,6 +352,7 @@ fn main() -> Result<()> {
         ),
         Cmd::ExportWeb { from, out, web } => web_bundle::export_web(&from, &out, &web.options()?),
         Cmd::Synth(args) => synth::run(args),
+        Cmd::Requant(args) => synth::requant::run(args),
         Cmd::Spans(args) => spans::run(args),
         Cmd::SpansAverage { runs, out } => spans::average(&runs, &out),
     }

@@ -15,6 +15,7 @@ pub mod parse;
 pub mod priority;
 pub mod prompt;
 pub mod qwen2;
+pub mod requant;
 pub(crate) mod run;
 pub mod skill_task;
 pub mod task;

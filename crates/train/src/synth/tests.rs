@@ -548,3 +548,65 @@ fn a_combination_sentence_is_kept_only_when_two_skills_pass() {
     let again = task.judge(answer, 9, &mut judge).unwrap();
     assert_eq!(again.rejected.get("duplicate"), Some(&1));
 }
+
+#[test]
+fn requant_converts_only_the_asked_types_and_keeps_metadata() {
+    use candle_core::quantized::{gguf_file, GgmlDType, QTensor};
+    use candle_core::{Device, Tensor};
+    let dir = tempfile::tempdir().unwrap();
+    let (input, output) = (dir.path().join("in.gguf"), dir.path().join("out.gguf"));
+    let values: Vec<f32> = (0..128)
+        .map(|i| ((i * 37 % 29) as f32 - 14.0) / 10.0)
+        .collect();
+    let t = Tensor::from_slice(&values, (2, 64), &Device::Cpu).unwrap();
+    let q5 = QTensor::quantize(&t, GgmlDType::Q5_0).unwrap();
+    let norm = QTensor::quantize(&t, GgmlDType::F32).unwrap();
+    let arch = gguf_file::Value::String("qwen2".into());
+    let mut f = std::fs::File::create(&input).unwrap();
+    gguf_file::write(
+        &mut f,
+        &[("general.architecture", &arch)],
+        &[("w", &q5), ("norm", &norm)],
+    )
+    .unwrap();
+    drop(f);
+    super::requant::run(super::requant::RequantArgs {
+        model: input,
+        out: output.clone(),
+        from: vec!["q5_0".into()],
+        to: "q8_0".into(),
+    })
+    .unwrap();
+    let mut f = std::fs::File::open(&output).unwrap();
+    let c = gguf_file::Content::read(&mut f).unwrap();
+    assert_eq!(
+        c.metadata["general.architecture"].to_string().unwrap(),
+        "qwen2"
+    );
+    let w = c.tensor(&mut f, "w", &Device::Cpu).unwrap();
+    assert_eq!(w.dtype(), GgmlDType::Q8_0);
+    assert_eq!(
+        c.tensor(&mut f, "norm", &Device::Cpu).unwrap().dtype(),
+        GgmlDType::F32
+    );
+    let before = q5
+        .dequantize(&Device::Cpu)
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap();
+    let after = w
+        .dequantize(&Device::Cpu)
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap();
+    let worst = before
+        .iter()
+        .zip(&after)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
+    assert!(worst < 0.02, "Q5_0 -> Q8_0 moved a weight by {worst}");
+}
