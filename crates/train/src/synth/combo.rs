@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use super::filter::{dedup_key, text_rules, FilterConfig, Reject};
+use super::filter::{FilterConfig, Reject};
 use super::journal::Record;
 use super::parse::parse_sentences;
 use super::priority::essential_and_optional;
@@ -195,29 +195,12 @@ impl Task for ComboTask {
         let cfg = filter_config(j.cfg);
         let candidates = parse_sentences(answer);
         let mut v = Verdicts::new(candidates.len());
-        let mut texts: Vec<String> = Vec::new();
-        for c in candidates {
-            match text_rules(&c, &cfg) {
-                Err(r) => v.reject(r, &c, j.verbose),
-                Ok(())
-                    if super::filter::copies_example(
-                        &c,
-                        parse_sentences(EXAMPLE_ASSISTANT)
-                            .iter()
-                            .map(String::as_str),
-                    ) =>
-                {
-                    v.reject(Reject::CopiedExample, &c, j.verbose)
-                }
-                Ok(())
-                    if j.seen.contains(&c)
-                        || texts.iter().any(|t| dedup_key(t) == dedup_key(&c)) =>
-                {
-                    v.reject(Reject::Duplicate, &c, j.verbose)
-                }
-                Ok(()) => texts.push(c),
-            }
-        }
+        let texts = j.screen(
+            candidates,
+            &cfg,
+            &parse_sentences(EXAMPLE_ASSISTANT),
+            &mut v,
+        );
         let skills: Vec<usize> = self.skills.iter().map(|s| s.0).collect();
         let strs: Vec<&str> = texts.iter().map(String::as_str).collect();
         let evidence = j.evidence(&strs, &skills)?;

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use super::filter::{copies_example, dedup_key, text_rules, Reject};
+use super::filter::Reject;
 use super::journal::SentenceRecord;
 use super::parse::parse_sentences;
 use super::prompt::{example_sentences, skill_prompt, SkillFacts};
@@ -39,23 +39,7 @@ impl Task for SkillTask {
     fn judge(&self, answer: &str, seed: u64, j: &mut Judge) -> Result<Verdicts<SentenceRecord>> {
         let candidates = parse_sentences(answer);
         let mut v = Verdicts::new(candidates.len());
-        let examples = example_sentences();
-        let mut texts: Vec<String> = Vec::new();
-        for c in candidates {
-            match text_rules(&c, j.cfg) {
-                Err(r) => v.reject(r, &c, j.verbose),
-                Ok(()) if copies_example(&c, examples.iter().map(String::as_str)) => {
-                    v.reject(Reject::CopiedExample, &c, j.verbose)
-                }
-                Ok(())
-                    if j.seen.contains(&c)
-                        || texts.iter().any(|t| dedup_key(t) == dedup_key(&c)) =>
-                {
-                    v.reject(Reject::Duplicate, &c, j.verbose)
-                }
-                Ok(()) => texts.push(c),
-            }
-        }
+        let texts = j.screen(candidates, j.cfg, &example_sentences(), &mut v);
         let strs: Vec<&str> = texts.iter().map(String::as_str).collect();
         let evidence = j.evidence(&strs, &[self.skill])?;
         for (text, e) in texts.into_iter().zip(evidence) {

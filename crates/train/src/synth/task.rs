@@ -9,7 +9,9 @@ use anyhow::Result;
 use skillmark::index::rank_of;
 use skillmark::Ranker;
 
-use super::filter::{mentions_label, skill_rule, FilterConfig, Reject, Seen};
+use super::filter::{
+    copies_example, dedup_key, mentions_label, skill_rule, text_rules, FilterConfig, Reject, Seen,
+};
 use super::journal::Record;
 
 /// Provenance shared by every record of a run.
@@ -71,6 +73,35 @@ impl Evidence {
 }
 
 impl Judge<'_> {
+    /// The candidates that pass the text rules of `cfg`, are no near-copy of
+    /// the prompt's worked `examples` and are new (to the journal and to this
+    /// answer); the others are rejected in `v` with their reason.
+    pub fn screen<R>(
+        &self,
+        candidates: Vec<String>,
+        cfg: &FilterConfig,
+        examples: &[String],
+        v: &mut Verdicts<R>,
+    ) -> Vec<String> {
+        let mut texts: Vec<String> = Vec::new();
+        for c in candidates {
+            match text_rules(&c, cfg) {
+                Err(r) => v.reject(r, &c, self.verbose),
+                Ok(()) if copies_example(&c, examples.iter().map(String::as_str)) => {
+                    v.reject(Reject::CopiedExample, &c, self.verbose)
+                }
+                Ok(())
+                    if self.seen.contains(&c)
+                        || texts.iter().any(|t| dedup_key(t) == dedup_key(&c)) =>
+                {
+                    v.reject(Reject::Duplicate, &c, self.verbose)
+                }
+                Ok(()) => texts.push(c),
+            }
+        }
+        texts
+    }
+
     /// The evidence for each of `skills` in each of `texts` (`[text][skill]`).
     pub fn evidence(&self, texts: &[&str], skills: &[usize]) -> Result<Vec<Vec<Evidence>>> {
         if texts.is_empty() {
