@@ -17,7 +17,8 @@ use super::priority::essential_and_optional;
 use super::run::skill_seed;
 use super::task::{Judge, Task, Verdicts};
 
-pub const PROMPT_VERSION: &str = "doc-v1";
+/// doc-v2: "an" before a vowel ("an application engineer").
+pub const PROMPT_VERSION: &str = "doc-v2";
 
 /// Essential and optional skills a document is asked to show, at most.
 const ESSENTIAL_SKILLS: usize = 6;
@@ -156,20 +157,30 @@ pub fn tasks(
 impl DocumentTask {
     pub fn user_message(&self) -> String {
         let labels: Vec<&str> = self.skills.iter().map(|s| s.1.as_str()).collect();
-        let (occ, years, skills) = (&self.occupation_label, self.years, labels.join("; "));
+        let occ = with_article(&self.occupation_label);
+        let (years, skills) = (self.years, labels.join("; "));
         match self.kind {
             Kind::Post => format!(
-                "Write a job advertisement for a {occ} with at least {years} years of experience. \
+                "Write a job advertisement for {occ} with at least {years} years of experience. \
 It asks for these skills, in its own words: {skills}.\nLength: 150 to 300 words, in short paragraphs \
 and lines starting with \"- \": the role, the responsibilities, the requirements, what the company offers."
             ),
             Kind::Resume => format!(
-                "Write the résumé of a {occ} with {years} years of experience whose work shows these \
+                "Write the résumé of {occ} with {years} years of experience whose work shows these \
 skills, in its own words: {skills}.\nLength: 150 to 300 words: a name, a short profile, work experience \
 (two or three positions with years and lines starting with \"- \"), education, and a skills line."
             ),
         }
     }
+}
+
+/// "a baker", "an engineer" (by the first letter: good enough for job titles).
+fn with_article(noun: &str) -> String {
+    let vowel = noun
+        .chars()
+        .next()
+        .is_some_and(|c| "aeiouAEIOU".contains(c));
+    format!("{} {noun}", if vowel { "an" } else { "a" })
 }
 
 /// The answer without markdown emphasis, heading marks, a leading "Here is…"

@@ -390,6 +390,18 @@ fn occupation_taxonomy() -> Taxonomy {
     Taxonomy::new("test", skills, vec![], occupations, relations)
 }
 
+/// As [`occupation_taxonomy`], with two skills for the accountant.
+fn occupation_taxonomy_with_accountant_skills() -> Taxonomy {
+    let mut t = occupation_taxonomy();
+    t.occupation_skills.push(OccupationSkill {
+        occupation: 1,
+        skill: 2,
+        relation: Relation::Optional,
+    });
+    t.invalidate_lookups();
+    t
+}
+
 #[test]
 fn occupations_come_in_priority_order_and_those_without_skills_are_left_out() {
     use super::priority::{essential_and_optional, occupation_order};
@@ -447,6 +459,16 @@ fn documents_ask_for_essential_skills_first_and_years_in_range() {
         .user_message()
         .starts_with("Write the résumé of a baker with "));
     assert!(resumes[0].key().starts_with("resume:o:baker#0"));
+    let accountant = tasks(
+        &occupation_taxonomy_with_accountant_skills(),
+        &[1],
+        Kind::Resume,
+        1,
+        7,
+    );
+    assert!(accountant[0]
+        .user_message()
+        .starts_with("Write the résumé of an accountant with "));
 }
 
 #[test]
