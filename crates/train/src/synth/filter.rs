@@ -98,9 +98,7 @@ const ENGLISH_WORDS: [&str; 16] = [
 pub fn text_rules(sentence: &str, cfg: &FilterConfig) -> Result<(), Reject> {
     let lower = sentence.to_lowercase();
     let words: Vec<&str> = lower.split_whitespace().collect();
-    if META_STARTS.iter().any(|m| lower.starts_with(m))
-        || META_PHRASES.iter().any(|m| lower.contains(m))
-    {
+    if starts_meta(&lower) || META_PHRASES.iter().any(|m| lower.contains(m)) {
         return Err(Reject::Meta);
     }
     if sentence.chars().count() > cfg.max_chars || words.len() > cfg.max_words {
@@ -141,7 +139,10 @@ pub fn looks_english(text: &str) -> bool {
 
 /// Starts like talk about the answer rather than the answer ("Here are…").
 pub fn is_meta(text: &str) -> bool {
-    let lower = text.to_lowercase();
+    starts_meta(&text.to_lowercase())
+}
+
+fn starts_meta(lower: &str) -> bool {
     META_STARTS.iter().any(|m| lower.starts_with(m))
 }
 

@@ -234,9 +234,8 @@ pub fn run(args: SynthArgs) -> Result<()> {
     let taxonomy = &ranker.taxonomy;
     let counts = skillskape_counts(&args.skillskape_train, taxonomy)?;
     let order = priority::order(taxonomy, &counts);
-    let sentences = SamplingDefaults {
-        max_new_tokens: 400,
-    };
+    // Enough new tokens for a numbered list of sentences.
+    let sentences = 400;
     match args.mode {
         Mode::Skill => {
             let tasks = order
@@ -284,30 +283,23 @@ pub fn run(args: SynthArgs) -> Result<()> {
                 tasks.into_iter(),
                 &document::chat_prefix(kind),
                 document::PROMPT_VERSION,
-                SamplingDefaults {
-                    max_new_tokens: document::MAX_NEW_TOKENS,
-                },
+                document::MAX_NEW_TOKENS,
             )
         }
     }
 }
 
-/// What a mode changes in the sampling defaults.
-#[derive(Clone, Copy)]
-struct SamplingDefaults {
-    max_new_tokens: usize,
-}
-
 /// The generation loop for one mode's tasks (in priority order): skips what
 /// the journal has done, generates the rest within the budget, judges each
 /// answer, appends what is kept, writes the config with the totals.
+/// `max_new_tokens` is the mode's default for `--max-new-tokens`.
 fn drive<T: Task>(
     args: &SynthArgs,
     ranker: &Ranker,
     tasks: impl Iterator<Item = T>,
     prefix: &str,
     prompt_version: &str,
-    defaults: SamplingDefaults,
+    max_new_tokens: usize,
 ) -> Result<()> {
     let (mut journal, recovered) = if args.dry_run {
         (None, Default::default())
@@ -360,7 +352,7 @@ fn drive<T: Task>(
         temperature: args.temperature,
         top_p: args.top_p,
         repeat_penalty: args.repeat_penalty,
-        max_new_tokens: args.max_new_tokens.unwrap_or(defaults.max_new_tokens),
+        max_new_tokens: args.max_new_tokens.unwrap_or(max_new_tokens),
         ..SamplingParams::default()
     };
     let filter = FilterConfig {
