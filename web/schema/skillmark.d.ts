@@ -34,17 +34,34 @@ link: LinkMode,
  */
 textWeight: number, 
 /**
- * Added to the score of every skill a span (for implicit skills: the
- * segment) names by an ESCO label; `None` takes the bundle's
+ * Raises the score of every skill a span (for implicit skills: the
+ * segment) names by an ESCO label by this share of its distance to 1
+ * (`s + b·(1 − s)`: scores stay in [0, 1]); `None` takes the bundle's
  * `ranking.lexical_bonus` (0 = dense scores only).
  */
-lexicalBonus: number | null, };
+lexicalBonus: number | null, 
+/**
+ * Also mark words that spell an ESCO label verbatim ("Python", "SQL",
+ * "project management") where the tagger found no span, linked to that
+ * skill (`HighlightSpan::label_match`).
+ */
+lexicalSpans: boolean, };
 
 export type Segment = { start: number, end: number, };
 
-export type SkillLink = { uri: string, label: string, score: number, category: Category, };
+export type SkillLink = { uri: string, label: string, 
+/**
+ * In [0, 1]: the cosine of the span's vector and the skill's (0 when
+ * negative), raised by the lexical bonus where the text names the skill.
+ */
+score: number, category: Category, };
 
-export type HighlightSpan = { start: number, end: number, startChar: number, endChar: number, startUtf16: number, endUtf16: number, text: string, kind: SpanKind, confidence: number, links: Array<SkillLink>, };
+export type HighlightSpan = { start: number, end: number, startChar: number, endChar: number, startUtf16: number, endUtf16: number, text: string, kind: SpanKind, confidence: number, 
+/**
+ * The span spells an ESCO label word for word and its first link is
+ * that skill, listed whatever its score.
+ */
+labelMatch: boolean, links: Array<SkillLink>, };
 
 export type DocumentSkill = { uri: string, label: string, description: string, category: Category, 
 /**

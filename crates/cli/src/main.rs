@@ -142,6 +142,9 @@ enum EvalCmd {
         /// Lexical bonus (default: the bundle's).
         #[arg(long)]
         lexical_bonus: Option<f32>,
+        /// Only the tagger's spans: no spans for words that spell an ESCO label.
+        #[arg(long)]
+        no_lexical_spans: bool,
         /// Print JSON (the whole grid) instead of tables.
         #[arg(long)]
         json: bool,
@@ -280,6 +283,7 @@ fn run() -> Result<()> {
                     link,
                     text_weight,
                     lexical_bonus,
+                    no_lexical_spans,
                     json,
                     model,
                 },
@@ -288,6 +292,7 @@ fn run() -> Result<()> {
             link.as_deref(),
             text_weight,
             lexical_bonus,
+            !no_lexical_spans,
             json,
             &model,
         ),

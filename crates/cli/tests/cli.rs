@@ -501,8 +501,26 @@ fn eval_links_measures_each_link_mode() {
     assert!(row("text")["mrr"].as_f64().unwrap() < 100.0);
     assert_eq!(row("both")["mrr"], 100.0);
 
+    // Skill-XL style: every sentence of an ad, most with no skill; the
+    // skill-free one must list nothing, and the table says how many did.
+    let xl = dir.path().join("xl.csv");
+    std::fs::write(
+        &xl,
+        "ID,subset,title,sentence,relevant,cluster,skill\n\
+         a,RANDOM,Dev,We are a family-owned company founded in 1950.,False,,\n\
+         a,RANDOM,Dev,Strong experience with Python and SQL.,True,1,Python (computer programming)\n\
+         a,RANDOM,Dev,Strong experience with Python and SQL.,True,1,SQL\n",
+    )
+    .unwrap();
     let out = skillmark(
-        &["eval", "highlight", "--gold", gold.to_str().unwrap()],
+        &[
+            "eval",
+            "highlight",
+            "--gold",
+            gold.to_str().unwrap(),
+            "--gold",
+            xl.to_str().unwrap(),
+        ],
         b"",
     );
     assert!(
@@ -511,6 +529,20 @@ fn eval_links_measures_each_link_mode() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("best micro F1"), "{text}");
-    assert!(text.contains("| all | 2 |"), "{text}");
+    assert!(
+        text.contains("at the bundle's thresholds: min_score 0.55"),
+        "{text}"
+    );
+    assert!(text.contains("best mean F1 of the files"), "{text}");
+    assert!(text.contains("| all | 4 |"), "{text}");
+    // Python and SQL are label spans: both found, and nothing in the
+    // company sentence.
+    let xl_row = text
+        .lines()
+        .find(|l| l.contains("xl.csv"))
+        .expect("a row for xl.csv");
+    assert!(
+        xl_row.contains("| 2 | 2 | 2 | 100.00 | 100.00 | 100.00 | 0 of 1 |"),
+        "{xl_row}"
+    );
 }

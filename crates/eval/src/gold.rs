@@ -1,7 +1,8 @@
 //! Gold files for ranking evaluation: CSV with columns `sentence,label`
 //! (optionally `span,sub_span`; TECH/HOUSE style, one row per span) or
-//! `sentence,skills` with a Python-style list of labels (SkillSkape style).
-//! Labels are ESCO preferred labels; `LABEL NOT PRESENT` and
+//! `sentence,skills` with a Python-style list of labels (SkillSkape style) or
+//! `ID,sentence,skill` (Skill-XL: every sentence of each ad, most with no
+//! skill). Labels are ESCO preferred labels; `LABEL NOT PRESENT` and
 //! `UNDERSPECIFIED` rows are dropped, labels are grouped per sentence.
 
 use std::collections::BTreeSet;
@@ -67,8 +68,33 @@ fn csv_with_headers<'a>(
     Ok((rdr, headers))
 }
 
-/// Parses a gold CSV from bytes; `file` names it in errors.
+/// Parses a gold CSV from bytes; `file` names it in errors. Sentences left
+/// without any ESCO skill are counted in [`GoldSet::skipped`], not returned.
 pub fn parse_gold(
+    bytes: &[u8],
+    file: &str,
+    taxonomy: &esco::Taxonomy,
+) -> Result<GoldSet, GoldError> {
+    let all = parse_sentence_gold(bytes, file, taxonomy)?;
+    let skipped = all.sentences.iter().filter(|s| s.skills.is_empty()).count();
+    Ok(GoldSet {
+        sentences: all
+            .sentences
+            .into_iter()
+            .filter(|s| !s.skills.is_empty())
+            .collect(),
+        unknown_labels: all.unknown_labels,
+        skipped,
+    })
+}
+
+/// Every sentence of a sentence-level gold CSV in order, those without any
+/// ESCO skill included (what a skill list must leave empty). The label column
+/// is `label` or `skill` (one label per row; TECH/HOUSE, Skill-XL) or
+/// `skills` (a Python-style list; SkillSkape). Rows are grouped per sentence,
+/// per document where the file has an `ID` column (Skill-XL: the same
+/// sentence in two ads is two sentences). [`GoldSet::skipped`] is 0.
+pub fn parse_sentence_gold(
     bytes: &[u8],
     file: &str,
     taxonomy: &esco::Taxonomy,
@@ -79,18 +105,20 @@ pub fn parse_gold(
         file: file.into(),
         message: "no `sentence` column".into(),
     })?;
-    let (label_col, list) = match (col("label"), col("skills")) {
+    let (label_col, list) = match (col("label").or(col("skill")), col("skills")) {
         (Some(c), _) => (c, false),
         (None, Some(c)) => (c, true),
         _ => {
             return Err(GoldError::Format {
                 file: file.into(),
-                message: "needs a `label` or a `skills` column".into(),
+                message: "needs a `label`, `skill` or `skills` column".into(),
             })
         }
     };
-    let mut order: Vec<String> = Vec::new();
-    let mut labels: std::collections::HashMap<String, BTreeSet<usize>> = Default::default();
+    let doc_col = col("ID");
+    let mut order: Vec<(String, String)> = Vec::new();
+    let mut labels: std::collections::HashMap<(String, String), BTreeSet<usize>> =
+        Default::default();
     let mut unknown: std::collections::BTreeMap<String, usize> = Default::default();
     for rec in rdr.records() {
         let (rec, line) = record(file, rec)?;
@@ -112,10 +140,12 @@ pub fn parse_gold(
         } else {
             vec![raw.trim().to_string()]
         };
-        if !labels.contains_key(&sentence) {
-            order.push(sentence.clone());
+        let doc = doc_col.and_then(|c| rec.get(c)).unwrap_or("").to_string();
+        let key = (doc, sentence);
+        if !labels.contains_key(&key) {
+            order.push(key.clone());
         }
-        let set = labels.entry(sentence).or_default();
+        let set = labels.entry(key).or_default();
         for name in names {
             if name.is_empty() || NOT_SKILLS.contains(&name.as_str()) {
                 continue;
@@ -128,19 +158,46 @@ pub fn parse_gold(
             }
         }
     }
-    let mut out = GoldSet {
+    let sentences = order
+        .into_iter()
+        .map(|key| {
+            let skills = labels
+                .remove(&key)
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
+            GoldSentence {
+                text: key.1,
+                skills,
+            }
+        })
+        .collect();
+    Ok(GoldSet {
+        sentences,
         unknown_labels: unknown.into_iter().collect(),
-        ..Default::default()
-    };
-    for s in order {
-        let skills: Vec<usize> = labels.remove(&s).unwrap_or_default().into_iter().collect();
-        if skills.is_empty() {
-            out.skipped += 1;
-        } else {
-            out.sentences.push(GoldSentence { text: s, skills });
-        }
+        skipped: 0,
+    })
+}
+
+/// Every sentence of a gold file of any kind — span-level (a `span`
+/// column: TECH/HOUSE) or sentence-level ([`parse_sentence_gold`]) — with
+/// the union of its skills, skill-free sentences included: what a sentence's
+/// skill list is judged against.
+pub fn parse_skill_lists(
+    bytes: &[u8],
+    file: &str,
+    taxonomy: &esco::Taxonomy,
+) -> Result<GoldSet, GoldError> {
+    let (_, headers) = csv_with_headers(bytes, file)?;
+    if headers.iter().any(|h| h.trim() == "span") {
+        let spans = parse_gold_spans(bytes, file, taxonomy)?;
+        return Ok(GoldSet {
+            sentences: spans.sentences,
+            unknown_labels: spans.unknown_labels,
+            skipped: 0,
+        });
     }
-    Ok(out)
+    parse_sentence_gold(bytes, file, taxonomy)
 }
 
 /// One gold span: byte range in its sentence and the ESCO skills it names.
@@ -312,6 +369,50 @@ mod tests {
         assert!(parse_py_list("[]").unwrap().is_empty());
         assert!(parse_py_list("'a'").is_err());
         assert!(parse_py_list("['a").is_err());
+    }
+
+    #[test]
+    fn sentence_gold_keeps_skill_free_sentences_per_document() {
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../assets/esco.bin"
+        ))
+        .expect("shipped assets/esco.bin");
+        let tax = esco::Taxonomy::from_bytes(&bytes).unwrap();
+        let csv = "ID,subset,title,sentence,relevant,cluster,skill\n\
+            a,RANDOM,Dev,We are a friendly team.,False,,\n\
+            a,RANDOM,Dev,You know Python and SQL.,True,1,Python (computer programming)\n\
+            a,RANDOM,Dev,You know Python and SQL.,True,2,SQL\n\
+            b,RANDOM,Ops,We are a friendly team.,False,,\n\
+            b,RANDOM,Ops,You speak Klingon.,True,1,speak Klingon fluently\n";
+        let all = parse_sentence_gold(csv.as_bytes(), "x.csv", &tax).unwrap();
+        let got: Vec<(&str, usize)> = all
+            .sentences
+            .iter()
+            .map(|s| (s.text.as_str(), s.skills.len()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("We are a friendly team.", 0),
+                ("You know Python and SQL.", 2),
+                ("We are a friendly team.", 0),
+                ("You speak Klingon.", 0),
+            ]
+        );
+        assert_eq!(
+            all.unknown_labels,
+            vec![("speak Klingon fluently".into(), 1)]
+        );
+        // The ranking metrics skip sentences without gold skills.
+        let ranked = parse_gold(csv.as_bytes(), "x.csv", &tax).unwrap();
+        assert_eq!(ranked.sentences.len(), 1);
+        assert_eq!(ranked.skipped, 3);
+        let bad = "ID,sentence\na,x\n";
+        assert!(parse_sentence_gold(bad.as_bytes(), "y.csv", &tax)
+            .unwrap_err()
+            .to_string()
+            .contains("`skill`"));
     }
 
     #[test]

@@ -15,8 +15,8 @@ pub fn skills_at(
     min_score: f32,
     implicit_min_score: f32,
 ) -> BTreeSet<String> {
-    // Without a tagger every span is an exact label match, linked to the
-    // skill it names whatever its score.
+    // A span that spells a label is linked to the skill it names whatever
+    // its score (every span, without a tagger).
     let named = hl.tagger.is_none();
     let mut out = BTreeSet::new();
     for s in &h.spans {
@@ -28,7 +28,7 @@ pub fn skills_at(
                     .map(|l| l.uri.clone()),
             );
         } else if let Some(l) = s.links.first() {
-            if named || l.score >= min_score {
+            if named || s.label_match || l.score >= min_score {
                 out.insert(l.uri.clone());
             }
         }

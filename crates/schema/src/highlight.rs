@@ -145,24 +145,29 @@ pub struct HighlightOptions {
     /// Weight of the span text's vector in [`LinkMode::Both`]; the in-context
     /// vector gets `1 - text_weight`.
     pub text_weight: f32,
-    /// Added to the score of every skill a span (for implicit skills: the
-    /// segment) names by an ESCO label; `None` takes the bundle's
+    /// Raises the score of every skill a span (for implicit skills: the
+    /// segment) names by an ESCO label by this share of its distance to 1
+    /// (`s + b·(1 − s)`: scores stay in [0, 1]); `None` takes the bundle's
     /// `ranking.lexical_bonus` (0 = dense scores only).
     pub lexical_bonus: Option<f32>,
+    /// Also mark words that spell an ESCO label verbatim ("Python", "SQL",
+    /// "project management") where the tagger found no span, linked to that
+    /// skill (`HighlightSpan::label_match`).
+    pub lexical_spans: bool,
 }
 
-// Defaults measured on the TECH and HOUSE *validation* sets (chosen on them;
-// not test results); docs/BENCHMARKS.md, "Span linking and highlighter
-// thresholds":
+// Defaults measured on validation sets only (chosen on them; not test
+// results); docs/BENCHMARKS.md, "Span linking and highlighter thresholds"
+// and "What users see":
 // - gold spans (`skillmark eval links`, 237 spans, bonus 0.2): RP@5 / MRR
-//   both (w 0.5) 82.14 / 73.10, context 82.35 / 69.73, text 81.33 / 72.39;
-// - the whole highlighter (`skillmark eval highlight`, 178 sentences,
-//   bundle with the K=3 L=3 tagger): best sentence-level skill F1 46.06 with
-//   `link: Context`, `min_score: 0.55`, `implicit_min_score: 0.65`; `Both`
-//   peaks at 45.55 (0.65 / 0.65). Context is as good within noise (one
-//   skill moves F1 by ~0.4) and needs no second encoder pass over the span
-//   texts, which was 23-31% of a highlight's time in the browser
-//   (`scripts/bench-browser` profile).
+//   both (w 0.5) 82.14 / 73.10, context 82.35 / 69.73, text 81.33 / 72.39.
+//   Context is as good within noise and needs no second encoder pass over
+//   the span texts (23-31% of a highlight's time in the browser);
+// - the whole highlighter (`skillmark eval highlight` on TECH, HOUSE and
+//   Skill-XL validation, 2,459 sentences, the mean of the three F1s): label
+//   spans on, `min_score: 0.55`, `implicit_min_score: 0.8` — 50.82 / 45.13 /
+//   18.28 F1, against 45.96 / 44.14 / 17.84 without label spans at 0.55 /
+//   0.65; the web bundle is within noise of its own best there.
 // Re-measure after retraining the encoder or the tagger. A bundle can
 // override the thresholds in its manifest (`highlight.min_score`,
 // `highlight.implicit_min_score`).
@@ -172,10 +177,11 @@ impl Default for HighlightOptions {
             min_score: 0.55,
             top_k: 5,
             implicit: true,
-            implicit_min_score: 0.65,
+            implicit_min_score: 0.8,
             link: LinkMode::Context,
             text_weight: 0.5,
             lexical_bonus: None,
+            lexical_spans: true,
         }
     }
 }
@@ -196,6 +202,8 @@ pub struct Segment {
 pub struct SkillLink {
     pub uri: String,
     pub label: String,
+    /// In [0, 1]: the cosine of the span's vector and the skill's (0 when
+    /// negative), raised by the lexical bonus where the text names the skill.
     pub score: f32,
     pub category: Category,
 }
@@ -216,6 +224,10 @@ pub struct HighlightSpan {
     pub text: String,
     pub kind: SpanKind,
     pub confidence: f32,
+    /// The span spells an ESCO label word for word and its first link is
+    /// that skill, listed whatever its score.
+    #[serde(default)]
+    pub label_match: bool,
     pub links: Vec<SkillLink>,
 }
 

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use skillmark_schema::{Category, DocumentSkill, HighlightSpan, Highlights, SkillLink, SpanKind};
 
 use crate::links::LinkedSpan;
+use crate::ranker::shown_score;
 
 /// What the result says about each skill: its taxonomy entry and category.
 #[derive(Clone, Copy)]
@@ -44,7 +45,7 @@ impl Catalog<'_> {
         SkillLink {
             uri: s.uri.clone(),
             label: s.preferred_label.clone(),
-            score,
+            score: shown_score(score),
             category: self.category(skill as usize),
         }
     }
@@ -83,7 +84,7 @@ pub fn assemble(
                 d
             });
             entry.count += 1;
-            entry.best_score = entry.best_score.max(score);
+            entry.best_score = entry.best_score.max(shown_score(score));
             entry.implicit &= raw.kind == SpanKind::Implicit;
         }
         out.spans.push(HighlightSpan {
@@ -96,6 +97,7 @@ pub fn assemble(
             text: text[raw.start..raw.end].to_string(),
             kind: raw.kind,
             confidence: raw.confidence,
+            label_match: raw.named.is_some(),
             links: links.iter().map(|&(s, sc)| catalog.link(s, sc)).collect(),
         });
     }

@@ -259,7 +259,7 @@ impl Highlighter {
         let found: Vec<Vec<RawSpan>> = windows
             .iter()
             .zip(passes)
-            .map(|(w, p)| find_spans(&self.ranker, text, w, p))
+            .map(|(w, p)| find_spans(&self.ranker, text, w, p, opts.lexical_spans))
             .collect();
         link(&self.ranker, text, windows, passes, found, opts)
     }

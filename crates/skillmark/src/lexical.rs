@@ -46,8 +46,13 @@ pub struct Mention {
 struct Target {
     /// As a written label: its skills, and whether it is a preferred label of one.
     mention: Option<(Vec<u32>, bool)>,
-    /// As a label's words: the first skill (taxonomy order) with that label.
+    /// As a label's words: the skill whose preferred label it is, else the
+    /// first skill (taxonomy order) with it as an alternative label.
     span: Option<u32>,
+    span_preferred: bool,
+    /// A one-word label that is also an everyday word or a short acronym
+    /// ("Access", "LESS", "IT") is a span only when written exactly so.
+    span_spelling: Option<Box<str>>,
 }
 
 pub struct LexicalMatcher {
@@ -78,6 +83,7 @@ fn word_key(text: &str, ranges: &[(usize, usize)]) -> (String, Vec<usize>, Vec<u
 
 impl LexicalMatcher {
     pub fn new(taxonomy: &esco::Taxonomy) -> Self {
+        let everyday = everyday_words(taxonomy);
         let mut by_pattern: HashMap<String, Target> = HashMap::new();
         for (i, s) in taxonomy.skills.iter().enumerate() {
             let i = i as u32;
@@ -104,7 +110,14 @@ impl LexicalMatcher {
                     continue;
                 }
                 let key = word_key(label, &w).0;
-                by_pattern.entry(key).or_default().span.get_or_insert(i);
+                let t = by_pattern.entry(key).or_default();
+                if t.span.is_none() || (preferred && !t.span_preferred) {
+                    t.span = Some(i);
+                    t.span_preferred = preferred;
+                    t.span_spelling = (w.len() == 1
+                        && needs_exact_spelling(label.trim(), &everyday))
+                    .then(|| label.trim().into());
+                }
             }
         }
         let mut entries: Vec<(String, Target)> = by_pattern.into_iter().collect();
@@ -209,7 +222,10 @@ impl LexicalMatcher {
         out
     }
 
-    /// Adds `bonus` to the score of every skill named in `text`.
+    /// Raises the score of every skill named in `text` by `bonus` of its
+    /// distance to 1 (`s + bonus·(1 − s)`): a label in the text is evidence
+    /// on top of the vectors, and a score never passes 1 (scores shown to
+    /// people read as one scale on every surface).
     pub fn boost(&self, text: &str, scores: &mut [f32], bonus: f32) {
         if bonus == 0.0 {
             return;
@@ -219,7 +235,7 @@ impl LexicalMatcher {
             for &s in &m.skills {
                 if done.insert(s) {
                     if let Some(x) = scores.get_mut(s as usize) {
-                        *x += bonus;
+                        *x += bonus * (1.0 - *x);
                     }
                 }
             }
@@ -241,9 +257,12 @@ impl LexicalMatcher {
         let mut i = 0;
         while i < n {
             let longest = (i + 1..=(i + MAX_LABEL_WORDS).min(n)).rev().find_map(|b| {
-                self.target(&key[starts[i]..ends[b - 1]])
-                    .and_then(|t| t.span)
-                    .map(|skill| (b, skill))
+                let t = self.target(&key[starts[i]..ends[b - 1]])?;
+                let (s, e) = word_ranges[i];
+                match &t.span_spelling {
+                    Some(exact) if **exact != text[s..e] => None,
+                    _ => t.span.map(|skill| (b, skill)),
+                }
             });
             match longest {
                 Some((b, skill)) => {
@@ -254,6 +273,49 @@ impl LexicalMatcher {
             }
         }
         out
+    }
+}
+
+/// Acronyms up to this many letters match only in capitals ("IT", "HR", "ML").
+const SHORT_ACRONYM: usize = 2;
+
+/// How often ESCO's descriptions write each one-word label that has
+/// capitals in lower case: how everyday a word it is ("access" 105,
+/// "less" 20, "python" 0).
+fn everyday_words(taxonomy: &esco::Taxonomy) -> HashMap<String, u32> {
+    let mut counts: HashMap<String, u32> = taxonomy
+        .skills
+        .iter()
+        .flat_map(|s| std::iter::once(&s.preferred_label).chain(&s.alt_labels))
+        .map(|l| l.trim())
+        .filter(|l| !l.contains(char::is_whitespace) && l.chars().any(char::is_uppercase))
+        .map(|l| (l.to_lowercase(), 0))
+        .collect();
+    for s in &taxonomy.skills {
+        for w in s.description.split(|c: char| !c.is_alphanumeric()) {
+            if let Some(n) = counts.get_mut(w) {
+                *n += 1;
+            }
+        }
+    }
+    counts
+}
+
+/// Whether a one-word label with capitals must be written exactly so to be
+/// a span: a short acronym, an acronym prose ever writes in lower case
+/// ("DID", "LESS"), or a word it writes so twice or more ("Access",
+/// "Polish"; not "JavaScript", once).
+fn needs_exact_spelling(label: &str, everyday: &HashMap<String, u32>) -> bool {
+    let letters = label.chars().filter(|c| c.is_alphabetic()).count();
+    let acronym = label
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .all(char::is_uppercase);
+    let n = everyday.get(&label.to_lowercase()).copied().unwrap_or(0);
+    if acronym {
+        letters <= SHORT_ACRONYM || n >= 1
+    } else {
+        n >= 2
     }
 }
 
@@ -335,6 +397,30 @@ mod tests {
     }
 
     #[test]
+    fn everyday_words_and_short_acronyms_are_spans_only_as_written() {
+        let (m, _) = matcher();
+        let spans = |text: &str| -> Vec<String> {
+            let w = crate::segments::words(text, 0, text.len());
+            m.find_spans(text, &w)
+                .into_iter()
+                .map(|(a, b, _)| text[w[a].0..w[b - 1].1].to_string())
+                .collect()
+        };
+        // "it", "access", "less" and "re" are labels with capitals (IT,
+        // Access, LESS, RE) that prose writes in lower case.
+        assert!(
+            spans("when it comes to it, you're given access to less").is_empty(),
+            "{:?}",
+            spans("when it comes to it, you're given access to less")
+        );
+        assert_eq!(spans("IT support in Access"), vec!["IT", "Access"]);
+        // Names that are no everyday word match in any case; "did" is.
+        assert_eq!(spans("python and sql"), vec!["python", "sql"]);
+        assert!(spans("they did").is_empty());
+        assert_eq!(spans("Python and SQL"), vec!["Python", "SQL"]);
+    }
+
+    #[test]
     fn spans_are_label_words_whatever_separates_them() {
         let (m, tax) = matcher();
         let text = "Knowledge of C++ and Project \u{a0} management; we sell, PostgreSQLish";
@@ -350,14 +436,11 @@ mod tests {
         let texts: Vec<&str> = found.iter().map(|f| f.0).collect();
         assert_eq!(texts, vec!["C++", "Project \u{a0} management"]);
         assert_eq!(found[0].1.preferred_label, "C++");
-        // A span names the first skill (taxonomy order) with that label,
-        // preferred or alternative: here one whose alt label it is.
-        assert!(found[1]
-            .1
-            .alt_labels
-            .iter()
-            .chain([&found[1].1.preferred_label])
-            .any(|l| l == "project management"));
+        // A span names the skill whose preferred label it spells, before
+        // skills that have it as an alternative ("project commissioning").
+        assert_eq!(found[1].1.preferred_label, "project management");
+        let css = m.find_spans("CSS", &crate::segments::words("CSS", 0, 3));
+        assert_eq!(tax.skills[css[0].2 as usize].preferred_label, "CSS");
         // Mentions (the bonus) want the label as written: the odd space breaks it.
         let names: Vec<&str> = m
             .mentions(text)
@@ -381,5 +464,10 @@ mod tests {
         let boosted: Vec<usize> = (0..scores.len()).filter(|&i| scores[i] > 0.0).collect();
         assert!(!boosted.is_empty());
         assert!(boosted.iter().all(|&i| (scores[i] - 0.1).abs() < 1e-6));
+        // A score near the top stays below 1.
+        let mut high = vec![0.95f32; tax.skills.len()];
+        m.boost("Python", &mut high, 0.5);
+        assert!(high.iter().all(|&s| s <= 1.0));
+        assert!(high.iter().any(|&s| (s - 0.975).abs() < 1e-6));
     }
 }

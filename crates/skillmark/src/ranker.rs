@@ -150,9 +150,15 @@ impl Ranker {
         RankedSkill {
             uri: s.uri.clone(),
             label: s.preferred_label.clone(),
-            score,
+            score: shown_score(score),
         }
     }
+}
+
+/// A score as results show it: in [0, 1]. Cosines below 0 (unrelated) show
+/// as 0; int8 rounding can lift a cosine a hair above 1.
+pub fn shown_score(score: f32) -> f32 {
+    score.clamp(0.0, 1.0)
 }
 
 /// Embeds the skill texts of `taxonomy` and builds an index.

@@ -21,17 +21,18 @@ pub struct RawSpan {
 }
 
 /// Spans of one window (`w`: its words' byte ranges in `text`): from the
-/// pass's tags, or exact ESCO label matches when the pass has none.
-pub fn find_spans(ranker: &Ranker, text: &str, w: &[(usize, usize)], pass: &Pass) -> Vec<RawSpan> {
-    let raw = |a: usize, b: usize, kind, confidence, named| RawSpan {
-        a,
-        b,
-        start: w[a].0,
-        end: w[b - 1].1,
-        kind,
-        confidence,
-        named,
-    };
+/// pass's tags, or exact ESCO label matches when the pass has none. With
+/// `label_spans`, words that spell a label where the tagger marked nothing
+/// are spans too — the tagger misses names it rarely saw in training
+/// ("Python and SQL"), which a verbatim label settles — and a tagger span
+/// that spells a label names its skill.
+pub fn find_spans(
+    ranker: &Ranker,
+    text: &str,
+    w: &[(usize, usize)],
+    pass: &Pass,
+    label_spans: bool,
+) -> Vec<RawSpan> {
     if let Some(tags) = &pass.tags {
         let mut out = Vec::new();
         for (kind, bio, prob) in [
@@ -40,16 +41,56 @@ pub fn find_spans(ranker: &Ranker, text: &str, w: &[(usize, usize)], pass: &Pass
         ] {
             for (a, b) in decode(bio) {
                 let conf = prob[a..b].iter().sum::<f32>() / (b - a) as f32;
-                out.push(raw(a, b, kind, conf, None));
+                out.push(RawSpan {
+                    a,
+                    b,
+                    start: w[a].0,
+                    end: w[b - 1].1,
+                    kind,
+                    confidence: conf,
+                    named: None,
+                });
             }
         }
-        return without_overlaps(out);
+        let mut out = without_overlaps(out);
+        if label_spans {
+            // A tagger span that spells a label ("java", "NoSQL") names that
+            // skill: the in-context vector of a lone name can sit nearer a
+            // neighbour ("java" after "javascript" → JavaScript).
+            for t in &mut out {
+                if let [(0, n, skill)] = ranker.lexical().find_spans(text, &w[t.a..t.b])[..] {
+                    if n == t.b - t.a {
+                        t.named = Some(skill);
+                    }
+                }
+            }
+            let labels = label_matches(ranker, text, w);
+            let tagged = std::mem::take(&mut out);
+            let free = |l: &RawSpan| tagged.iter().all(|t| l.b <= t.a || t.b <= l.a);
+            out = labels.into_iter().filter(free).collect();
+            out.extend(tagged);
+            out.sort_by_key(|s| s.a);
+        }
+        return out;
     }
+    label_matches(ranker, text, w)
+}
+
+/// Runs of words that spell an ESCO label, each named by its skill.
+fn label_matches(ranker: &Ranker, text: &str, w: &[(usize, usize)]) -> Vec<RawSpan> {
     ranker
         .lexical()
         .find_spans(text, w)
         .into_iter()
-        .map(|(a, b, skill)| raw(a, b, kind_of(ranker, skill), 1.0, Some(skill)))
+        .map(|(a, b, skill)| RawSpan {
+            a,
+            b,
+            start: w[a].0,
+            end: w[b - 1].1,
+            kind: kind_of(ranker, skill),
+            confidence: 1.0,
+            named: Some(skill),
+        })
         .collect()
 }
 

@@ -171,9 +171,17 @@ fn lexical_bonus_lifts_the_skills_a_span_names() {
             .links
     };
     let (off, on) = (links(0.0), links(0.2));
-    // "Python" is an ESCO alt label of Python (computer programming): +0.2.
+    // "Python" is an ESCO alt label of Python (computer programming): its
+    // score closes 0.2 of its distance to 1.
     assert_eq!(on[0].label, "Python (computer programming)");
-    assert!((on[0].score - off[0].score - 0.2).abs() < 1e-5);
+    let want = off[0].score + 0.2 * (1.0 - off[0].score);
+    assert!(
+        (on[0].score - want).abs() < 1e-5,
+        "{} {}",
+        on[0].score,
+        want
+    );
+    assert!(on.iter().all(|l| (0.0..=1.0).contains(&l.score)));
     // Skills the span does not name keep their scores.
     let other = |l: &[skillmark::SkillLink]| {
         l.iter()
@@ -185,8 +193,8 @@ fn lexical_bonus_lifts_the_skills_a_span_names() {
 
 #[test]
 fn lexical_bonus_reaches_implicit_skills() {
-    // The tagger finds no span here; the segment names "customer service",
-    // which the bonus (+0.2) lifts over the implicit threshold.
+    // Without label spans the tagger finds no span here; the segment names
+    // "customer service", which the bonus lifts.
     let hl = highlighter();
     let text = "We offer a full-time position in customer service.";
     let implicit = |b: f32| {
@@ -195,6 +203,8 @@ fn lexical_bonus_reaches_implicit_skills() {
                 text,
                 &HighlightOptions {
                     lexical_bonus: Some(b),
+                    lexical_spans: false,
+                    implicit_min_score: f32::NEG_INFINITY,
                     ..Default::default()
                 },
             )
@@ -203,10 +213,53 @@ fn lexical_bonus_reaches_implicit_skills() {
             .spans
             .iter()
             .all(|s| s.kind == skillmark::SpanKind::Implicit));
-        h.skills.into_iter().map(|s| s.label).collect::<Vec<_>>()
+        h.skills
+            .into_iter()
+            .find(|s| s.label == "customer service")
+            .map(|s| s.best_score)
     };
-    assert!(!implicit(0.0).contains(&"customer service".to_string()));
-    assert_eq!(implicit(0.2), vec!["customer service".to_string()]);
+    let (off, on) = (implicit(0.0).unwrap_or(0.0), implicit(0.2).unwrap());
+    assert!(
+        (on - (off + 0.2 * (1.0 - off))).abs() < 1e-5,
+        "{off} → {on}"
+    );
+}
+
+#[test]
+fn label_spans_mark_the_names_the_tagger_missed() {
+    let hl = highlighter();
+    let text = "You will build data pipelines in Python and SQL and mentor junior engineers.";
+    let spans = |lexical_spans: bool| {
+        hl.highlight(
+            text,
+            &HighlightOptions {
+                lexical_spans,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .spans
+    };
+    let on = spans(true);
+    for (name, skill) in [("Python", "Python (computer programming)"), ("SQL", "SQL")] {
+        let s = on.iter().find(|s| s.text == name).expect(name);
+        assert!(s.label_match, "{s:?}");
+        assert_eq!(s.links[0].label, skill);
+        assert!((0.0..=1.0).contains(&s.links[0].score));
+    }
+    // The shipped tagger alone marks neither; its own spans are kept.
+    let off = spans(false);
+    assert!(!off.iter().any(|s| s.text == "Python" || s.text == "SQL"));
+    assert!(!off.iter().any(|s| s.label_match));
+    for s in &off {
+        assert!(on.iter().any(|o| o.start == s.start && o.end == s.end));
+    }
+    // A tagger span that spells a label names that skill.
+    let h = hl
+        .highlight("javascript reactjs java", &HighlightOptions::default())
+        .unwrap();
+    let java = h.spans.iter().find(|s| s.text == "java").expect("java");
+    assert_eq!(java.links[0].label, "Java (computer programming)");
 }
 
 #[test]
@@ -216,9 +269,10 @@ fn defaults_are_the_measured_ones() {
     assert_eq!(d.link, LinkMode::Context);
     assert_eq!(
         (d.text_weight, d.min_score, d.implicit_min_score),
-        (0.5, 0.55, 0.65)
+        (0.5, 0.55, 0.8)
     );
     assert_eq!(d.lexical_bonus, None);
+    assert!(d.lexical_spans);
     // The shipped manifest does not override them.
     assert_eq!(highlighter().default_options(), d);
 }

@@ -91,7 +91,7 @@ pub struct Outcome {
 }
 
 /// `skillmark-train train`: loads the taxonomy and the gold sets of the
-/// periodic evaluation (`gold`; default: TECH and HOUSE validation), trains
+/// periodic evaluation (`gold`; default: TECH, HOUSE and Skill-XL validation), trains
 /// on CUDA device 0 or the CPU and reports the best step.
 pub fn run(
     cfg: TrainConfig,
@@ -102,7 +102,7 @@ pub fn run(
 ) -> Result<()> {
     let taxonomy = load_taxonomy(taxonomy)?;
     let gold: Vec<PathBuf> = if gold.is_empty() {
-        evaluate::DEFAULT_SETS[..2]
+        evaluate::DEFAULT_SETS[..3]
             .iter()
             .map(PathBuf::from)
             .collect()
@@ -113,7 +113,7 @@ pub fn run(
     let device = device(cuda)?;
     let outcome = train(cfg, &taxonomy, &sets, out, &device, None)?;
     eprintln!(
-        "done: {} steps; best TECH/HOUSE mean RP@5 {:.2} at step {}; model in {}",
+        "done: {} steps; best selection score (mean RP@5 of TECH, HOUSE, Skill-XL) {:.2} at step {}; model in {}",
         outcome.steps,
         outcome.best_score,
         outcome.best_step,

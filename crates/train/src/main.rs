@@ -193,14 +193,14 @@ struct TrainArgs {
     seed: u64,
     #[arg(long, default_value_t = 100)]
     eval_every: usize,
-    /// Stop after this many evaluations without a better TECH/HOUSE mean RP@5 (0: never).
+    /// Stop after this many evaluations without a better selection score (mean RP@5 of TECH, HOUSE and Skill-XL validation; 0: never).
     #[arg(long, default_value_t = 3)]
     patience: usize,
     #[arg(long, default_value_t = 50)]
     checkpoint_every: usize,
     #[arg(long, default_value = "label")]
     eval_skill_text: String,
-    /// Gold sets for the periodic evaluation (default: TECH and HOUSE validation).
+    /// Gold sets for the periodic evaluation (default: TECH, HOUSE and Skill-XL validation).
     #[arg(long)]
     gold: Vec<PathBuf>,
     #[arg(long, default_value = "assets/esco.bin")]

@@ -196,9 +196,9 @@ pub fn read_jsonl(path: &Path) -> Result<Vec<Pair>> {
             continue;
         }
         match serde_json::from_str::<StoredPair>(line) {
-            Ok(p) => out.push(p.into_pair().with_context(|| {
+            Ok(p) => out.extend(p.into_pairs().with_context(|| {
                 format!(
-                    "{}, line {}: no `source` and no `model`",
+                    "{}, line {}: no `source` and no `model`, or no skill",
                     path.display(),
                     i + 1
                 )
@@ -224,15 +224,24 @@ struct JournalMark {
     done: String,
 }
 
-/// A pair as stored: builders write `source`; the synth journal
-/// (`data/synth/*.jsonl.gz`) writes `model` instead, so its files train as
-/// they are committed, with source `synth:<model>`.
+/// A pair as stored: builders write `source`; the synth journals
+/// (`data/synth/*.jsonl.gz`) write `model` instead, so their files train as
+/// they are committed, with source `synth:<model>`. A multi-skill sentence
+/// (`skill_uris`, the combo journal) is one pair per skill it carries; a
+/// whole document (`kind`: post, résumé) is not a pair.
 #[derive(Deserialize)]
 struct StoredPair {
     text: String,
-    skill_uri: String,
+    #[serde(default)]
+    skill_uri: Option<String>,
     #[serde(default)]
     skill_label: String,
+    #[serde(default)]
+    skill_uris: Vec<String>,
+    #[serde(default)]
+    skill_labels: Vec<String>,
+    #[serde(default)]
+    kind: Option<String>,
     #[serde(default)]
     source: Option<String>,
     #[serde(default)]
@@ -240,18 +249,40 @@ struct StoredPair {
 }
 
 impl StoredPair {
-    fn into_pair(self) -> Option<Pair> {
+    /// The pairs of one line; `None` when it names no source or no skill.
+    fn into_pairs(self) -> Option<Vec<Pair>> {
         let source = match (self.source, self.model) {
             (Some(s), _) => s,
             (None, Some(m)) => format!("synth:{m}"),
             (None, None) => return None,
         };
-        Some(Pair {
-            text: self.text,
-            skill_uri: self.skill_uri,
-            skill_label: self.skill_label,
-            source,
-        })
+        if self.kind.is_some() {
+            return Some(Vec::new());
+        }
+        let mut skills: Vec<(String, String)> = self
+            .skill_uri
+            .map(|u| (u, self.skill_label))
+            .into_iter()
+            .collect();
+        let labels = self
+            .skill_labels
+            .into_iter()
+            .chain(std::iter::repeat(String::new()));
+        skills.extend(self.skill_uris.into_iter().zip(labels));
+        if skills.is_empty() {
+            return None;
+        }
+        Some(
+            skills
+                .into_iter()
+                .map(|(skill_uri, skill_label)| Pair {
+                    text: self.text.clone(),
+                    skill_uri,
+                    skill_label,
+                    source: source.clone(),
+                })
+                .collect(),
+        )
     }
 }
 
@@ -399,5 +430,50 @@ mod tests {
         let synth = read_jsonl(committed).unwrap();
         assert!(synth.len() >= 90, "{}", synth.len());
         assert!(synth.iter().all(|p| p.source.starts_with("synth:")));
+    }
+
+    #[test]
+    fn multi_skill_sentences_are_a_pair_per_skill_and_documents_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("combo.jsonl");
+        std::fs::write(
+            &path,
+            concat!(
+                r#"{"text":"Write SQL and mentor juniors.","skill_uris":["a","b"],"skill_labels":["SQL","mentor"],"asked_uris":["a","b","c"],"model":"qwen"}"#,
+                "\n",
+                r#"{"text":"A whole post.","kind":"post","asked_uris":["a"],"model":"qwen"}"#,
+                "\n",
+            ),
+        )
+        .unwrap();
+        let pairs = read_jsonl(&path).unwrap();
+        let got: Vec<(&str, &str, &str)> = pairs
+            .iter()
+            .map(|p| {
+                (
+                    p.text.as_str(),
+                    p.skill_uri.as_str(),
+                    p.skill_label.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Write SQL and mentor juniors.", "a", "SQL"),
+                ("Write SQL and mentor juniors.", "b", "mentor")
+            ]
+        );
+        // A line that carries no skill and is no document is an error.
+        std::fs::write(&path, r#"{"text":"x","model":"qwen"}"#.to_string() + "\n").unwrap();
+        assert!(read_jsonl(&path).is_err());
+        for journal in ["combo", "post"] {
+            let committed = format!(
+                "{}/../../data/synth/qwen2.5-coder-0.5b-{journal}-v1.jsonl.gz",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let pairs = read_jsonl(Path::new(&committed)).unwrap();
+            assert_eq!(pairs.is_empty(), journal == "post", "{journal}");
+        }
     }
 }
