@@ -85,6 +85,49 @@ html: boolean, spans: Array<HighlightSpan>, skills: Array<DocumentSkill>, segmen
 
 export type RankedText = { text: string, skills: Array<RankedSkill>, };
 
+export type OccupationOptions = { 
+/**
+ * Suggestions returned, best first.
+ */
+topK: number, 
+/**
+ * The text is a job title, not a document: its own vector and the
+ * skills it implies decide (no highlighting).
+ */
+title: boolean, 
+/**
+ * Skills listed per suggestion in `supporting` and `missingEssential`.
+ */
+maxSkills: number, };
+
+export type OccupationSkillRef = { uri: string, label: string, 
+/**
+ * Essential to the occupation in ESCO (else optional).
+ */
+essential: boolean, };
+
+export type OccupationSuggestion = { uri: string, label: string, 
+/**
+ * The ISCO-08 unit group, e.g. "2512".
+ */
+iscoGroup: string, 
+/**
+ * In [0, 1]; comparable between the suggestions of one text.
+ */
+score: number, 
+/**
+ * The text's skills that the occupation requires (essential or
+ * optional), the strongest first.
+ */
+supporting: Array<OccupationSkillRef>, 
+/**
+ * The occupation's essential skills the text does not show, the most
+ * specific to it first.
+ */
+missingEssential: Array<OccupationSkillRef>, };
+
+export type OccupationsOfText = { text: string, occupations: Array<OccupationSuggestion>, };
+
 export type Attribution = { credit: string, license: string, what: string, };
 
 export type Defaults = { minScore: number, implicitMinScore: number | null, };

@@ -23,6 +23,24 @@ pub fn open(file: Option<&Path>) -> Result<Box<dyn BufRead>> {
     })
 }
 
+/// The largest whole-document input read at once.
+pub const MAX_INPUT: u64 = 64 << 20;
+
+/// A whole input (`file`, or stdin for `None` / `-`) as UTF-8 text, at most
+/// [`MAX_INPUT`] bytes.
+pub fn read_text(file: Option<&Path>) -> Result<String> {
+    let mut bytes = Vec::new();
+    open(file)?
+        .take(MAX_INPUT + 1)
+        .read_to_end(&mut bytes)
+        .context("reading input")?;
+    if bytes.len() as u64 > MAX_INPUT {
+        anyhow::bail!("input is larger than {} MiB", MAX_INPUT >> 20);
+    }
+    String::from_utf8(bytes)
+        .map_err(|e| anyhow::anyhow!("input is not UTF-8 (byte {})", e.utf8_error().valid_up_to()))
+}
+
 /// Lines without their `\n` / `\r\n`, numbered from 1 in errors.
 pub fn lines<R: Read>(reader: R) -> impl Iterator<Item = Result<String, LineError>> {
     let mut reader = BufReader::new(reader);

@@ -3,6 +3,7 @@
 mod bench;
 mod input;
 mod links;
+mod occupations;
 mod spans;
 
 use std::io::Write;
@@ -77,6 +78,19 @@ enum Cmd {
         #[command(flatten)]
         model: ModelArgs,
     },
+    /// ESCO occupations of a document (the whole input) or, with --title, of each line as a job title: JSONL out.
+    Occupations {
+        /// Input file; `-` or nothing for stdin.
+        file: Option<PathBuf>,
+        /// Occupations per text.
+        #[arg(long, default_value_t = 10)]
+        top_k: usize,
+        /// Each non-empty line is a job title.
+        #[arg(long)]
+        title: bool,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
     /// Highlight skills in documents: spans with offsets, type, category, linked ESCO skills, skill list.
     Tag {
         /// Input file (one document; with --lines one per line); `-` or nothing for stdin.
@@ -96,6 +110,16 @@ enum Cmd {
 
 #[derive(Subcommand)]
 enum EvalCmd {
+    /// MRR and R@1/5/10 of ranking ESCO occupations for job titles (CSV with vacancyTitle,conceptUri).
+    Occupations {
+        #[arg(long)]
+        titles: PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
     /// Exact-match span P/R/F1 (Skill, Knowledge, combined; micro-averaged) against gold CoNLL files.
     Spans {
         #[arg(long, required = true)]
@@ -311,6 +335,20 @@ fn run() -> Result<()> {
             lines,
             model,
         } => spans::tag(file, format, input, lines, &model),
+        Cmd::Occupations {
+            file,
+            top_k,
+            title,
+            model,
+        } => occupations::occupations(file, top_k, title, &model),
+        Cmd::Eval {
+            what:
+                EvalCmd::Occupations {
+                    titles,
+                    json,
+                    model,
+                },
+        } => occupations::eval_occupations(&titles, json, &model),
     }
 }
 

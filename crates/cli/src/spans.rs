@@ -1,9 +1,9 @@
 //! `skillmark spans`, `skillmark eval spans` and `skillmark tag`.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use skillmark::bio::Bio;
 use skillmark::html::{escape, html_to_text, looks_like_html};
 use skillmark::{Highlighter, Highlights, SpanKind, TaggedText};
@@ -107,9 +107,6 @@ pub enum InputKind {
     Html,
 }
 
-/// Largest input accepted (bytes).
-const MAX_INPUT: u64 = 64 << 20;
-
 pub fn tag(
     file: Option<PathBuf>,
     format: Format,
@@ -118,25 +115,7 @@ pub fn tag(
     model: &ModelArgs,
 ) -> Result<()> {
     let engine = model.engine()?;
-    let mut bytes = Vec::new();
-    match file.as_deref() {
-        None => std::io::stdin()
-            .take(MAX_INPUT + 1)
-            .read_to_end(&mut bytes)?,
-        Some(p) if p == Path::new("-") => std::io::stdin()
-            .take(MAX_INPUT + 1)
-            .read_to_end(&mut bytes)?,
-        Some(p) => std::fs::File::open(p)
-            .with_context(|| format!("reading {}", p.display()))?
-            .take(MAX_INPUT + 1)
-            .read_to_end(&mut bytes)?,
-    };
-    if bytes.len() as u64 > MAX_INPUT {
-        bail!("input is larger than {} MiB", MAX_INPUT >> 20);
-    }
-    let raw = String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!("input is not UTF-8 (byte {})", e.utf8_error().valid_up_to())
-    })?;
+    let raw = crate::input::read_text(file.as_deref())?;
     let docs: Vec<&str> = if lines {
         raw.lines().filter(|l| !l.trim().is_empty()).collect()
     } else {

@@ -546,3 +546,73 @@ fn eval_links_measures_each_link_mode() {
         "{xl_row}"
     );
 }
+
+#[test]
+fn occupations_for_titles_and_their_accuracy() {
+    let out = skillmark(
+        &["occupations", "--title", "--top-k", "3"],
+        b"Registered Nurse\n\n  software developer \n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = jsonl(&out);
+    assert_eq!(lines.len(), 2, "one line per non-empty title");
+    assert_eq!(lines[1]["text"], "software developer");
+    let occ = lines[1]["occupations"].as_array().unwrap();
+    assert_eq!(occ.len(), 3);
+    assert_eq!(occ[0]["label"], "software developer");
+    for key in [
+        "uri",
+        "iscoGroup",
+        "score",
+        "supporting",
+        "missingEssential",
+    ] {
+        assert!(occ[0].get(key).is_some(), "{key} in {}", occ[0]);
+    }
+    // A document is the whole input: one line.
+    let out = skillmark(
+        &["occupations"],
+        b"Nurse wanted.\nYou will plan nursing care and monitor patients.",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(jsonl(&out).len(), 1);
+
+    let dir = tempfile::tempdir().unwrap();
+    let titles = dir.path().join("titles.csv");
+    std::fs::write(
+        &titles,
+        ",vacancyTitle,conceptUri\n\
+         0,software developer,http://data.europa.eu/esco/occupation/f2b15a0e-e65a-438a-affb-29b9d50b77d1\n\
+         1,Registered Nurse,http://data.europa.eu/esco/occupation/not-in-esco\n",
+    )
+    .unwrap();
+    let out = skillmark(
+        &[
+            "eval",
+            "occupations",
+            "--titles",
+            titles.to_str().unwrap(),
+            "--json",
+        ],
+        b"",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["titles"], 1, "the unknown occupation is skipped");
+    assert_eq!(v["r1"], 100.0, "{v}");
+    assert_eq!(v["mrr"], 100.0, "{v}");
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("1 titles name an occupation not in the taxonomy"));
+}

@@ -12,10 +12,14 @@
 //! the web app's build stays small.
 
 mod highlight;
+mod occupations;
 mod worker;
 
 pub use highlight::{
     Category, DocumentSkill, HighlightOptions, HighlightSpan, Highlights, LinkMode, ParseError,
     RankedSkill, RankedText, Segment, SkillLink, SpanKind, TaggedText,
+};
+pub use occupations::{
+    OccupationOptions, OccupationSkillRef, OccupationSuggestion, OccupationsOfText,
 };
 pub use worker::{Attribution, Defaults, FromWorker};

@@ -8,9 +8,13 @@ use skillmark_model::{Kernel, Precision};
 
 use crate::assets::AssetBytes;
 use crate::highlight::{EncodedSegments, Highlighter};
+use crate::occupations::{document_skills, title_skills, LazyOccupations};
 use crate::tags::WordTags;
 use crate::Error;
-use skillmark_schema::{DocumentSkill, HighlightOptions, Highlights, RankedSkill, Segment};
+use skillmark_schema::{
+    DocumentSkill, HighlightOptions, Highlights, OccupationOptions, OccupationSuggestion,
+    RankedSkill, Segment,
+};
 
 /// The skillmark engine, loaded from one bundle (`manifest.json` plus the
 /// files it lists, each checked against its sha256 before it is parsed).
@@ -25,6 +29,7 @@ use skillmark_schema::{DocumentSkill, HighlightOptions, Highlights, RankedSkill,
 /// ```
 pub struct Engine {
     highlighter: Highlighter,
+    occupations: LazyOccupations,
 }
 
 impl Engine {
@@ -67,6 +72,7 @@ impl Engine {
     pub fn from_assets(assets: AssetBytes, precision: Precision) -> Result<Self, Error> {
         Ok(Engine {
             highlighter: Highlighter::from_asset_files(assets, precision)?,
+            occupations: LazyOccupations::default(),
         })
     }
 
@@ -142,6 +148,87 @@ impl Engine {
     /// let v = engine.embed(&["data analysis"]).unwrap();
     /// assert_eq!(v[0].len(), engine.dim());
     /// ```
+    /// The ESCO occupations each text most likely describes, best first,
+    /// each with the text's skills that support it and the occupation's
+    /// essential skills the text lacks (docs/OCCUPATIONS.md). A document is
+    /// highlighted with the engine's defaults; with `opts.title` each text
+    /// is a job title, and the skills its vector ranks highest stand for it.
+    /// The first call embeds the occupations' labels (seconds); a bundle
+    /// without occupations (the web bundle) is an error.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), skillmark::Error> {
+    /// let engine = skillmark::Engine::load_dir(std::path::Path::new("assets"))?;
+    /// let opts = skillmark::schema::OccupationOptions { title: true, ..Default::default() };
+    /// let found = engine.occupations(&["Senior Java Developer"], &opts)?;
+    /// println!("{}: {:.2}", found[0][0].label, found[0][0].score);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn occupations(
+        &self,
+        texts: &[&str],
+        opts: &OccupationOptions,
+    ) -> Result<Vec<Vec<OccupationSuggestion>>, Error> {
+        let ranker = &self.highlighter.ranker;
+        let index = self.occupations.get(ranker)?;
+        let (vectors, skills) = self.occupation_evidence(texts, opts.title)?;
+        Ok(texts
+            .iter()
+            .zip(&vectors)
+            .zip(&skills)
+            .map(|((t, v), s)| index.suggest(ranker, v, s, opts.title.then_some(*t), opts))
+            .collect())
+    }
+
+    /// The score of every ESCO occupation (taxonomy order) for each text, as
+    /// [`Self::occupations`] ranks them: for whole rankings (evaluation,
+    /// bulk work) without building a suggestion per occupation.
+    pub fn occupation_scores(&self, texts: &[&str], title: bool) -> Result<Vec<Vec<f32>>, Error> {
+        let index = self.occupations.get(&self.highlighter.ranker)?;
+        let (vectors, skills) = self.occupation_evidence(texts, title)?;
+        Ok(texts
+            .iter()
+            .zip(&vectors)
+            .zip(&skills)
+            .map(|((t, v), s)| index.scores(v, s, title.then_some(*t)))
+            .collect())
+    }
+
+    /// URI and preferred label of occupation `i` (taxonomy order).
+    pub fn occupation(&self, i: usize) -> Option<(&str, &str)> {
+        self.highlighter
+            .ranker
+            .taxonomy
+            .occupations
+            .get(i)
+            .map(|o| (o.uri.as_str(), o.preferred_label.as_str()))
+    }
+
+    /// Each text's vector and skills: a title's best-ranked skills, a
+    /// document's highlighted skills.
+    #[allow(clippy::type_complexity)]
+    fn occupation_evidence(
+        &self,
+        texts: &[&str],
+        title: bool,
+    ) -> Result<(Vec<Vec<f32>>, Vec<Vec<(u32, f32)>>), Error> {
+        let ranker = &self.highlighter.ranker;
+        let vectors = ranker.encoder.embed(texts)?;
+        let skills = if title {
+            let mut scores = ranker.index.score_all(&vectors);
+            ranker.add_lexical_bonus(texts, &mut scores, ranker.lexical_bonus);
+            scores.iter().map(|s| title_skills(s)).collect()
+        } else {
+            let opts = self.default_options();
+            texts
+                .iter()
+                .map(|t| Ok(document_skills(ranker, &self.highlight(t, &opts)?.skills)))
+                .collect::<Result<_, Error>>()?
+        };
+        Ok((vectors, skills))
+    }
+
     pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, Error> {
         Ok(self.highlighter.ranker.encoder.embed(texts)?)
     }

@@ -63,14 +63,17 @@ internal_modules! {
     category;
     /// Word-sequence input (CoNLL): word tags, span vectors.
     word_sequences;
+    /// ESCO occupations of a text: the skill–occupation graph and vectors.
+    occupations;
 }
 
 pub use engine::Engine;
 pub use skillmark_model::{Kernel, Precision};
 pub use skillmark_schema as schema;
 pub use skillmark_schema::{
-    Category, DocumentSkill, HighlightOptions, HighlightSpan, Highlights, LinkMode, RankedSkill,
-    RankedText, Segment, SkillLink, SpanKind, TaggedText,
+    Category, DocumentSkill, HighlightOptions, HighlightSpan, Highlights, LinkMode,
+    OccupationOptions, OccupationSuggestion, RankedSkill, RankedText, Segment, SkillLink, SpanKind,
+    TaggedText,
 };
 
 pub use assets::{AssetBytes, Manifest};
