@@ -26,6 +26,16 @@ fn skillmark(args: &[&str], stdin: &[u8]) -> Output {
     out
 }
 
+/// The JSON document a successful run printed (its stderr when it failed).
+fn json_ok(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn jsonl(out: &Output) -> Vec<serde_json::Value> {
     String::from_utf8(out.stdout.clone())
         .unwrap()
@@ -477,12 +487,7 @@ fn eval_links_measures_each_link_mode() {
         ],
         b"",
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_ok(&out);
     let row = |mode: &str| {
         v.as_array()
             .unwrap()
@@ -604,12 +609,7 @@ fn occupations_for_titles_and_their_accuracy() {
         ],
         b"",
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_ok(&out);
     assert_eq!(v["titles"], 1, "the unknown occupation is skipped");
     assert_eq!(v["r1"], 100.0, "{v}");
     assert_eq!(v["mrr"], 100.0, "{v}");
