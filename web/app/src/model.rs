@@ -98,6 +98,7 @@ mod tests {
             text: "SQL".into(),
             kind: SpanKind::Knowledge,
             confidence: 0.9,
+            label_match: true,
             links: vec![],
         };
         assert_eq!(category_class(&span), "none");
