@@ -371,14 +371,18 @@ mod tests {
         assert!(parse_py_list("['a").is_err());
     }
 
-    #[test]
-    fn sentence_gold_keeps_skill_free_sentences_per_document() {
+    fn shipped_taxonomy() -> esco::Taxonomy {
         let bytes = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../../assets/esco.bin"
         ))
         .expect("shipped assets/esco.bin");
-        let tax = esco::Taxonomy::from_bytes(&bytes).unwrap();
+        esco::Taxonomy::from_bytes(&bytes).unwrap()
+    }
+
+    #[test]
+    fn sentence_gold_keeps_skill_free_sentences_per_document() {
+        let tax = shipped_taxonomy();
         let csv = "ID,subset,title,sentence,relevant,cluster,skill\n\
             a,RANDOM,Dev,We are a friendly team.,False,,\n\
             a,RANDOM,Dev,You know Python and SQL.,True,1,Python (computer programming)\n\
@@ -417,12 +421,7 @@ mod tests {
 
     #[test]
     fn span_gold_groups_rows_per_span() {
-        let bytes = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../assets/esco.bin"
-        ))
-        .expect("shipped assets/esco.bin");
-        let tax = esco::Taxonomy::from_bytes(&bytes).unwrap();
+        let tax = shipped_taxonomy();
         let csv = "sentence,span,sub_span,label\n\
             javascript reactjs java,javascript,,JavaScript\n\
             javascript reactjs java,reactjs,,LABEL NOT PRESENT\n\

@@ -8,7 +8,7 @@ use skillmark_model::{Kernel, Precision};
 
 use crate::assets::AssetBytes;
 use crate::highlight::{EncodedSegments, Highlighter};
-use crate::occupations::{document_skills, title_skills, LazyOccupations};
+use crate::occupations::{document_skills, ranks_by_skills, title_skills, LazyOccupations};
 use crate::tags::WordTags;
 use crate::Error;
 use skillmark_schema::{
@@ -172,7 +172,12 @@ impl Engine {
     ) -> Result<Vec<Vec<OccupationSuggestion>>, Error> {
         let ranker = &self.highlighter.ranker;
         let index = self.occupations.get(ranker)?;
-        let (vectors, skills) = self.occupation_evidence(texts, opts.title)?;
+        let lists_skills = opts.max_skills > 0;
+        let (vectors, skills) = self.occupation_evidence(
+            texts,
+            opts.title,
+            lists_skills || ranks_by_skills(opts.title),
+        )?;
         Ok(texts
             .iter()
             .zip(&vectors)
@@ -186,7 +191,7 @@ impl Engine {
     /// bulk work) without building a suggestion per occupation.
     pub fn occupation_scores(&self, texts: &[&str], title: bool) -> Result<Vec<Vec<f32>>, Error> {
         let index = self.occupations.get(&self.highlighter.ranker)?;
-        let (vectors, skills) = self.occupation_evidence(texts, title)?;
+        let (vectors, skills) = self.occupation_evidence(texts, title, ranks_by_skills(title))?;
         Ok(texts
             .iter()
             .zip(&vectors)
@@ -205,17 +210,21 @@ impl Engine {
             .map(|o| (o.uri.as_str(), o.preferred_label.as_str()))
     }
 
-    /// Each text's vector and skills: a title's best-ranked skills, a
-    /// document's highlighted skills.
+    /// Each text's vector and, `with_skills`, its skills: a title's
+    /// best-ranked skills, a document's highlighted skills (none otherwise:
+    /// ranking a title's skills against the whole index is most of its cost).
     #[allow(clippy::type_complexity)]
     fn occupation_evidence(
         &self,
         texts: &[&str],
         title: bool,
+        with_skills: bool,
     ) -> Result<(Vec<Vec<f32>>, Vec<Vec<(u32, f32)>>), Error> {
         let ranker = &self.highlighter.ranker;
         let vectors = ranker.encoder.embed(texts)?;
-        let skills = if title {
+        let skills = if !with_skills {
+            vec![Vec::new(); texts.len()]
+        } else if title {
             let mut scores = ranker.index.score_all(&vectors);
             ranker.add_lexical_bonus(texts, &mut scores, ranker.lexical_bonus);
             scores.iter().map(|s| title_skills(s)).collect()

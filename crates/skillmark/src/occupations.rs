@@ -1,4 +1,5 @@
-//! ESCO occupations for a text, from two kinds of evidence:
+//! ESCO occupations for a text, from three kinds of evidence, weighted
+//! differently for documents and job titles ([`weights`]):
 //!
 //! - **the skill–occupation graph**: the text's skills (for a document, the
 //!   highlighter's skill list; for a job title, the skills its vector ranks
@@ -38,7 +39,8 @@ const DOCUMENT_WEIGHTS: (f32, f32, f32) = (0.5, 0.5, 0.0);
 
 /// The graph and vectors of every occupation, built once per engine.
 pub struct OccupationIndex {
-    /// Per occupation: (skill, relation weight × specificity), and the norm.
+    /// Per occupation: (skill, relation weight × specificity, essential),
+    /// and the norm of those weights.
     edges: Vec<Vec<(u32, f32, bool)>>,
     norms: Vec<f32>,
     /// Per skill: (occupation, relation weight × specificity).
@@ -53,7 +55,23 @@ pub struct OccupationIndex {
     /// Word → id, its weight (inverse label frequency), the labels with it.
     words: HashMap<String, u32>,
     word_idf: Vec<f32>,
+    /// The largest word weight: what a title word no label has counts.
+    unknown_word_idf: f32,
     labels_with: Vec<Vec<u32>>,
+}
+
+/// The evidence weights (vector, graph, words) of a title or a document.
+pub fn weights(title: bool) -> (f32, f32, f32) {
+    if title {
+        TITLE_WEIGHTS
+    } else {
+        DOCUMENT_WEIGHTS
+    }
+}
+
+/// Whether ranking a title (or a document) reads its skills at all.
+pub fn ranks_by_skills(title: bool) -> bool {
+    weights(title).1 > 0.0
 }
 
 impl OccupationIndex {
@@ -116,10 +134,11 @@ impl OccupationIndex {
             }
         }
         let n_labels = labels.len() as f32;
-        let word_idf = labels_with
+        let word_idf: Vec<f32> = labels_with
             .iter()
             .map(|l| (n_labels / l.len() as f32).ln().max(0.0) + 1.0)
             .collect();
+        let unknown_word_idf = word_idf.iter().copied().fold(0.0, f32::max);
         Ok(OccupationIndex {
             edges,
             norms,
@@ -130,6 +149,7 @@ impl OccupationIndex {
             labels,
             words,
             word_idf,
+            unknown_word_idf,
             labels_with,
         })
     }
@@ -137,12 +157,17 @@ impl OccupationIndex {
     /// The score of every occupation (taxonomy order) for a text, given its
     /// vector, its skills (skill, score) and, for a title, the title.
     pub fn scores(&self, vector: &[f32], skills: &[(u32, f32)], title: Option<&str>) -> Vec<f32> {
-        let x = self.skill_vector(skills);
+        self.scores_of(vector, &self.skill_vector(skills), title)
+    }
+
+    /// As [`Self::scores`], from the text's sparse skill vector.
+    fn scores_of(&self, vector: &[f32], x: &HashMap<u32, f32>, title: Option<&str>) -> Vec<f32> {
+        let (wv, wg, ww) = weights(title.is_some());
         let n = self.edges.len();
         let x_norm = x.values().map(|v| v * v).sum::<f32>().sqrt();
         let mut graph = vec![0.0f32; n];
-        if x_norm > 0.0 {
-            for (&s, &w) in &x {
+        if wg > 0.0 && x_norm > 0.0 {
+            for (&s, &w) in x {
                 for &(o, ow) in &self.by_skill[s as usize] {
                     graph[o as usize] += w * ow;
                 }
@@ -152,11 +177,6 @@ impl OccupationIndex {
             }
         }
         let words = title.map(|t| self.word_overlap(t)).unwrap_or_default();
-        let (wv, wg, ww) = if title.is_some() {
-            TITLE_WEIGHTS
-        } else {
-            DOCUMENT_WEIGHTS
-        };
         (0..n)
             .map(|o| {
                 let row = &self.label_vecs[o * self.dim..(o + 1) * self.dim];
@@ -181,7 +201,7 @@ impl OccupationIndex {
             .count() as f32;
         let weight = |w: u32| self.word_idf[w as usize];
         let title_weight: f32 = ids.iter().map(|&w| weight(w)).sum::<f32>()
-            + unknown * self.word_idf.iter().copied().fold(0.0, f32::max);
+            + unknown * self.unknown_word_idf;
         let mut out = vec![0.0f32; self.edges.len()];
         let mut seen = std::collections::HashSet::new();
         for &w in &ids {
@@ -225,8 +245,8 @@ impl OccupationIndex {
         title: Option<&str>,
         opts: &OccupationOptions,
     ) -> Vec<OccupationSuggestion> {
-        let scores = self.scores(vector, skills, title);
         let x = self.skill_vector(skills);
+        let scores = self.scores_of(vector, &x, title);
         let tax = &ranker.taxonomy;
         top_k(&scores, opts.top_k)
             .into_iter()

@@ -20,6 +20,27 @@ pub struct RawSpan {
     pub named: Option<u32>,
 }
 
+impl RawSpan {
+    /// Words `a..b` of window `w` (its words' byte ranges).
+    fn in_window(
+        w: &[(usize, usize)],
+        (a, b): (usize, usize),
+        kind: SpanKind,
+        confidence: f32,
+        named: Option<u32>,
+    ) -> Self {
+        RawSpan {
+            a,
+            b,
+            start: w[a].0,
+            end: w[b - 1].1,
+            kind,
+            confidence,
+            named,
+        }
+    }
+}
+
 /// Spans of one window (`w`: its words' byte ranges in `text`): from the
 /// pass's tags, or exact ESCO label matches when the pass has none. With
 /// `label_spans`, words that spell a label where the tagger marked nothing
@@ -41,15 +62,7 @@ pub fn find_spans(
         ] {
             for (a, b) in decode(bio) {
                 let conf = prob[a..b].iter().sum::<f32>() / (b - a) as f32;
-                out.push(RawSpan {
-                    a,
-                    b,
-                    start: w[a].0,
-                    end: w[b - 1].1,
-                    kind,
-                    confidence: conf,
-                    named: None,
-                });
+                out.push(RawSpan::in_window(w, (a, b), kind, conf, None));
             }
         }
         let mut out = without_overlaps(out);
@@ -82,14 +95,8 @@ fn label_matches(ranker: &Ranker, text: &str, w: &[(usize, usize)]) -> Vec<RawSp
         .lexical()
         .find_spans(text, w)
         .into_iter()
-        .map(|(a, b, skill)| RawSpan {
-            a,
-            b,
-            start: w[a].0,
-            end: w[b - 1].1,
-            kind: kind_of(ranker, skill),
-            confidence: 1.0,
-            named: Some(skill),
+        .map(|(a, b, skill)| {
+            RawSpan::in_window(w, (a, b), kind_of(ranker, skill), 1.0, Some(skill))
         })
         .collect()
 }
