@@ -128,6 +128,130 @@ missingEssential: Array<OccupationSkillRef>, };
 
 export type OccupationsOfText = { text: string, occupations: Array<OccupationSuggestion>, };
 
+export type CompareOptions = { 
+/**
+ * Two different skills count as a match when the cosine of their
+ * vectors reaches this (`MatchKind::Similar`).
+ */
+similarMin: number, 
+/**
+ * Rank the post's ESCO occupations and mark its skills essential or
+ * optional for the best one (needs a bundle with occupations; without
+ * them every skill is `unlisted`).
+ */
+occupations: boolean, 
+/**
+ * Occupations listed in the result.
+ */
+topOccupations: number, 
+/**
+ * The year "present" / "now" stands for in date ranges; `None`: the
+ * latest year either text names.
+ */
+currentYear: number | null, };
+
+export type MatchKind = "same" | "narrower" | "broader" | "similar";
+
+export type Requirement = "essential" | "optional" | "unlisted";
+
+export type Degree = "highSchool" | "associate" | "bachelor" | "master" | "doctorate";
+
+export type TextRange = { start: number, end: number, startChar: number, endChar: number, startUtf16: number, endUtf16: number, text: string, };
+
+export type SkillRef = { uri: string, label: string, category: Category, };
+
+export type SkillMatch = { kind: MatchKind, 
+/**
+ * The résumé's skill (the job skill itself when `kind` is `same`).
+ */
+skill: SkillRef, 
+/**
+ * In [0, 1]: how much of the job skill it covers (same and narrower 1,
+ * broader 0.6, similar the cosine).
+ */
+closeness: number, 
+/**
+ * Indices into `resume.spans` that show it.
+ */
+resumeSpans: Array<number>, };
+
+export type JobSkill = { skill: SkillRef, requirement: Requirement, 
+/**
+ * Only implied by the post's sentences (no span names it).
+ */
+implicit: boolean, 
+/**
+ * Its weight in the skills score.
+ */
+weight: number, 
+/**
+ * Indices into `job.spans` that ask for it.
+ */
+jobSpans: Array<number>, 
+/**
+ * `None`: missing from the résumé.
+ */
+matched: SkillMatch | null, };
+
+export type ExtraSkill = { skill: SkillRef, implicit: boolean, resumeSpans: Array<number>, };
+
+export type YearsRequirement = { years: number, 
+/**
+ * The sentence that asks.
+ */
+job: TextRange, 
+/**
+ * Years the résumé shows for it: the matching role's, or all roles'
+ * when no role matches the sentence.
+ */
+resumeYears: number, 
+/**
+ * The résumé's role it was matched with (`None`: all roles counted).
+ */
+resume: TextRange | null, };
+
+export type ExperienceEvidence = { required: Array<YearsRequirement>, 
+/**
+ * All the résumé's dated roles together (overlaps counted once).
+ */
+resumeYears: number, 
+/**
+ * The résumé's dated roles.
+ */
+roles: Array<TextRange>, };
+
+export type TitleEvidence = { job: TextRange | null, 
+/**
+ * The résumé's closest role or title line.
+ */
+resume: TextRange | null, 
+/**
+ * Cosine of the two.
+ */
+similarity: number, };
+
+export type EducationEvidence = { required: Degree | null, job: TextRange | null, resumeDegree: Degree | null, resume: TextRange | null, };
+
+export type ScoreParts = { skills: number | null, experience: number | null, title: number | null, education: number | null, };
+
+export type Comparison = { 
+/**
+ * In [0, 1]: the weighted mean of the parts present.
+ */
+score: number, parts: ScoreParts, 
+/**
+ * The post's skills, the most important first; each matched or missing.
+ */
+skills: Array<JobSkill>, extra: Array<ExtraSkill>, 
+/**
+ * The post's likely ESCO occupations (empty without occupations).
+ */
+occupations: Array<OccupationSuggestion>, experience: ExperienceEvidence, title: TitleEvidence, education: EducationEvidence, 
+/**
+ * The two texts' highlights, which the span indices refer to.
+ */
+job: Highlights, resume: Highlights, };
+
 export type Attribution = { credit: string, license: string, what: string, };
 
 export type Defaults = { minScore: number, implicitMinScore: number | null, };

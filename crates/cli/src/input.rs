@@ -41,6 +41,27 @@ pub fn read_text(file: Option<&Path>) -> Result<String> {
         .map_err(|e| anyhow::anyhow!("input is not UTF-8 (byte {})", e.utf8_error().valid_up_to()))
 }
 
+/// A job post or résumé file as text: plain text, HTML (converted to its
+/// text), PDF or DOCX (their text layer); `-` reads stdin. Unreadable
+/// formats (a scanned PDF, a broken DOCX) are errors that say why.
+pub fn read_document(path: &Path) -> Result<String> {
+    let mut bytes = Vec::new();
+    open(Some(path))?
+        .take(MAX_INPUT + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("reading {}", path.display()))?;
+    let name = path.file_name().and_then(|n| n.to_str());
+    let doc = skillmark_extract::extract(&bytes, name)
+        .with_context(|| format!("reading {}", path.display()))?;
+    for w in &doc.warnings {
+        eprintln!("skillmark: warning: {}: {w}", path.display());
+    }
+    Ok(match doc.format {
+        skillmark_extract::Format::Html => skillmark::html::html_to_text(&doc.text),
+        _ => doc.text,
+    })
+}
+
 /// Lines without their `\n` / `\r\n`, numbered from 1 in errors.
 pub fn lines<R: Read>(reader: R) -> impl Iterator<Item = Result<String, LineError>> {
     let mut reader = BufReader::new(reader);

@@ -1,6 +1,7 @@
 //! `skillmark`: the offline command-line tool.
 
 mod bench;
+mod compare;
 mod input;
 mod links;
 mod occupations;
@@ -91,6 +92,25 @@ enum Cmd {
         #[command(flatten)]
         model: ModelArgs,
     },
+    /// Compare a job post with a résumé: skills matched, missing and extra, years, title, degrees, one score.
+    Compare {
+        /// The job post (text, HTML, PDF or DOCX; `-` for stdin).
+        #[arg(long)]
+        job: PathBuf,
+        /// The résumé (text, HTML, PDF or DOCX).
+        #[arg(long)]
+        resume: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: compare::Format,
+        /// Two different skills match when their vectors' cosine reaches this.
+        #[arg(long, default_value_t = 0.8)]
+        similar_min: f32,
+        /// Do not rank the post's ESCO occupations (no essential/optional marks; faster).
+        #[arg(long)]
+        no_occupations: bool,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
     /// Highlight skills in documents: spans with offsets, type, category, linked ESCO skills, skill list.
     Tag {
         /// Input file (one document; with --lines one per line); `-` or nothing for stdin.
@@ -110,6 +130,16 @@ enum Cmd {
 
 #[derive(Subcommand)]
 enum EvalCmd {
+    /// Pairwise accuracy, ROC AUC and gap recall of `compare` on RJDB triples (JSONL: Job-Description, Resume-matched, Resume-unmatched, Filtered-information).
+    Compare {
+        #[arg(long)]
+        rjdb: PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
     /// MRR and R@1/5/10 of ranking ESCO occupations for job titles (CSV with vacancyTitle,conceptUri).
     Occupations {
         #[arg(long)]
@@ -335,6 +365,26 @@ fn run() -> Result<()> {
             lines,
             model,
         } => spans::tag(file, format, input, lines, &model),
+        Cmd::Compare {
+            job,
+            resume,
+            format,
+            similar_min,
+            no_occupations,
+            model,
+        } => compare::compare(
+            &job,
+            &resume,
+            &compare::CompareArgs {
+                format,
+                similar_min,
+                no_occupations,
+            },
+            &model,
+        ),
+        Cmd::Eval {
+            what: EvalCmd::Compare { rjdb, json, model },
+        } => compare::eval_compare(&rjdb, json, &model),
         Cmd::Occupations {
             file,
             top_k,

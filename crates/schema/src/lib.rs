@@ -11,10 +11,16 @@
 //! This crate holds data only: no engine code, no dependencies but serde, so
 //! the web app's build stays small.
 
+mod compare;
 mod highlight;
 mod occupations;
 mod worker;
 
+pub use compare::{
+    CompareOptions, Comparison, Degree, EducationEvidence, ExperienceEvidence, ExtraSkill,
+    JobSkill, MatchKind, Requirement, ScoreParts, SkillMatch, SkillRef, TextRange, TitleEvidence,
+    YearsRequirement,
+};
 pub use highlight::{
     Category, DocumentSkill, HighlightOptions, HighlightSpan, Highlights, LinkMode, ParseError,
     RankedSkill, RankedText, Segment, SkillLink, SpanKind, TaggedText,

@@ -4,7 +4,9 @@
 
 use std::collections::HashMap;
 
-use skillmark_schema::{Category, DocumentSkill, HighlightSpan, Highlights, SkillLink, SpanKind};
+use skillmark_schema::{
+    Category, DocumentSkill, HighlightSpan, Highlights, SkillLink, SpanKind, TextRange,
+};
 
 use crate::links::LinkedSpan;
 use crate::ranker::shown_score;
@@ -143,6 +145,30 @@ impl<'a> OffsetCursor<'a> {
         }
         self.byte = b;
         (self.chars, self.utf16)
+    }
+}
+
+/// `text[start..end]` with every offset form (both clamped to the text and
+/// moved back to char boundaries).
+pub fn text_range(text: &str, start: usize, end: usize) -> TextRange {
+    let floor = |mut b: usize| {
+        b = b.min(text.len());
+        while !text.is_char_boundary(b) {
+            b -= 1;
+        }
+        b
+    };
+    let (start, end) = (floor(start), floor(end.max(start)));
+    let (start_char, start_utf16) = lengths(&text[..start]);
+    let (nc, nu) = lengths(&text[start..end]);
+    TextRange {
+        start,
+        end,
+        start_char,
+        end_char: start_char + nc,
+        start_utf16,
+        end_utf16: start_utf16 + nu,
+        text: text[start..end].to_string(),
     }
 }
 

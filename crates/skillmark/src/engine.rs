@@ -12,8 +12,8 @@ use crate::occupations::{document_skills, ranks_by_skills, title_skills, LazyOcc
 use crate::tags::WordTags;
 use crate::Error;
 use skillmark_schema::{
-    DocumentSkill, HighlightOptions, Highlights, OccupationOptions, OccupationSuggestion,
-    RankedSkill, Segment,
+    CompareOptions, Comparison, DocumentSkill, HighlightOptions, Highlights, OccupationOptions,
+    OccupationSuggestion, RankedSkill, Segment,
 };
 
 /// The skillmark engine, loaded from one bundle (`manifest.json` plus the
@@ -198,6 +198,45 @@ impl Engine {
             .zip(&skills)
             .map(|((t, v), s)| index.scores(v, s, title.then_some(*t)))
             .collect())
+    }
+
+    /// A job post compared with a résumé: each of the post's skills
+    /// matched (the same ESCO skill, a narrower or broader one, or a close
+    /// one) or missing, the résumé's extra skills, years of experience, the
+    /// title and degrees where the texts state them, and a score in [0, 1]
+    /// made of those parts (docs/COMPARE.md). With `opts.occupations` and a
+    /// bundle that has occupations, the post's best ESCO occupation marks its
+    /// skills essential or optional (the first call embeds the occupations).
+    ///
+    /// ```
+    /// # let engine = skillmark::Engine::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets").as_ref()).unwrap();
+    /// let opts = skillmark::CompareOptions { occupations: false, ..Default::default() };
+    /// let c = engine
+    ///     .compare("We need Python and SQL.", "I write Python every day.", &opts)
+    ///     .unwrap();
+    /// let python = c.skills.iter().find(|s| s.skill.label.starts_with("Python")).unwrap();
+    /// assert!(python.matched.is_some());
+    /// assert!((0.0..=1.0).contains(&c.score));
+    /// ```
+    pub fn compare(
+        &self,
+        job: &str,
+        resume: &str,
+        opts: &CompareOptions,
+    ) -> Result<Comparison, Error> {
+        let ranker = &self.highlighter.ranker;
+        let index = if opts.occupations && !ranker.taxonomy.occupations.is_empty() {
+            Some(self.occupations.get(ranker)?)
+        } else {
+            None
+        };
+        crate::compare::compare(&self.highlighter, index, job, resume, opts)
+    }
+
+    /// Whether the bundle's taxonomy has ESCO occupations (the web bundle
+    /// drops them unless built with `--keep-occupations`).
+    pub fn has_occupations(&self) -> bool {
+        !self.highlighter.ranker.taxonomy.occupations.is_empty()
     }
 
     /// URI and preferred label of occupation `i` (taxonomy order).

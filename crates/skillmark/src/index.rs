@@ -4,6 +4,8 @@
 //! A skill can own several rows (its preferred label, each alt label, …); its
 //! score is the best of its rows.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use skillmark_model::kernels::{matmul_f32, matmul_q8, Kernel, QActs, QMatrix};
 use skillmark_model::weights::quantize_rows_with_step;
@@ -299,6 +301,28 @@ impl SkillIndex {
     /// The skill each row belongs to.
     pub fn row_skills(&self) -> &[u32] {
         &self.row_skill
+    }
+
+    /// A unit vector per skill asked for (the mean of its rows), for
+    /// comparing skills with each other; skills without rows are left out.
+    pub fn skill_vectors(&self, skills: &[u32]) -> HashMap<u32, Vec<f32>> {
+        let mut out: HashMap<u32, Vec<f32>> = skills
+            .iter()
+            .map(|&s| (s, vec![0f32; self.dim]))
+            .collect();
+        let mut row = vec![0f32; self.dim];
+        for (r, s) in self.row_skill.iter().enumerate() {
+            if let Some(v) = out.get_mut(s) {
+                self.vector(r, &mut row);
+                v.iter_mut().zip(&row).for_each(|(a, b)| *a += b);
+            }
+        }
+        out.retain(|_, v| {
+            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            v.iter_mut().for_each(|x| *x /= n.max(1e-12));
+            n > 0.0
+        });
+        out
     }
 
     /// Row `r` as the f32 vector it stands for.

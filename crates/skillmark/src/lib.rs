@@ -65,15 +65,19 @@ internal_modules! {
     word_sequences;
     /// ESCO occupations of a text: the skill–occupation graph and vectors.
     occupations;
+    /// A job post against a résumé: skills matched and missing, the score.
+    compare;
+    /// Years, dated roles, degrees and titles the texts state.
+    facts;
 }
 
 pub use engine::Engine;
 pub use skillmark_model::{Kernel, Precision};
 pub use skillmark_schema as schema;
 pub use skillmark_schema::{
-    Category, DocumentSkill, HighlightOptions, HighlightSpan, Highlights, LinkMode,
-    OccupationOptions, OccupationSuggestion, RankedSkill, RankedText, Segment, SkillLink, SpanKind,
-    TaggedText,
+    Category, CompareOptions, Comparison, DocumentSkill, HighlightOptions, HighlightSpan,
+    Highlights, LinkMode, OccupationOptions, OccupationSuggestion, RankedSkill, RankedText,
+    Segment, SkillLink, SpanKind, TaggedText,
 };
 
 pub use assets::{AssetBytes, Manifest};

@@ -117,6 +117,31 @@ fn tags_from_js(value: JsValue) -> Result<Vec<WordTags>, JsError> {
     Ok(tags.into_iter().map(WordTags::from).collect())
 }
 
+/// The text of a résumé or job-post file (plain text, HTML, PDF, DOCX):
+/// `{ text, format, warnings }`; `name` (the file name) helps tell the
+/// format. HTML comes back as its text. A scanned PDF (no text layer), an
+/// encrypted or broken file throws an error that says so.
+#[wasm_bindgen(js_name = extractText)]
+pub fn extract_text(bytes: &[u8], name: Option<String>) -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct Extracted {
+        text: String,
+        format: &'static str,
+        warnings: Vec<String>,
+    }
+    let doc = skillmark_extract::extract(bytes, name.as_deref())
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    let text = match doc.format {
+        skillmark_extract::Format::Html => skillmark::html::html_to_text(&doc.text),
+        _ => doc.text,
+    };
+    to_js(&Extracted {
+        text,
+        format: doc.format.name(),
+        warnings: doc.warnings,
+    })
+}
+
 fn js_error(e: skillmark::Error) -> JsError {
     JsError::new(&e.to_string())
 }
@@ -157,6 +182,48 @@ impl Highlighter {
     pub fn highlight(&self, text: &str, options_js: JsValue) -> Result<JsValue, JsError> {
         let opts = options(&self.engine, options_js)?;
         to_js(&self.engine.highlight(text, &opts).map_err(js_error)?)
+    }
+
+    /// A job post compared with a résumé (`Comparison` in the wire schema):
+    /// each of the post's skills matched or missing, the résumé's extra
+    /// skills, years, title, degrees and the score. `options`: a
+    /// `CompareOptions` object, its absent fields the defaults; without
+    /// occupations in the bundle, no skill is marked essential or optional.
+    pub fn compare(
+        &self,
+        job: &str,
+        resume: &str,
+        options_js: JsValue,
+    ) -> Result<JsValue, JsError> {
+        let mut opts: skillmark::CompareOptions =
+            if options_js.is_undefined() || options_js.is_null() {
+                Default::default()
+            } else {
+                serde_wasm_bindgen::from_value(options_js)
+                    .map_err(|e| JsError::new(&format!("compare options: {e}")))?
+            };
+        opts.occupations &= self.engine.has_occupations();
+        to_js(&self.engine.compare(job, resume, &opts).map_err(js_error)?)
+    }
+
+    /// The ESCO occupations of each text (`OccupationSuggestion[][]`);
+    /// an error when the bundle has no occupations.
+    pub fn occupations(&self, texts: Vec<String>, options_js: JsValue) -> Result<JsValue, JsError> {
+        let opts: skillmark::OccupationOptions =
+            if options_js.is_undefined() || options_js.is_null() {
+                Default::default()
+            } else {
+                serde_wasm_bindgen::from_value(options_js)
+                    .map_err(|e| JsError::new(&format!("occupation options: {e}")))?
+            };
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        to_js(&self.engine.occupations(&texts, &opts).map_err(js_error)?)
+    }
+
+    /// Whether the bundle has ESCO occupations.
+    #[wasm_bindgen(js_name = hasOccupations)]
+    pub fn has_occupations(&self) -> bool {
+        self.engine.has_occupations()
     }
 
     /// The bundle's default options: `{ minScore, topK, implicit, implicitMinScore }`.
