@@ -616,3 +616,253 @@ fn occupations_for_titles_and_their_accuracy() {
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("1 titles name an occupation not in the taxonomy"));
 }
+
+/// A one-page PDF with one line of Helvetica text per entry of `lines`,
+/// written by hand (offsets in the xref table computed).
+fn text_pdf(lines: &[&str]) -> Vec<u8> {
+    let mut content = String::from("BT /F1 11 Tf 50 750 Td 14 TL\n");
+    for l in lines {
+        let escaped = l
+            .replace('\\', "\\\\")
+            .replace('(', "\\(")
+            .replace(')', "\\)");
+        content.push_str(&format!("({escaped}) Tj T*\n"));
+    }
+    content.push_str("ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_string(),
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
+}
+
+/// A DOCX with one paragraph per entry of `lines`.
+fn text_docx(lines: &[&str]) -> Vec<u8> {
+    use zip::write::SimpleFileOptions;
+    let body: String = lines
+        .iter()
+        .map(|l| format!("<w:p><w:r><w:t xml:space=\"preserve\">{l}</w:t></w:r></w:p>"))
+        .collect();
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = SimpleFileOptions::default();
+    let parts = [
+        ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#.to_string()),
+        ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#.to_string()),
+        ("word/document.xml", format!(r#"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>"#)),
+    ];
+    for (name, data) in parts {
+        zip.start_file(name, opts).unwrap();
+        zip.write_all(data.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+const JOB_POST: &str = "Job title: Data Engineer\n\
+    - At least 4 years of experience as a data engineer.\n\
+    - Strong Python and SQL.\n\
+    - Experience with Apache Spark.\n\
+    - Bachelor's degree in computer science.\n";
+
+const RESUME_LINES: &[&str] = &[
+    "Jane Doe",
+    "Education: Master's degree in Computer Science",
+    "Skills: Python, SQL, Microsoft Excel",
+    "Data Engineer, Acme (2018 - 2023)",
+];
+
+#[test]
+fn compare_reads_pdf_and_docx_resumes_and_explains_the_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let job = dir.path().join("job.txt");
+    std::fs::write(&job, JOB_POST).unwrap();
+    let pdf = dir.path().join("resume.pdf");
+    std::fs::write(&pdf, text_pdf(RESUME_LINES)).unwrap();
+    let docx = dir.path().join("resume.docx");
+    std::fs::write(&docx, text_docx(RESUME_LINES)).unwrap();
+    let (job, pdf, docx) = (
+        job.to_str().unwrap(),
+        pdf.to_str().unwrap(),
+        docx.to_str().unwrap(),
+    );
+
+    let mut scores = Vec::new();
+    for resume in [pdf, docx] {
+        let args = [
+            "compare", "--job", job, "--resume", resume, "--format", "json",
+        ];
+        let v = json_ok(&skillmark(&args, b""));
+        // The résumé text the spans refer to is the file's text layer.
+        let res_spans = v["resume"]["spans"].as_array().unwrap();
+        assert!(
+            res_spans.iter().any(|s| s["text"] == "Python"),
+            "{resume}: {res_spans:?}"
+        );
+        let skills = v["skills"].as_array().unwrap();
+        let python = skills
+            .iter()
+            .find(|s| s["skill"]["label"] == "Python (computer programming)")
+            .expect("the post asks for Python");
+        assert_eq!(python["matched"]["kind"], "same");
+        let spark = skills
+            .iter()
+            .find(|s| {
+                s["jobSpans"].as_array().unwrap().iter().any(|i| {
+                    v["job"]["spans"][i.as_u64().unwrap() as usize]["text"]
+                        .as_str()
+                        .unwrap()
+                        .contains("Spark")
+                })
+            })
+            .expect("the post asks for Spark");
+        assert!(spark["matched"].is_null(), "Spark is the gap: {spark}");
+        assert_eq!(v["experience"]["required"][0]["years"], 4.0);
+        assert_eq!(v["experience"]["required"][0]["resumeYears"], 5.0);
+        assert_eq!(v["education"]["resumeDegree"], "master");
+        let score = v["score"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&score));
+        scores.push(score);
+    }
+    assert_eq!(scores[0], scores[1], "the same résumé as PDF and as DOCX");
+
+    // Text: a readable report; HTML: the texts escaped, the evidence marked.
+    let out = skillmark(
+        &[
+            "compare", "--job", job, "--resume", docx, "--format", "text",
+        ],
+        b"",
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("Match: "), "{text}");
+    assert!(
+        text.contains("Missing (") && text.contains("Matched ("),
+        "{text}"
+    );
+    let hostile = dir.path().join("hostile.html");
+    std::fs::write(
+        &hostile,
+        "<html><body><p>Python <img src=x onerror=alert(1)> &lt;script&gt;alert(2)&lt;/script&gt;</p></body></html>",
+    )
+    .unwrap();
+    let out = skillmark(
+        &[
+            "compare",
+            "--job",
+            job,
+            "--resume",
+            hostile.to_str().unwrap(),
+            "--format",
+            "html",
+            "--no-occupations",
+        ],
+        b"",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = String::from_utf8(out.stdout).unwrap();
+    assert!(html.contains("<mark class=\"matched\""), "{html}");
+    assert!(
+        !html.contains("<script>") && !html.contains("<img"),
+        "{html}"
+    );
+    assert!(html.contains("&lt;script&gt;"), "{html}");
+
+    // A scanned PDF (no text layer) is a clear error, not an empty match.
+    let scanned = dir.path().join("scan.pdf");
+    std::fs::write(&scanned, text_pdf(&[])).unwrap();
+    let out = skillmark(
+        &[
+            "compare",
+            "--job",
+            job,
+            "--resume",
+            scanned.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no text layer"), "{err}");
+}
+
+#[test]
+fn eval_compare_reports_rjdb_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rjdb.jsonl");
+    let row = |job: &str, matched: &str, unmatched: &str, removed: &[&str]| {
+        serde_json::json!({
+            "Job-Description": job,
+            "Resume-matched": matched,
+            "Resume-unmatched": unmatched,
+            "Filtered-information": {"Skills": removed, "Experience": ""},
+        })
+        .to_string()
+    };
+    let rows = [
+        row(
+            "## Required Skills\n1. Python\n2. SQL\n3. Project Management\n## Required Experience\nAt least 3 years as a software developer.",
+            "## Skills\n1. Python\n2. SQL\n3. Project Management\n## Experience\nSoftware developer (2015 - 2020)",
+            "## Skills\n1. Project Management\n## Experience\nSoftware developer (2019 - 2020)",
+            &["Python", "SQL"],
+        ),
+        row(
+            "## Required Skills\n1. First Aid\n2. Customer Service\n## Required Experience\nAt least 2 years as a lifeguard.",
+            "## Skills\n1. First Aid\n2. Customer Service\n## Experience\nLifeguard (2018 - 2022)",
+            "## Skills\n1. First Aid\n## Experience\nLifeguard (2021 - 2022)",
+            &["Customer Service"],
+        ),
+    ];
+    std::fs::write(&path, rows.join("\n")).unwrap();
+    let out = skillmark(
+        &[
+            "eval",
+            "compare",
+            "--rjdb",
+            path.to_str().unwrap(),
+            "--json",
+            "--model",
+            assets().to_str().unwrap(),
+        ],
+        b"",
+    );
+    let v = json_ok(&out);
+    assert_eq!(v["triples"], 2);
+    assert_eq!(v["removed_skills"], 3);
+    // Each matched résumé covers more of its post than its weakened copy.
+    assert_eq!(v["pairwise_accuracy"], 100.0, "{v}");
+    for key in ["auc", "gap_recall", "removed_in_post"] {
+        let x = v[key].as_f64().unwrap();
+        assert!((0.0..=100.0).contains(&x), "{key}: {v}");
+    }
+    assert!(v["gap_recall"].as_f64().unwrap() > 0.0, "{v}");
+    // A broken line is an error that names it.
+    std::fs::write(&path, format!("{}\nnot json\n", rows[0])).unwrap();
+    let out = skillmark(&["eval", "compare", "--rjdb", path.to_str().unwrap()], b"");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 2"));
+}
