@@ -8,14 +8,15 @@ use std::collections::{HashMap, HashSet};
 use esco::{NodeRef, Relation};
 use skillmark_schema::{
     CompareOptions, Comparison, DocumentSkill, EducationEvidence, ExperienceEvidence, ExtraSkill,
-    Highlights, JobSkill, MatchKind, OccupationOptions, Requirement, ScoreParts, SkillMatch,
-    SkillRef, SpanKind, TitleEvidence, YearsRequirement,
+    HighlightSpan, Highlights, JobSkill, MatchKind, OccupationOptions, Requirement, ScoreParts, SkillMatch,
+    SkillLink, SkillRef, SpanKind, TitleEvidence, YearsRequirement,
 };
 
 use crate::assembly::text_range;
 use crate::facts;
 use crate::highlight::Highlighter;
 use crate::occupations::{document_skills, OccupationIndex};
+use crate::ranker::shown_score;
 use crate::Error;
 
 /// Weights of the score's parts (skills, experience, title, education);
@@ -47,8 +48,8 @@ pub fn compare(
     opts: &CompareOptions,
 ) -> Result<Comparison, Error> {
     let hl = h.default_options();
-    let job_h = h.highlight(job, &hl)?;
-    let res_h = h.highlight(resume, &hl)?;
+    let job_h = with_list_items(h, job, h.highlight(job, &hl)?, &hl)?;
+    let res_h = with_list_items(h, resume, h.highlight(resume, &hl)?, &hl)?;
     let ranker = &h.ranker;
     let tax = &ranker.taxonomy;
 
@@ -224,6 +225,84 @@ pub fn compare(
         job: job_h,
         resume: res_h,
     })
+}
+
+/// `found` plus a span for each list item of `text` no tagger or label span
+/// covers ("1. Audio Visual", "Skills: Python, SQL"), linked like a text
+/// ranked on its own; the skill list counts them (docs/COMPARE.md).
+fn with_list_items(
+    h: &Highlighter,
+    text: &str,
+    mut found: Highlights,
+    opts: &skillmark_schema::HighlightOptions,
+) -> Result<Highlights, Error> {
+    let items: Vec<(usize, usize)> = facts::list_items(text)
+        .into_iter()
+        .filter(|&(a, b)| {
+            !found
+                .spans
+                .iter()
+                .any(|s| s.kind != SpanKind::Implicit && s.start < b && a < s.end)
+        })
+        .collect();
+    if items.is_empty() {
+        return Ok(found);
+    }
+    let texts: Vec<&str> = items.iter().map(|&(a, b)| &text[a..b]).collect();
+    let ranked = h.ranker.rank(&texts, opts.top_k)?;
+    for (&(a, b), links) in items.iter().zip(ranked) {
+        let links: Vec<SkillLink> = links
+            .into_iter()
+            .filter(|l| l.score >= opts.min_score)
+            .filter_map(|l| {
+                let i = h.ranker.taxonomy.skill_by_uri(&l.uri)?;
+                Some(SkillLink {
+                    category: h.category(i),
+                    uri: l.uri,
+                    label: l.label,
+                    score: shown_score(l.score),
+                })
+            })
+            .collect();
+        if let Some(top) = links.first() {
+            match found.skills.iter_mut().find(|d| d.uri == top.uri) {
+                Some(d) => {
+                    d.count += 1;
+                    d.best_score = d.best_score.max(top.score);
+                    d.implicit = false;
+                }
+                None => {
+                    if let Some(mut d) = h.skill(&top.uri) {
+                        d.count = 1;
+                        d.best_score = top.score;
+                        found.skills.push(d);
+                    }
+                }
+            }
+        }
+        let r = text_range(text, a, b);
+        found.spans.push(HighlightSpan {
+            start: r.start,
+            end: r.end,
+            start_char: r.start_char,
+            end_char: r.end_char,
+            start_utf16: r.start_utf16,
+            end_utf16: r.end_utf16,
+            text: r.text,
+            kind: SpanKind::Skill,
+            confidence: links.first().map_or(0.0, |l| l.score),
+            label_match: false,
+            links,
+        });
+    }
+    found.spans.sort_by_key(|s| (s.start, s.end));
+    found.skills.sort_by(|a, b| {
+        a.implicit
+            .cmp(&b.implicit)
+            .then(b.count.cmp(&a.count))
+            .then(b.best_score.total_cmp(&a.best_score))
+    });
+    Ok(found)
 }
 
 /// The weighted mean of the parts present ([`PART_WEIGHTS`]); 0 with none.

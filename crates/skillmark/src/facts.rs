@@ -323,6 +323,74 @@ pub fn job_title(text: &str) -> Option<Range> {
     (n_words > 0 && n_words <= 10 && !first.ends_with('.')).then(|| (e - first.len(), e))
 }
 
+/// What separates the entries of a list line (each one byte wide).
+const SEPARATORS: [char; 3] = [',', ';', '|'];
+
+/// Headings whose text after the colon is a list of skills.
+const LIST_HEADS: &[&str] = &[
+    "skills", "skill", "technical skills", "soft skills", "key skills", "core skills",
+    "competencies", "core competencies", "tools", "technologies", "tech stack", "stack",
+    "languages", "expertise", "proficiencies", "certifications", "software",
+];
+
+/// The items of the text's lists: entries of a list line ("1. Audio
+/// Visual", "- Kubernetes"), of a comma-separated line ("Skills: Python,
+/// SQL, Excel") and the name before a colon in "Networking: TCP/IP
+/// skills…" — each of one to four words, as a byte range of the text.
+/// Highlighters miss bare items like these; they carry a résumé's skills.
+pub fn list_items(text: &str) -> Vec<Range> {
+    let mut out = Vec::new();
+    for (ls, le) in lines(text) {
+        let line = &text[ls..le];
+        if line.starts_with('#') {
+            continue; // a heading
+        }
+        let body = line.trim_start_matches(|c: char| {
+            c.is_ascii_digit() || matches!(c, '.' | ')' | '-' | '*' | '•' | '·' | '–' | ' ' | '\t')
+        });
+        let marked = body.len() < line.len();
+        let off = ls + (line.len() - body.len());
+        let body = body.trim_end_matches(['.', ';', ' ']);
+        let (head, rest) = match body.split_once(':') {
+            Some((h, r)) => (h.trim(), Some(r)),
+            None => (body, None),
+        };
+        let words = |s: &str| s.split_whitespace().count();
+        let mut push = |piece: &str, at: usize| {
+            let t = piece.trim().trim_end_matches(['.', ';']);
+            let n = words(t);
+            let plain = !t.contains('@') && !t.contains("http") && t.chars().any(char::is_alphabetic);
+            if (1..=4).contains(&n) && plain {
+                let start = at + (piece.len() - piece.trim_start().len());
+                out.push((start, start + t.len()));
+            }
+        };
+        match rest {
+            Some(r) if LIST_HEADS.contains(&head.to_lowercase().as_str()) => {
+                let mut pos = off + body.find(':').unwrap_or(0) + 1;
+                for piece in r.split(SEPARATORS) {
+                    push(piece, pos);
+                    pos += piece.len() + 1;
+                }
+            }
+            // "Networking: TCP/IP networking skills…": the name of the entry.
+            Some(_) if marked && (1..=4).contains(&words(head)) => push(head, off),
+            Some(_) => {}
+            // A line of short comma-separated entries, not a sentence with commas.
+            None if body.contains(',') && body.split(SEPARATORS).all(|p| words(p) <= 4) => {
+                let mut pos = off;
+                for piece in body.split(SEPARATORS) {
+                    push(piece, pos);
+                    pos += piece.len() + 1;
+                }
+            }
+            None if marked => push(body, off),
+            None => {}
+        }
+    }
+    out
+}
+
 /// The role of a role line without its employer or place: the part before
 /// ", ", " at ", " - ", " | " ("Data Engineer, Acme" → "Data Engineer").
 pub fn role_name(s: &str) -> &str {
@@ -444,6 +512,27 @@ mod tests {
                 Degree::Bachelor,
                 Degree::HighSchool,
                 Degree::Master
+            ]
+        );
+    }
+
+    #[test]
+    fn items_of_lists() {
+        let t = "## Skills\n1. Analysis\n2. Audio Visual\n- Kubernetes.\nSkills: Python, SQL , Microsoft Excel\n\
+                 5. Networking: TCP/IP networking skills and LAN/WAN operation.\n\
+                 We build data pipelines in Python, and we like it a lot, really.\n\
+                 Name: Jane Doe\nEmail: jane@example.com\n3. Led a team of five engineers across three sites";
+        let got: Vec<&str> = list_items(t).into_iter().map(|(s, e)| &t[s..e]).collect();
+        assert_eq!(
+            got,
+            [
+                "Analysis",
+                "Audio Visual",
+                "Kubernetes",
+                "Python",
+                "SQL",
+                "Microsoft Excel",
+                "Networking",
             ]
         );
     }
