@@ -21,6 +21,7 @@ const RUN_TIMEOUT = 120_000;
 
 let server, baseUrl, context, page, userDataDir;
 const requests = [];
+const requestBodies = []; // POST bodies, to check that no résumé text is sent
 const pageErrors = [];
 const timings = {};
 
@@ -145,7 +146,10 @@ before(async () => {
     acceptDownloads: true,
   });
   await context.grantPermissions(["clipboard-read", "clipboard-write"]);
-  context.on("request", (r) => requests.push(r.url()));
+  context.on("request", (r) => {
+    requests.push(r.url());
+    requestBodies.push(r.postData() || "");
+  });
   page = context.pages()[0] || (await context.newPage());
   page.on("pageerror", (e) => pageErrors.push(String(e)));
   page.on("dialog", (d) => {
@@ -357,6 +361,335 @@ test("raising the threshold removes weaker links", async () => {
   assert.equal((await marks()).length, before.length);
 });
 
+// --- "Compare with my résumé" ---
+
+// A résumé for the example post: some of its skills, some others. The
+// marker is looked for in every request the browser makes (none may carry it).
+const RESUME_MARKER = "Zyxwvu-resume-marker";
+const RESUME = `Jane Doe (${RESUME_MARKER}) — Data Engineer
+Berlin · jane@example.com
+
+Experience
+Data Engineer, Acme Analytics, 2019 – present
+Built batch data pipelines in Python and SQL on PostgreSQL; maintained Airflow jobs.
+Worked with data scientists on machine learning features; wrote documentation.
+
+Junior Developer, Webshop GmbH, 2016 – 2019
+Developed web applications in JavaScript and Java; used Git and Docker.
+
+Education
+M.Sc. Computer Science, TU Berlin, 2016
+
+Skills
+Python, SQL, Docker, project management, teamwork. Languages: English, German.`;
+
+// Clicks Compare and waits for the result (the panel counts its results) or an error.
+async function compareAndWait(p = page) {
+  const runs = Number(await p.getAttribute("#compare-status", "data-runs"));
+  await p.click("#compare");
+  await p.waitForFunction(
+    (n) => Number(document.querySelector("#compare-status").dataset.runs) > n || document.querySelector("#compare-error"),
+    runs,
+    { timeout: RUN_TIMEOUT },
+  );
+  const error = await p.$("#compare-error");
+  assert.equal(error && (await error.textContent()), null, "the comparison failed");
+}
+
+// The shown comparison: score, skills by status, evidence marks of both texts.
+async function shownComparison(p = page) {
+  return p.evaluate(() => {
+    const skills = (id) =>
+      [...document.querySelectorAll(`#${id} li.cmp-skill`)].map((li) => ({
+        uri: li.dataset.uri,
+        requirement: li.dataset.requirement,
+        links: [...li.querySelectorAll("a")].map((a) => ({ href: a.getAttribute("href"), target: a.target, rel: a.rel, text: a.textContent })),
+        text: li.textContent,
+      }));
+    const marks = (id) => [...document.querySelectorAll(`#${id} mark`)].map((m) => ({ text: m.textContent, status: m.dataset.status, uri: m.dataset.uri }));
+    return {
+      score: document.querySelector("#compare-score .score-value")?.textContent,
+      dataScore: Number(document.querySelector("#compare-score")?.dataset.score),
+      parts: [...document.querySelectorAll("#compare-parts li")].map((li) => li.textContent),
+      matched: skills("compare-matched"),
+      missing: skills("compare-missing"),
+      extra: skills("compare-extra"),
+      jobMarks: marks("evidence-job"),
+      resumeMarks: marks("evidence-resume"),
+      jobText: document.querySelector("#evidence-job")?.textContent,
+      resumeText: document.querySelector("#evidence-resume")?.textContent,
+      occupations: document.querySelector("#compare-occupations")?.textContent,
+    };
+  });
+}
+
+// Files a user would pick, written here byte by byte (no dependency): a
+// DOCX is a zip (stored, uncompressed) of three XML parts; a PDF is a few
+// objects and a cross-reference table.
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+function storedZip(entries) {
+  const parts = [];
+  const central = [];
+  let offset = 0;
+  for (const [name, content] of Object.entries(entries)) {
+    const nameBytes = Buffer.from(name, "utf8");
+    const data = Buffer.from(content, "utf8");
+    const crc = crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4); // version needed
+    local.writeUInt16LE(0x0800, 6); // UTF-8 names
+    local.writeUInt16LE(0, 8); // stored
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(nameBytes.length, 26);
+    parts.push(local, nameBytes, data);
+    const cen = Buffer.alloc(46);
+    cen.writeUInt32LE(0x02014b50, 0);
+    cen.writeUInt16LE(20, 4);
+    cen.writeUInt16LE(20, 6);
+    cen.writeUInt16LE(0x0800, 8);
+    cen.writeUInt32LE(crc, 16);
+    cen.writeUInt32LE(data.length, 20);
+    cen.writeUInt32LE(data.length, 24);
+    cen.writeUInt16LE(nameBytes.length, 28);
+    cen.writeUInt32LE(offset, 42);
+    central.push(cen, nameBytes);
+    offset += 30 + nameBytes.length + data.length;
+  }
+  const cd = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(Object.keys(entries).length, 8);
+  end.writeUInt16LE(Object.keys(entries).length, 10);
+  end.writeUInt32LE(cd.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...parts, cd, end]);
+}
+const xmlEscape = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+function docx(lines) {
+  const W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+  const body = lines.map((l) => `<w:p><w:r><w:t xml:space="preserve">${xmlEscape(l)}</w:t></w:r></w:p>`).join("");
+  return storedZip({
+    "[Content_Types].xml":
+      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+    "_rels/.rels":
+      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+    "word/document.xml": `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="${W}"><w:body>${body}</w:body></w:document>`,
+  });
+}
+// A PDF of one page; `content` is its content stream, `resources` its
+// resource dictionary, `extra` more objects (numbered from 5).
+function pdf(content, resources, extra = []) {
+  const objects = [
+    "<< /Type /Catalog /Pages 2 0 R >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources ${resources} /Contents 4 0 R >>`,
+    `<< /Length ${Buffer.byteLength(content, "latin1")} >>\nstream\n${content}\nendstream`,
+    ...extra,
+  ];
+  let out = "%PDF-1.4\n";
+  const offsets = [];
+  objects.forEach((o, i) => {
+    offsets.push(Buffer.byteLength(out, "latin1"));
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = Buffer.byteLength(out, "latin1");
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const o of offsets) out += `${String(o).padStart(10, "0")} 00000 n \n`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, "latin1");
+}
+function textPdf(lines) {
+  const esc = (s) => s.replace(/[\\()]/g, (c) => `\\${c}`);
+  const ops = lines.map((l, i) => `${i ? "0 -16 Td " : ""}(${esc(l)}) Tj`).join("\n");
+  return pdf(`BT /F1 12 Tf 72 720 Td\n${ops}\nET`, "<< /Font << /F1 5 0 R >> >>", [
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+  ]);
+}
+function imagePdf() {
+  return pdf("q 200 0 0 200 72 500 cm /Im1 Do Q", "<< /XObject << /Im1 5 0 R >> >>", [
+    "<< /Type /XObject /Subtype /Image /Width 2 /Height 2 /ColorSpace /DeviceGray /BitsPerComponent 8 /Length 4 >>\nstream\n\x00\xff\xff\x00\nendstream",
+  ]);
+}
+
+const setFile = (name, mimeType, buffer, p = page) => p.setInputFiles("#resume-file", { name, mimeType, buffer });
+const DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+test("a pasted résumé compared with the example: score, matched and missing skills linked to ESCO, evidence in both texts", async () => {
+  await runAndWait(() => page.click("#example"));
+  assert.equal(await page.isChecked("#resume-remember"), false, "remembering is off by default");
+  assert.match(await page.textContent("#resume-privacy"), /never over the network/);
+  const sent = requests.length;
+  await page.fill("#resume", RESUME);
+  const t0 = Date.now();
+  await compareAndWait();
+  timings.firstCompare = Date.now() - t0;
+  const got = await shownComparison();
+  // What the page's engine (relaxed SIMD) gives for the same texts and options.
+  const p = await enginesInChromium();
+  const currentYear = new Date().getFullYear();
+  const expected = await p.evaluate(([job, resume, o]) => window.engines.relaxed.compare(job, resume, o), [EXAMPLE, RESUME, { currentYear }]);
+  assert.match(got.score, /^\d{1,3}%$/);
+  assert.ok(Math.abs(got.dataScore - expected.score) < 1e-4, `${got.dataScore} vs ${expected.score}`);
+  assert.equal(got.parts.length, 4);
+  const uris = (list) => list.map((s) => s.uri).sort();
+  assert.deepEqual(uris(got.matched), uris(expected.skills.filter((s) => s.matched).map((s) => s.skill)));
+  assert.deepEqual(uris(got.missing), uris(expected.skills.filter((s) => !s.matched).map((s) => s.skill)));
+  assert.deepEqual(uris(got.extra), uris(expected.extra.map((s) => s.skill)));
+  assert.ok(got.matched.length >= 2 && got.missing.length >= 1 && got.extra.length >= 1, JSON.stringify(got.matched.length));
+  for (const s of [...got.matched, ...got.missing, ...got.extra]) {
+    const esco = s.links.filter((a) => a.href !== null && a.href.startsWith("http"));
+    assert.ok(esco.length >= 1, s.text);
+    for (const a of esco) {
+      assert.match(a.href, /^http:\/\/data\.europa\.eu\/esco\/skill\//);
+      assert.equal(a.target, "_blank");
+      assert.match(a.rel, /noopener/);
+    }
+    assert.equal(esco[0].href, s.uri);
+  }
+  // Missing: essential ones first (this bundle has no occupations: all unlisted).
+  const rank = { essential: 0, optional: 1, unlisted: 2 };
+  const ranks = got.missing.map((s) => rank[s.requirement]);
+  assert.deepEqual(ranks, [...ranks].sort((a, b) => a - b));
+  assert.match(got.occupations, /no ESCO occupations|Likely ESCO occupations/);
+  // Evidence: both texts shown whole, as text, with their marks.
+  assert.equal(got.jobText, EXAMPLE);
+  assert.equal(got.resumeText, RESUME);
+  assert.ok(got.jobMarks.some((m) => m.status === "matched"), "a matched skill is marked in the post");
+  assert.ok(got.jobMarks.some((m) => m.status === "missing"), "a missing skill is marked in the post");
+  assert.ok(got.resumeMarks.some((m) => m.status === "matched"), "a matched skill is marked in the résumé");
+  for (const s of expected.skills.filter((s) => s.matched && s.matched.resumeSpans.length)) {
+    const texts = s.matched.resumeSpans.map((i) => expected.resume.spans[i].text);
+    assert.ok(got.resumeMarks.some((m) => m.uri === s.matched.skill.uri && texts.includes(m.text)), `${s.skill.label}: ${texts}`);
+  }
+  // "Show the evidence" focuses the skill's mark.
+  await page.locator("#compare-matched li.cmp-skill button.show").first().click();
+  const focused = await page.evaluate(() => ({ tag: document.activeElement.tagName, uri: document.activeElement.dataset.uri }));
+  assert.equal(focused.tag, "MARK");
+  // Export: the Comparison as JSON, its skills as CSV.
+  const [jsonDl] = await Promise.all([page.waitForEvent("download"), page.click("#compare-export-json")]);
+  const json = JSON.parse(fs.readFileSync(await jsonDl.path(), "utf8"));
+  assert.equal(jsonDl.suggestedFilename(), "skillmark-comparison.json");
+  assert.ok(Math.abs(json.score - got.dataScore) < 1e-4);
+  assert.deepEqual(Object.keys(json).sort(), schemaTypes().types.Comparison);
+  const [csvDl] = await Promise.all([page.waitForEvent("download"), page.click("#compare-export-csv")]);
+  const csv = fs.readFileSync(await csvDl.path(), "utf8").trimEnd().split("\n");
+  assert.equal(csv[0], "label,uri,status,kind,requirement");
+  assert.equal(csv.length - 1, json.skills.length + json.extra.length);
+  assert.ok(csv.slice(1).every((r) => /,http:\/\/data\.europa\.eu\/esco\/skill\/[^,]+,(matched|missing|extra),/.test(r)), csv.join("\n"));
+  await page.locator("#compare-panel").screenshot({ path: path.join(ARTIFACTS, "compare.png") });
+  await page.screenshot({ path: path.join(ARTIFACTS, "compare-page.png"), fullPage: true });
+  // The résumé went to the worker only: no request carries it.
+  const during = requests.slice(sent);
+  const host = new URL(baseUrl).host;
+  assert.deepEqual(during.filter((u) => !/^(blob|data):/.test(u) && new URL(u).host !== host), []);
+  assert.ok(!requestBodies.some((b) => b.includes(RESUME_MARKER)) && !requests.some((u) => u.includes(RESUME_MARKER)));
+  assert.deepEqual(pageErrors, []);
+});
+
+test("a DOCX and a PDF résumé are read in the worker, shown as text and compared", async () => {
+  const lines = [
+    "Jane Doe, Data Engineer",
+    "Built data pipelines in Python and SQL on PostgreSQL.",
+    "Café owner before: Docker, Kubernetes & Apache Kafka <daily>.",
+  ];
+  for (const [name, mime, bytes, format] of [
+    ["résumé.docx", DOCX_MIME, docx(lines), "DOCX"],
+    ["résumé.pdf", "application/pdf", textPdf(lines), "PDF"],
+  ]) {
+    await page.fill("#resume", "");
+    await setFile(name, mime, bytes);
+    await page.waitForFunction(() => document.querySelector("#resume").value.length > 0, null, { timeout: RUN_TIMEOUT });
+    assert.equal(await page.inputValue("#resume"), lines.join("\n"), name);
+    assert.match(await page.textContent("#resume-file-note"), new RegExp(`Read ${name} \\(${format}`));
+    await compareAndWait();
+    const got = await shownComparison();
+    assert.equal(got.resumeText, lines.join("\n"));
+    assert.ok(got.matched.some((s) => /Python/.test(s.text)), `${name}: Python matched`);
+    assert.ok(got.resumeMarks.length >= 2, name);
+  }
+});
+
+test("an image-only PDF says it has no text layer", async () => {
+  const before = await page.inputValue("#resume");
+  await setFile("scan.pdf", "application/pdf", imagePdf());
+  await page.waitForSelector("#compare-error", { timeout: RUN_TIMEOUT });
+  assert.match(await page.textContent("#compare-error"), /Could not read scan\.pdf: this PDF has no text layer/);
+  assert.equal(await page.inputValue("#resume"), before, "the résumé is left as it was");
+  await page.fill("#resume", RESUME); // a new edit clears nothing; the next compare clears the error
+  await compareAndWait();
+  assert.equal(await page.$("#compare-error"), null);
+});
+
+test("script-like text in a résumé is shown as text and never runs", async () => {
+  const hostile = [
+    "<script>window.__pwned = 'script'</script> I write Python and SQL every day.",
+    '<img src=x onerror="window.__pwned=\'img\'"> Data pipelines with Apache Spark.',
+    "<svg onload=\"window.__pwned='svg'\"></svg> <iframe srcdoc=\"<script>parent.__pwned='iframe'</script>\"></iframe> Strong communication skills.",
+  ].join("\n");
+  await page.fill("#resume", hostile);
+  await compareAndWait();
+  assert.equal(await page.textContent("#evidence-resume"), hostile);
+  // A file whose name and text are markup: both shown as text.
+  const name = `<img src=x onerror="window.__pwned='name'">.txt`;
+  await setFile(name, "text/plain", Buffer.from(hostile));
+  await page.waitForFunction((n) => document.querySelector("#resume-file-note").textContent.includes(n), name, { timeout: RUN_TIMEOUT });
+  assert.equal(await page.inputValue("#resume"), hostile);
+  await compareAndWait();
+  const panel = "#compare-panel";
+  assert.equal(await page.locator(`${panel} script, ${panel} img, ${panel} svg, ${panel} iframe`).count(), 0);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.deepEqual(pageErrors, []);
+});
+
+test("the résumé is remembered only when asked, and Forget clears it from storage and the page", async () => {
+  const stored = () => page.evaluate(() => localStorage.getItem("skillmark-resume"));
+  await page.fill("#resume", RESUME);
+  assert.equal(await stored(), null, "not stored without the opt-in");
+  await page.check("#resume-remember");
+  assert.equal(await stored(), RESUME);
+  await page.fill("#resume", `${RESUME}\nCertified Kubernetes Administrator.`);
+  assert.equal(await stored(), `${RESUME}\nCertified Kubernetes Administrator.`, "edits are stored while opted in");
+  await page.reload();
+  await page.waitForSelector("[data-ready]", { timeout: LOAD_TIMEOUT });
+  assert.equal(await page.inputValue("#resume"), `${RESUME}\nCertified Kubernetes Administrator.`, "back after a reload");
+  assert.equal(await page.isChecked("#resume-remember"), true);
+  await runAndWait(() => page.click("#example"));
+  await compareAndWait();
+  assert.ok(await page.$("#compare-score"));
+  // Unticking removes it from storage but leaves it on the page.
+  await page.uncheck("#resume-remember");
+  assert.equal(await stored(), null);
+  await page.check("#resume-remember");
+  // Forget: storage and page, one click.
+  await page.click("#resume-forget");
+  assert.equal(await stored(), null);
+  assert.equal(await page.inputValue("#resume"), "");
+  assert.equal(await page.isChecked("#resume-remember"), false);
+  assert.equal(await page.$("#compare-score"), null);
+  assert.equal(await page.$("#compare-evidence"), null);
+  assert.ok(!(await page.textContent("#compare-panel")).includes(RESUME_MARKER));
+  await page.reload();
+  await page.waitForSelector("[data-ready]", { timeout: LOAD_TIMEOUT });
+  assert.equal(await page.inputValue("#resume"), "");
+  assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes("resume"))).then((k) => k.length), 0);
+});
+
 test("script-like input is shown as text and never runs", async () => {
   const hostile = [
     "<script>window.__pwned = 'script'</script> Python developer wanted.",
@@ -420,6 +753,9 @@ test("no request leaves localhost", async () => {
   });
   assert.ok(requests.length > 5, "requests were recorded");
   assert.deepEqual(foreign, []);
+  // The résumé of the compare tests went nowhere (not even to localhost).
+  assert.ok(!requests.some((u) => u.includes(RESUME_MARKER)), "a URL carries the résumé");
+  assert.ok(!requestBodies.some((b) => b.includes(RESUME_MARKER)), "a request body carries the résumé");
 });
 
 test("after the first load the site works offline (Cache API + service worker)", async () => {

@@ -268,4 +268,4 @@ upto: number | null, spans: Array<HighlightSpan>, skills: Array<DocumentSkill>, 
 /**
  * Workers that ran it: 2 when the span tagger ran beside the encoder.
  */
-workers: number, } | { "type": "error", id: number | null, message: string, };
+workers: number, } | { "type": "compared", id: number, comparison: Comparison, ms: number, } | { "type": "extracted", id: number, text: string, format: string, warnings: Array<string>, } | { "type": "error", id: number | null, message: string, };

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{DocumentSkill, HighlightSpan};
+use crate::{Comparison, DocumentSkill, HighlightSpan};
 
 /// Credit for the data or model a bundle is built from (its manifest's `attribution`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -66,6 +66,21 @@ pub enum FromWorker {
         /// Workers that ran it: 2 when the span tagger ran beside the encoder.
         #[serde(default)]
         workers: u32,
+    },
+    /// A compare request's result (`{type: "compare", id, job, resume, options}`).
+    Compared {
+        id: u32,
+        comparison: Box<Comparison>,
+        ms: f64,
+    },
+    /// The text of a file (`{type: "extract", id, bytes, name}`): `format` is
+    /// `text`, `html`, `pdf` or `docx`.
+    Extracted {
+        id: u32,
+        text: String,
+        format: String,
+        #[serde(default)]
+        warnings: Vec<String>,
     },
     /// A request (with its id) or the loading (without) failed.
     Error {

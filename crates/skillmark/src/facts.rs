@@ -342,8 +342,9 @@ pub fn list_items(text: &str) -> Vec<Range> {
     let mut out = Vec::new();
     for (ls, le) in lines(text) {
         let line = &text[ls..le];
-        if line.starts_with('#') {
-            continue; // a heading
+        // A heading, or a role with its dates ("Data Engineer, Acme, 2019 – present").
+        if line.starts_with('#') || words(line).iter().any(|(_, w)| year(w).is_some()) {
+            continue;
         }
         let body = line.trim_start_matches(|c: char| {
             c.is_ascii_digit() || matches!(c, '.' | ')' | '-' | '*' | '•' | '·' | '–' | ' ' | '\t')
@@ -521,7 +522,8 @@ mod tests {
         let t = "## Skills\n1. Analysis\n2. Audio Visual\n- Kubernetes.\nSkills: Python, SQL , Microsoft Excel\n\
                  5. Networking: TCP/IP networking skills and LAN/WAN operation.\n\
                  We build data pipelines in Python, and we like it a lot, really.\n\
-                 Name: Jane Doe\nEmail: jane@example.com\n3. Led a team of five engineers across three sites";
+                 Name: Jane Doe\nEmail: jane@example.com\n3. Led a team of five engineers across three sites\n\
+                 Data Engineer, Acme Analytics, 2019 – present";
         let got: Vec<&str> = list_items(t).into_iter().map(|(s, e)| &t[s..e]).collect();
         assert_eq!(
             got,

@@ -6,6 +6,8 @@ use std::time::Duration;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::compare::ComparePanel;
+use crate::compare_state::CompareState;
 use crate::document::{HighlightedDocument, SkillCard};
 use crate::engine;
 use crate::model::FromWorker;
@@ -22,7 +24,16 @@ const DEBOUNCE: Duration = Duration::from_millis(400);
 pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
-    if let Err(e) = engine::start(move |msg: FromWorker| state.on_worker(msg)) {
+    let compare = CompareState::new();
+    provide_context(compare);
+    let on_message = move |msg: FromWorker| {
+        if CompareState::owns(&msg) {
+            compare.on_worker(msg)
+        } else {
+            state.on_worker(msg)
+        }
+    };
+    if let Err(e) = engine::start(on_message) {
         state.status.set(EngineStatus::Failed(e));
     }
 
@@ -108,6 +119,9 @@ pub fn App() -> impl IntoView {
                 <SkillList/>
             </aside>
         </main>
+        <div class="layout-wide">
+            <ComparePanel/>
+        </div>
         <Footer/>
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::marks::{pieces, Piece};
 use crate::model::{category_class, Chunk, HighlightSpan};
 use crate::state::{AppState, Card};
 
@@ -37,30 +38,14 @@ pub fn HighlightedDocument() -> impl IntoView {
 /// The text of one chunk as plain text pieces and marks.
 fn chunk_view(state: AppState, chunk: &Chunk) -> Vec<AnyView> {
     let text = state.analysed.get_untracked();
-    let mut spans: Vec<&HighlightSpan> = chunk.spans.iter().collect();
-    spans.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end)));
-    let mut out = Vec::new();
-    let mut at = chunk.start;
-    for span in spans {
-        // Overlaps and out-of-range offsets are skipped rather than trusted.
-        if span.start < at || span.end > chunk.end || span.start >= span.end {
-            continue;
-        }
-        let (Some(before), Some(inner)) =
-            (text.get(at..span.start), text.get(span.start..span.end))
-        else {
-            continue;
-        };
-        if !before.is_empty() {
-            out.push(before.to_string().into_any());
-        }
-        out.push(mark(state, span.clone(), inner.to_string()));
-        at = span.end;
-    }
-    if let Some(rest) = text.get(at..chunk.end) {
-        out.push(rest.to_string().into_any());
-    }
-    out
+    let ranges = chunk.spans.iter().map(|s| (s.start, s.end, s)).collect();
+    pieces(&text, chunk.start, chunk.end, ranges)
+        .into_iter()
+        .map(|p| match p {
+            Piece::Text(t) => t.to_string().into_any(),
+            Piece::Mark(inner, span) => mark(state, span.clone(), inner.to_string()),
+        })
+        .collect()
 }
 
 fn mark(state: AppState, span: HighlightSpan, inner: String) -> AnyView {

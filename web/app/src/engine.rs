@@ -7,7 +7,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::model::FromWorker;
+use crate::model::{CompareOptions, FromWorker};
 
 thread_local! {
     static WORKER: RefCell<Option<web_sys::Worker>> = const { RefCell::new(None) };
@@ -28,6 +28,12 @@ enum ToWorker<'a> {
         id: u32,
         text: &'a str,
         options: Options,
+    },
+    Compare {
+        id: u32,
+        job: &'a str,
+        resume: &'a str,
+        options: &'a CompareOptions,
     },
 }
 
@@ -88,13 +94,48 @@ pub fn start(on_message: impl Fn(FromWorker) + 'static) -> Result<(), String> {
 
 /// Asks for the highlights of `text`; results come back tagged with `id`.
 pub fn highlight(id: u32, text: &str, options: Options) {
-    let msg = ToWorker::Highlight { id, text, options };
+    send(&ToWorker::Highlight { id, text, options });
+}
+
+/// Asks for `job` compared with `resume` (a `compared` message).
+pub fn compare(id: u32, job: &str, resume: &str, options: &CompareOptions) {
+    send(&ToWorker::Compare {
+        id,
+        job,
+        resume,
+        options,
+    });
+}
+
+/// Asks for the text of a file's bytes (an `extracted` message); the bytes'
+/// buffer moves to the worker.
+pub fn extract(id: u32, bytes: js_sys::Uint8Array, name: &str) {
+    let msg = js_sys::Object::new();
+    let set = |k: &str, v: &JsValue| {
+        let _ = js_sys::Reflect::set(&msg, &JsValue::from_str(k), v);
+    };
+    set("type", &JsValue::from_str("extract"));
+    set("id", &JsValue::from(id));
+    set("bytes", &bytes);
+    set("name", &JsValue::from_str(name));
+    let transfer = js_sys::Array::of1(&bytes.buffer());
+    post(&msg, Some(&transfer));
+}
+
+fn send(msg: &ToWorker) {
     let ser = serde_wasm_bindgen::Serializer::json_compatible();
     if let Ok(value) = msg.serialize(&ser) {
-        WORKER.with(|w| {
-            if let Some(w) = w.borrow().as_ref() {
-                let _ = w.post_message(&value);
-            }
-        });
+        post(&value, None);
     }
+}
+
+fn post(value: &JsValue, transfer: Option<&js_sys::Array>) {
+    WORKER.with(|w| {
+        if let Some(w) = w.borrow().as_ref() {
+            let _ = match transfer {
+                Some(t) => w.post_message_with_transfer(value, t),
+                None => w.post_message(value),
+            };
+        }
+    });
 }

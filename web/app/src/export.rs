@@ -1,9 +1,11 @@
 //! Export of the results: JSON (the engine's own shape) and CSV (one row per
-//! highlighted span). Pure: `download.rs` offers them as files or copies them.
+//! highlighted span); of a comparison, its JSON and a CSV of its skills.
+//! Pure: `download.rs` offers them as files or copies them.
 
 use serde::Serialize;
 
-use crate::model::{DocumentSkill, HighlightSpan};
+use crate::comparison::{match_kind, requirement};
+use crate::model::{Comparison, DocumentSkill, HighlightSpan};
 
 #[derive(Serialize)]
 struct Export<'a> {
@@ -57,6 +59,45 @@ pub fn to_csv(spans: &[HighlightSpan]) -> String {
         ];
         out.push_str(&row.join(","));
         out.push('\n');
+    }
+    out
+}
+
+/// The comparison as the engine gave it (the wire schema's `Comparison`).
+pub fn comparison_json(c: &Comparison) -> String {
+    serde_json::to_string_pretty(c).unwrap_or_default()
+}
+
+/// One row per skill: the post's (matched or missing; `kind` how it
+/// matched) and the résumé's extra ones.
+pub fn comparison_csv(c: &Comparison) -> String {
+    let mut out = String::from("label,uri,status,kind,requirement\n");
+    let mut row = |label: &str, uri: &str, status: &str, kind: &str, req: &str| {
+        let cells = [
+            cell(label),
+            cell(uri),
+            status.into(),
+            kind.into(),
+            req.into(),
+        ];
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    };
+    for s in &c.skills {
+        let (status, kind) = match &s.matched {
+            Some(m) => ("matched", match_kind(m.kind)),
+            None => ("missing", ""),
+        };
+        row(
+            &s.skill.label,
+            &s.skill.uri,
+            status,
+            kind,
+            requirement(s.requirement),
+        );
+    }
+    for e in &c.extra {
+        row(&e.skill.label, &e.skill.uri, "extra", "", "");
     }
     out
 }

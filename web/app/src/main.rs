@@ -3,21 +3,29 @@
 //! (`worker/worker.js`), so the page never waits on inference.
 //!
 //! The app runs only in the browser (wasm32). A native build compiles just
-//! the pure modules (`model`, `export`) so their unit tests run without
+//! the pure modules (`model`, `export`, `marks`, `comparison`) so their unit tests run without
 //! building Leptos for the host.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
+mod comparison;
 mod export;
+mod marks;
 mod model;
 
 #[cfg(target_arch = "wasm32")]
 mod app;
+#[cfg(target_arch = "wasm32")]
+mod compare;
+#[cfg(target_arch = "wasm32")]
+mod compare_state;
 #[cfg(target_arch = "wasm32")]
 mod document;
 #[cfg(target_arch = "wasm32")]
 mod download;
 #[cfg(target_arch = "wasm32")]
 mod engine;
+#[cfg(target_arch = "wasm32")]
+mod resume;
 #[cfg(target_arch = "wasm32")]
 mod sidebar;
 #[cfg(target_arch = "wasm32")]

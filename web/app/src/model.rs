@@ -4,9 +4,14 @@
 
 use std::collections::BTreeMap;
 
+#[cfg(test)]
+pub use skillmark_schema::SkillMatch;
 #[cfg(target_arch = "wasm32")]
 pub use skillmark_schema::{Attribution, Defaults, FromWorker};
 pub use skillmark_schema::{Category, DocumentSkill, HighlightSpan};
+#[cfg(target_arch = "wasm32")]
+pub use skillmark_schema::{CompareOptions, TextRange};
+pub use skillmark_schema::{Comparison, Degree, JobSkill, MatchKind, Requirement, SkillRef};
 
 /// The CSS class of a span's colour: its linked skill's category, or `none`.
 pub fn category_class(span: &HighlightSpan) -> &'static str {

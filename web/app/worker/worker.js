@@ -3,9 +3,11 @@
 // wasm Highlighter and answers highlight requests, streaming results batch by
 // batch of sentences. Messages (in the style of candle's wasm examples):
 //   in : {type:"highlight", id, text, options} · {type:"skill", id, uri}
+//        {type:"compare", id, job, resume, options} · {type:"extract", id, bytes, name}
 //   out: {type:"loading", loaded, total, file} · {type:"ready", ...}
 //        {type:"result", id, upto, spans, skills, segments, total}
 //        {type:"done", id, ms, segments, workers} · {type:"skill", id, skill}
+//        {type:"compared", id, comparison, ms} · {type:"extracted", id, text, format, warnings}
 //        {type:"error", id?, message}
 // Where the machine has two cores or more (`?workers=1` on the page's URL
 // turns it off), a second worker (tagger.js) runs the span tagger's layers
@@ -13,7 +15,7 @@
 // back part by part. A 400-word post: 270 ms instead of 377 on this 2-core
 // machine (docs/BENCHMARKS.md). Without it (failed to start, or an error)
 // this worker loads the tagger and runs it itself.
-import init, { Highlighter } from "../engine/skillmark_wasm.js";
+import init, { Highlighter, extractText } from "../engine/skillmark_wasm.js";
 
 const ASSETS = new URL("../assets/", import.meta.url);
 // Relaxed SIMD (Chrome 114+) has an int8 dot product the engine's matrix
@@ -292,6 +294,17 @@ async function highlight({ id, text, options }) {
   post({ type: "done", id, ms: performance.now() - t0, segments: segments.length, workers });
 }
 
+// A job post against a résumé (the wasm `Highlighter.compare`). The engine
+// highlights both texts itself, so this worker needs the span tagger: where
+// the tagger runs in its own worker, the first compare loads it here too (the
+// same spans as the page's highlights; highlights keep the parallel path).
+async function compare({ id, job, resume, options }) {
+  await loadTaggerHere();
+  const t0 = performance.now();
+  const comparison = highlighter.compare(job, resume, options ?? {});
+  post({ type: "compared", id, comparison, ms: performance.now() - t0 });
+}
+
 async function drain() {
   if (busy) return;
   busy = true;
@@ -302,6 +315,11 @@ async function drain() {
         if (msg.id === latest) await highlight(msg);
       } else if (msg.type === "skill") {
         post({ type: "skill", id: msg.id, skill: highlighter.skill(msg.uri) });
+      } else if (msg.type === "compare") {
+        await compare(msg);
+      } else if (msg.type === "extract") {
+        const { text, format, warnings } = extractText(new Uint8Array(msg.bytes), msg.name ?? undefined);
+        post({ type: "extracted", id: msg.id, text, format, warnings });
       }
     } catch (err) {
       post({ type: "error", id: msg.id, message: String(err && err.message ? err.message : err) });
