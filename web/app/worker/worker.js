@@ -90,8 +90,19 @@ async function download(url, name, onBytes) {
   return out;
 }
 
+// Packaged assets (the browser extension: chrome-extension:// or
+// moz-extension://) are on disk already, and the Cache API refuses those
+// schemes: read them directly.
+const NO_CACHE = {
+  match: async () => undefined,
+  put: async () => {},
+  keys: async () => [],
+  delete: async () => false,
+};
+const CACHEABLE = ASSETS.protocol === "http:" || ASSETS.protocol === "https:";
+
 async function loadAssets(quiet = false) {
-  const cache = await caches.open(CACHE);
+  const cache = CACHEABLE ? await caches.open(CACHE) : NO_CACHE;
   const manifestBytes = await fetchManifest(cache);
   const manifest = JSON.parse(new TextDecoder().decode(manifestBytes));
   const names = NEEDED.filter((n) => manifest.files[n]);
