@@ -110,10 +110,12 @@ const BIG = page(
   "Big post",
   `<div id="jobDescriptionText" data-description></div>`,
   `<script>
-    const d = document.getElementById("jobDescriptionText");
-    const lines = ${JSON.stringify(POST)};
-    let size = 0;
-    for (let i = 0; size < 200000; i++) { const p = document.createElement("p"); p.textContent = lines[i % lines.length] + " (" + i + ")"; d.append(p); size += p.textContent.length; }
+    {
+      const box = document.getElementById("jobDescriptionText");
+      const lines = ${JSON.stringify(POST)};
+      let size = 0;
+      for (let i = 0; size < 200000; i++) { const p = document.createElement("p"); p.textContent = lines[i % lines.length] + " (" + i + ")"; box.append(p); size += p.textContent.length; }
+    }
   </script>`,
 );
 
@@ -289,6 +291,7 @@ test("a 200 KB post does not freeze the page", async () => {
     }, 20);
   });
   await waitForMarks(p);
+  assert.ok((await p.textContent("[data-description]")).length >= 200_000);
   // The page answers its own events while the extension works.
   await p.click("#apply");
   assert.equal(await p.evaluate(() => window.clicks), 1);

@@ -13,6 +13,8 @@
 
   const TEST_BUILD = /-test$/.test(chrome.runtime.getManifest().version_name || "");
   const MARK_ATTR = "data-skillmark";
+  const PART_CHARS = 8000; // characters per engine request
+  const MAX_COMPARE = 60000; // longer posts are not compared with the résumé
   const MIN_TEXT = 200; // characters a description has at least
   const NODES_PER_SLICE = 300; // text nodes wrapped per task (a 200 KB post stays responsive)
   const CATEGORY = { technology: "Technology", technical: "Technical", business: "Business", soft: "Soft skills" };
@@ -217,11 +219,24 @@
     state.error = null;
     panel.render();
     try {
-      const result = await ask({ type: "highlight", text });
-      if (ticket !== state.running || state.disabled) return;
-      state.result = result;
+      // Part by part (at line ends), each part's marks drawn as it comes:
+      // a long post shows its first skills in seconds, and no request
+      // keeps the engine for minutes.
+      const result = { spans: [], skills: [] };
+      for (const part of parts(text)) {
+        const r = await ask({ type: "highlight", text: part.text });
+        if (ticket !== state.running || state.disabled) return;
+        const spans = r.spans.map((s) => shifted(s, part));
+        result.spans.push(...spans);
+        result.skills = mergeSkills([result.skills, r.skills]);
+        state.result = result;
+        const now = collect(state.root);
+        if (now.text !== state.text) return; // the page changed: the observer reruns
+        await wrap(state.root, now.nodes, visibleSpans({ spans }), null);
+        panel.render();
+      }
       const profile = (await chrome.storage.local.get("profile")).profile;
-      if (profile && profile.text) {
+      if (profile && profile.text && text.length <= MAX_COMPARE) {
         try {
           const c = await ask({ type: "compare", job: text, resume: profile.text, options: {} });
           if (ticket === state.running) state.comparison = c.comparison;
@@ -229,11 +244,64 @@
           state.error = `résumé comparison: ${err.message}`;
         }
       }
-      await apply();
+      if (state.comparison) await apply();
     } catch (err) {
       if (ticket === state.running) state.error = err.message;
     }
     panel.render();
+  }
+
+  // The post in parts of about PART_CHARS characters, cut after a newline.
+  function parts(text) {
+    const out = [];
+    let start = 0;
+    while (start < text.length) {
+      let end = Math.min(start + PART_CHARS, text.length);
+      if (end < text.length) {
+        const nl = text.lastIndexOf("\n", end);
+        if (nl > start) end = nl + 1;
+      }
+      const prefix = text.slice(0, start);
+      out.push({
+        text: text.slice(start, end),
+        utf16: start,
+        chars: [...prefix].length,
+        bytes: new TextEncoder().encode(prefix).length,
+      });
+      start = end;
+    }
+    return out;
+  }
+
+  // A part's span with offsets into the whole post.
+  function shifted(s, part) {
+    return {
+      ...s,
+      start: s.start + part.bytes,
+      end: s.end + part.bytes,
+      startChar: s.startChar + part.chars,
+      endChar: s.endChar + part.chars,
+      startUtf16: s.startUtf16 + part.utf16,
+      endUtf16: s.endUtf16 + part.utf16,
+    };
+  }
+
+  // The post's skills from the skills of its parts: counts add up, the best
+  // score wins, implicit only if implicit everywhere.
+  function mergeSkills(lists) {
+    const by = new Map();
+    for (const list of lists) {
+      for (const s of list) {
+        const have = by.get(s.uri);
+        if (!have) by.set(s.uri, { ...s });
+        else {
+          have.count += s.count;
+          have.bestScore = Math.max(have.bestScore, s.bestScore);
+          have.implicit = have.implicit && s.implicit;
+        }
+      }
+    }
+    return [...by.values()].sort((a, b) => a.implicit - b.implicit || b.count - a.count || b.bestScore - a.bestScore);
   }
 
   // (Re)draws the marks of the current result at the current threshold.
