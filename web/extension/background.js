@@ -72,7 +72,7 @@ async function askEngine(request) {
 }
 
 async function injectInto(tabId) {
-  await chrome.scripting.executeScript({ target: { tabId }, files: ["content.js"] });
+  await chrome.scripting.executeScript({ target: { tabId }, files: ["skills.js", "content.js"] });
 }
 
 chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {

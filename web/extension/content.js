@@ -4,6 +4,7 @@
 // its panel in a closed shadow root fixed to the viewport (no layout shift,
 // unreachable for the page's scripts), follows single-page-app navigation
 // and late-loading posts, and can be turned off per site.
+/* global mergeSkills */
 (() => {
   "use strict";
   if (window.__skillmarkContent) {
@@ -284,24 +285,6 @@
       startUtf16: s.startUtf16 + part.utf16,
       endUtf16: s.endUtf16 + part.utf16,
     };
-  }
-
-  // The post's skills from the skills of its parts: counts add up, the best
-  // score wins, implicit only if implicit everywhere.
-  function mergeSkills(lists) {
-    const by = new Map();
-    for (const list of lists) {
-      for (const s of list) {
-        const have = by.get(s.uri);
-        if (!have) by.set(s.uri, { ...s });
-        else {
-          have.count += s.count;
-          have.bestScore = Math.max(have.bestScore, s.bestScore);
-          have.implicit = have.implicit && s.implicit;
-        }
-      }
-    }
-    return [...by.values()].sort((a, b) => a.implicit - b.implicit || b.count - a.count || b.bestScore - a.bestScore);
   }
 
   // (Re)draws the marks of the current result at the current threshold.

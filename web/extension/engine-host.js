@@ -4,6 +4,7 @@
 // (the worker drops a highlight that a newer one supersedes).
 // Loaded by the offscreen document (Chromium) and by the background page
 // (Firefox, which has no offscreen documents but gives its event page a DOM).
+/* global mergeSkills */
 /* exported EngineHost */
 class EngineHost {
   constructor(base) {
@@ -79,25 +80,4 @@ class EngineHost {
   }
 }
 
-// The document's skills from the skills of each part (as the web app merges
-// them): counts add up, the best score wins, a skill is implicit only if
-// every part had it implicitly; explicit first, then by count and score.
-function mergeSkills(parts) {
-  const by = new Map();
-  for (const list of parts) {
-    for (const s of list) {
-      const have = by.get(s.uri);
-      if (!have) by.set(s.uri, { ...s });
-      else {
-        have.count += s.count;
-        have.bestScore = Math.max(have.bestScore, s.bestScore);
-        have.implicit = have.implicit && s.implicit;
-      }
-    }
-  }
-  return [...by.values()].sort(
-    (a, b) => a.implicit - b.implicit || b.count - a.count || b.bestScore - a.bestScore,
-  );
-}
-
-if (typeof module !== "undefined") module.exports = { EngineHost, mergeSkills };
+if (typeof module !== "undefined") module.exports = { EngineHost };
