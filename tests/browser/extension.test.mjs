@@ -316,6 +316,76 @@ test("with a résumé saved, each post shows the match and the gaps", async () =
   await p.close();
 });
 
+// A minimal DOCX (a stored zip) with one paragraph per line.
+function docx(lines) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (b) => {
+    let c = 0xffffffff;
+    for (const x of b) c = crcTable[(c ^ x) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+  const files = {
+    "[Content_Types].xml": `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`,
+    "_rels/.rels": `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>`,
+    "word/document.xml": `<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="${W}"><w:body>${lines.map((l) => `<w:p><w:r><w:t>${l}</w:t></w:r></w:p>`).join("")}</w:body></w:document>`,
+  };
+  const parts = [];
+  const central = [];
+  let offset = 0;
+  for (const [name, text] of Object.entries(files)) {
+    const data = Buffer.from(text);
+    const nameBytes = Buffer.from(name);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt32LE(crc(data), 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(nameBytes.length, 26);
+    const entry = Buffer.alloc(46);
+    entry.writeUInt32LE(0x02014b50, 0);
+    entry.writeUInt16LE(20, 4);
+    entry.writeUInt16LE(20, 6);
+    entry.writeUInt32LE(crc(data), 16);
+    entry.writeUInt32LE(data.length, 20);
+    entry.writeUInt32LE(data.length, 24);
+    entry.writeUInt16LE(nameBytes.length, 28);
+    entry.writeUInt32LE(offset, 42);
+    parts.push(local, nameBytes, data);
+    central.push(entry, nameBytes);
+    offset += local.length + nameBytes.length + data.length;
+  }
+  const dir = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(Object.keys(files).length, 8);
+  end.writeUInt16LE(Object.keys(files).length, 10);
+  end.writeUInt32LE(dir.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...parts, dir, end]);
+}
+
+test("the popup reads a DOCX résumé on this device, saves it, and forgets it", async () => {
+  const id = new URL(worker.url()).host;
+  const p = await context.newPage();
+  await p.goto(`chrome-extension://${id}/popup.html`);
+  await p.setInputFiles("#file", { name: "cv.docx", mimeType: "application/octet-stream", buffer: docx(["Jane Doe", "Skills: Python, SQL"]) });
+  await p.waitForFunction(() => document.querySelector("#profile").value.includes("Python"), null, { timeout: 60_000 });
+  assert.equal(await p.inputValue("#profile"), "Jane Doe\nSkills: Python, SQL");
+  await p.click("#save");
+  await p.waitForFunction(() => /Saved/.test(document.querySelector("#profile-status").textContent));
+  assert.equal((await worker.evaluate(() => chrome.storage.local.get("profile"))).profile.text, "Jane Doe\nSkills: Python, SQL");
+  await p.click("#clear");
+  await p.waitForFunction(() => /Forgotten/.test(document.querySelector("#profile-status").textContent));
+  assert.equal((await worker.evaluate(() => chrome.storage.local.get("profile"))).profile, undefined);
+  await p.close();
+});
+
 test("no request leaves the machine: only the fixture server and the extension's own files", () => {
   const outside = requests.filter((u) => !u.startsWith(base) && !u.startsWith("chrome-extension://"));
   assert.deepEqual(outside, []);
