@@ -53,7 +53,8 @@ pub fn compare(
     let ranker = &h.ranker;
     let tax = &ranker.taxonomy;
 
-    let occupations = match occupations {
+    // The best occupation decides essential/optional even when none is listed.
+    let mut occupations = match occupations {
         Some(index) => {
             let vector = ranker.encoder.embed(&[job])?.remove(0);
             let skills = document_skills(ranker, &job_h.skills);
@@ -71,6 +72,7 @@ pub fn compare(
         .and_then(|o| tax.occupation_by_uri(&o.uri))
         .map(|o| tax.skills_of(o).into_iter().collect())
         .unwrap_or_default();
+    occupations.truncate(opts.top_occupations);
 
     let job_skills = indexed(tax, &job_h.skills);
     let res_skills = indexed(tax, &res_h.skills);

@@ -157,6 +157,22 @@ fn the_posts_occupation_marks_skills_essential_or_optional() {
             .map(|s| (&s.skill.label, s.requirement))
             .collect::<Vec<_>>()
     );
+    // No occupation listed: the best one still marks the skills.
+    let opts = CompareOptions {
+        top_occupations: 0,
+        current_year: Some(2024),
+        ..Default::default()
+    };
+    let quiet = engine().compare(JOB, RESUME, &opts).unwrap();
+    assert!(quiet.occupations.is_empty());
+    assert_eq!(
+        quiet
+            .skills
+            .iter()
+            .map(|s| s.requirement)
+            .collect::<Vec<_>>(),
+        c.skills.iter().map(|s| s.requirement).collect::<Vec<_>>()
+    );
     // Optional skills weigh less than essential ones.
     for s in &c.skills {
         let full = if s.implicit { 0.5 } else { 1.0 };
