@@ -80,4 +80,3 @@ class EngineHost {
   }
 }
 
-if (typeof module !== "undefined") module.exports = { EngineHost };

@@ -104,13 +104,18 @@ pub fn assemble(
         });
     }
     out.skills = order.into_iter().filter_map(|s| doc.remove(&s)).collect();
-    out.skills.sort_by(|a, b| {
+    sort_skills(&mut out.skills);
+    out
+}
+
+/// The document's skill order: explicit before implicit, then by count and score.
+pub fn sort_skills(skills: &mut [DocumentSkill]) {
+    skills.sort_by(|a, b| {
         a.implicit
             .cmp(&b.implicit)
             .then(b.count.cmp(&a.count))
             .then(b.best_score.total_cmp(&a.best_score))
     });
-    out
 }
 
 /// Converts byte offsets of one text to Unicode-scalar and UTF-16 offsets.

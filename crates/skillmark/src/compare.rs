@@ -12,7 +12,7 @@ use skillmark_schema::{
     SkillLink, SkillRef, SpanKind, TitleEvidence, YearsRequirement,
 };
 
-use crate::assembly::text_range;
+use crate::assembly::{sort_skills, text_range};
 use crate::facts;
 use crate::highlight::Highlighter;
 use crate::occupations::{document_skills, OccupationIndex};
@@ -298,12 +298,7 @@ fn with_list_items(
         });
     }
     found.spans.sort_by_key(|s| (s.start, s.end));
-    found.skills.sort_by(|a, b| {
-        a.implicit
-            .cmp(&b.implicit)
-            .then(b.count.cmp(&a.count))
-            .then(b.best_score.total_cmp(&a.best_score))
-    });
+    sort_skills(&mut found.skills);
     Ok(found)
 }
 
