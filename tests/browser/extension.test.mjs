@@ -221,6 +221,12 @@ for (const board of Object.keys(BOARDS)) {
       [...document.querySelector("skillmark-panel").shadowRoot.querySelectorAll("a[href]")].map((a) => a.href),
     );
     assert.ok(links.length > 0 && links.every((h) => h.startsWith("http://data.europa.eu/esco/")), links.join(" "));
+    // The post's likely ESCO occupations follow the skills.
+    await p.waitForFunction(() => /Likely occupations/.test(document.querySelector("skillmark-panel")?.shadowRoot?.textContent || ""), null, { timeout: 60_000 });
+    const occupations = await p.evaluate(() =>
+      [...document.querySelector("skillmark-panel").shadowRoot.querySelectorAll("ul.occupations a")].map((a) => a.href),
+    );
+    assert.ok(occupations.length >= 1 && occupations.every((h) => h.startsWith("http://data.europa.eu/esco/occupation/")), occupations.join(" "));
     // The page's own handlers still work.
     await p.click("#apply");
     await p.click("[data-description] mark[data-skillmark]");

@@ -419,6 +419,7 @@ async function shownComparison(p = page) {
       jobText: document.querySelector("#evidence-job")?.textContent,
       resumeText: document.querySelector("#evidence-resume")?.textContent,
       occupations: document.querySelector("#compare-occupations")?.textContent,
+      occupationLinks: [...document.querySelectorAll("#compare-occupations a")].map((a) => ({ href: a.getAttribute("href"), text: a.textContent })),
     };
   });
 }
@@ -562,11 +563,17 @@ test("a pasted résumé compared with the example: score, matched and missing sk
     }
     assert.equal(esco[0].href, s.uri);
   }
-  // Missing: essential ones first (this bundle has no occupations: all unlisted).
+  // The post's likely ESCO occupations, as the engine ranks them; the best
+  // one marks the post's skills essential or optional.
+  assert.match(got.occupations, /Likely ESCO occupations/);
+  assert.ok(expected.occupations.length >= 1);
+  assert.deepEqual(got.occupationLinks, expected.occupations.map((o) => ({ href: o.uri, text: o.label })));
+  assert.ok(got.occupationLinks.every((a) => a.href.startsWith("http://data.europa.eu/esco/occupation/")));
+  assert.ok(expected.skills.some((s) => s.requirement !== "unlisted"), "some skill of the post is essential or optional");
+  // Missing: essential ones first.
   const rank = { essential: 0, optional: 1, unlisted: 2 };
   const ranks = got.missing.map((s) => rank[s.requirement]);
   assert.deepEqual(ranks, [...ranks].sort((a, b) => a - b));
-  assert.match(got.occupations, /no ESCO occupations|Likely ESCO occupations/);
   // Evidence: both texts shown whole, as text, with their marks.
   assert.equal(got.jobText, EXAMPLE);
   assert.equal(got.resumeText, RESUME);

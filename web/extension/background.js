@@ -47,6 +47,10 @@ function validRequest(r) {
       return isString(r.text, MAX_TEXT) && isOptions(r.options)
         ? { type: "highlight", text: r.text, options: r.options || {} }
         : null;
+    case "occupations":
+      return isString(r.text, MAX_TEXT) && isOptions(r.options)
+        ? { type: "occupations", text: r.text, options: r.options || {} }
+        : null;
     case "compare":
       return isString(r.job, MAX_TEXT) && isString(r.resume, MAX_TEXT) && isOptions(r.options)
         ? { type: "compare", job: r.job, resume: r.resume, options: r.options || {} }

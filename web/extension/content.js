@@ -42,6 +42,7 @@
     text: "",
     result: null, // {spans, skills}
     comparison: null,
+    occupations: null, // the post's likely ESCO occupations
     threshold: 0.55,
     running: 0,
     disabled: false,
@@ -217,6 +218,7 @@
     state.text = text;
     state.result = null;
     state.comparison = null;
+    state.occupations = null;
     state.error = null;
     panel.render();
     try {
@@ -235,6 +237,16 @@
         if (now.text !== state.text) return; // the page changed: the observer reruns
         await wrap(state.root, now.nodes, visibleSpans({ spans }), null);
         panel.render();
+      }
+      if (text.length <= MAX_COMPARE) {
+        try {
+          const o = await ask({ type: "occupations", text, options: { topK: 3 } });
+          if (ticket !== state.running) return;
+          state.occupations = o.occupations;
+          panel.render();
+        } catch (err) {
+          state.error = `occupations: ${err.message}`;
+        }
       }
       const profile = (await chrome.storage.local.get("profile")).profile;
       if (profile && profile.text && text.length <= MAX_COMPARE) {
@@ -429,9 +441,13 @@
         if (matched.length) {
           body.append(el("div", { class: "ok" }, "Matched:"), el("ul", {}, ...matched.map((s) => el("li", { class: "ok" }, skillLink(s.skill)))));
         }
-        if (c.occupations && c.occupations.length) {
-          body.append(el("h4", {}, "Likely occupations"), el("ul", {}, ...c.occupations.slice(0, 3).map((o) => el("li", {}, skillLink(o)))));
-        }
+      }
+      const occupations = state.occupations || (c && c.occupations) || [];
+      if (occupations.length) {
+        body.append(
+          el("h4", {}, "Likely occupations (ESCO)"),
+          el("ul", { class: "occupations" }, ...occupations.slice(0, 3).map((o) => el("li", {}, skillLink(o), el("span", { class: "muted" }, ` ${o.score.toFixed(2)}`)))),
+        );
       }
       const groups = new Map();
       for (const s of rows) {

@@ -54,6 +54,9 @@ class EngineHost {
     } else if (msg.type === "compared") {
       this.pending.delete(msg.id);
       p.resolve({ comparison: msg.comparison, ms: msg.ms });
+    } else if (msg.type === "occupations") {
+      this.pending.delete(msg.id);
+      p.resolve({ occupations: msg.occupations, ms: msg.ms });
     } else if (msg.type === "extracted") {
       this.pending.delete(msg.id);
       p.resolve({ text: msg.text, format: msg.format, warnings: msg.warnings || [] });
@@ -64,7 +67,8 @@ class EngineHost {
   }
 
   // One request ({type: "highlight", text, options} · {type: "compare", job,
-  // resume, options} · {type: "extract", bytes, name}) → its answer.
+  // resume, options} · {type: "occupations", text, options} · {type:
+  // "extract", bytes, name}) → its answer.
   request(req) {
     const run = async () => {
       await this.ready;

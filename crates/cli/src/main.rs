@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use skillmark::assets::{Manifest, ENCODER, INDEX, MANIFEST, TAXONOMY, TOKENIZER};
-use skillmark::{build_index, Engine, RankedText, Ranker, SkillText};
+use skillmark::assets::{Manifest, ENCODER, INDEX, MANIFEST, OCCUPATIONS, TAXONOMY, TOKENIZER};
+use skillmark::{build_index, build_occupation_vectors, Engine, RankedText, Ranker, SkillText};
 use skillmark_eval::gold::parse_gold;
 use skillmark_eval::rank_metrics;
 use skillmark_model::sentence::WeightBytes;
@@ -236,6 +236,12 @@ enum IndexCmd {
         #[command(flatten)]
         model: ModelArgs,
     },
+    /// (Re)build a bundle's occupation vectors (`occupations.index`: every
+    /// ESCO occupation's preferred label embedded), and update its manifest.
+    Occupations {
+        #[command(flatten)]
+        model: ModelArgs,
+    },
 }
 
 /// `assets/` of the source tree this binary was built from, else `./assets`.
@@ -353,6 +359,9 @@ fn run() -> Result<()> {
         Cmd::Index {
             what: IndexCmd::Build { skill_text, model },
         } => index_build(skill_text, &model),
+        Cmd::Index {
+            what: IndexCmd::Occupations { model },
+        } => index_occupations(&model),
         Cmd::Bench(args) => bench::run(args),
         Cmd::Spans { conll, model } => spans::spans(&conll, &model),
         Cmd::Eval {
@@ -546,27 +555,62 @@ pub(crate) fn progress(len: u64, what: &str) -> ProgressBar {
     )
 }
 
-fn index_build(st: SkillText, model: &ModelArgs) -> Result<()> {
+/// A bundle's manifest, encoder (and its bytes) and taxonomy, verified:
+/// what building its vector indexes needs.
+struct IndexInputs {
+    manifest: Manifest,
+    encoder_bytes: Vec<u8>,
+    encoder: SentenceEncoder,
+    taxonomy: esco::Taxonomy,
+}
+
+fn index_inputs(model: &ModelArgs) -> Result<IndexInputs> {
     let precision = model.setup()?;
     let dir = &model.model;
     let read = |n: &str| {
         std::fs::read(dir.join(n)).with_context(|| format!("reading {}", dir.join(n).display()))
     };
-    let mut manifest = Manifest::from_json(&read(MANIFEST)?)?;
-    let (enc_bytes, tok, tax) = (read(ENCODER)?, read(TOKENIZER)?, read(TAXONOMY)?);
-    manifest.verify(ENCODER, &enc_bytes)?;
+    let manifest = Manifest::from_json(&read(MANIFEST)?)?;
+    let (encoder_bytes, tok, tax) = (read(ENCODER)?, read(TOKENIZER)?, read(TAXONOMY)?);
+    manifest.verify(ENCODER, &encoder_bytes)?;
     manifest.verify(TOKENIZER, &tok)?;
     manifest.verify(TAXONOMY, &tax)?;
-    let encoder = SentenceEncoder::from_bytes(&tok, WeightBytes::Gguf(&enc_bytes), precision)?;
-    let taxonomy = esco::Taxonomy::from_bytes(&tax)?;
+    let encoder = SentenceEncoder::from_bytes(&tok, WeightBytes::Gguf(&encoder_bytes), precision)?;
+    Ok(IndexInputs {
+        manifest,
+        encoder_bytes,
+        encoder,
+        taxonomy: esco::Taxonomy::from_bytes(&tax)?,
+    })
+}
+
+/// Writes `bytes` as bundle file `name` and the manifest that lists it.
+fn write_bundle_file(dir: &Path, manifest: &Manifest, name: &str, bytes: &[u8]) -> Result<()> {
+    std::fs::write(dir.join(name), bytes)
+        .with_context(|| format!("writing {}", dir.join(name).display()))?;
+    std::fs::write(dir.join(MANIFEST), manifest.to_json())?;
+    eprintln!(
+        "wrote {} ({:.1} MB)",
+        dir.join(name).display(),
+        bytes.len() as f64 / 1e6
+    );
+    Ok(())
+}
+
+fn index_build(st: SkillText, model: &ModelArgs) -> Result<()> {
+    let IndexInputs {
+        mut manifest,
+        encoder_bytes,
+        encoder,
+        taxonomy,
+    } = index_inputs(model)?;
     let bar = progress(0, "embedding skills");
-    let index = build_index(&encoder, &taxonomy, st, &enc_bytes, |d, t| {
+    let index = build_index(&encoder, &taxonomy, st, &encoder_bytes, |d, t| {
         bar.set_length(t as u64);
         bar.set_position(d as u64);
     })?;
     bar.finish();
     let bytes = index.to_bytes();
-    std::fs::write(dir.join(INDEX), &bytes)?;
     manifest.set_file(
         INDEX,
         &bytes,
@@ -576,12 +620,29 @@ fn index_build(st: SkillText, model: &ModelArgs) -> Result<()> {
         .rest
         .insert("index".into(), index.manifest_entry(taxonomy.skills.len()));
     manifest.rest.remove("metrics");
-    std::fs::write(dir.join(MANIFEST), manifest.to_json())?;
-    eprintln!(
-        "wrote {} ({} rows, {:.1} MB)",
-        dir.join(INDEX).display(),
-        index.rows(),
-        bytes.len() as f64 / 1e6
+    write_bundle_file(&model.model, &manifest, INDEX, &bytes)
+}
+
+fn index_occupations(model: &ModelArgs) -> Result<()> {
+    let IndexInputs {
+        mut manifest,
+        encoder_bytes,
+        encoder,
+        taxonomy,
+    } = index_inputs(model)?;
+    if taxonomy.occupations.is_empty() {
+        bail!("this bundle's taxonomy has no occupations (a web bundle exported with --no-occupations)");
+    }
+    let bar = progress(taxonomy.occupations.len() as u64, "embedding occupations");
+    let index = build_occupation_vectors(&encoder, &taxonomy, &encoder_bytes, |d| {
+        bar.set_position(d as u64)
+    })?;
+    bar.finish();
+    let bytes = index.to_bytes();
+    manifest.set_file(
+        OCCUPATIONS,
+        &bytes,
+        "occupation vectors: every ESCO occupation's preferred label, int8, one scale per row",
     );
-    Ok(())
+    write_bundle_file(&model.model, &manifest, OCCUPATIONS, &bytes)
 }

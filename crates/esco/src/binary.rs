@@ -50,17 +50,83 @@ fn u64_at(bytes: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(buf)
 }
 
+/// Header + payload: the framing both binary files share.
+pub(crate) fn frame(magic: &[u8; 8], version: u32, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+    out.extend_from_slice(magic);
+    out.extend_from_slice(&version.to_le_bytes());
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&fnv1a64(payload).to_le_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// The payload of a framed file, after checking its magic (`what` names
+/// the kind of file in errors), version, length and checksum.
+pub(crate) fn unframe<'a>(
+    bytes: &'a [u8],
+    magic: &[u8; 8],
+    version: u32,
+    what: &str,
+) -> Result<&'a [u8], EscoError> {
+    let magic_len = bytes.len().min(magic.len());
+    if bytes[..magic_len] != magic[..magic_len] {
+        return Err(EscoError::Decode(format!("not {what} (wrong magic bytes)")));
+    }
+    if bytes.len() < HEADER_LEN {
+        return Err(EscoError::Decode(format!(
+            "truncated: {} bytes, shorter than the {HEADER_LEN}-byte header",
+            bytes.len()
+        )));
+    }
+    let found = u32_at(bytes, 8);
+    if found != version {
+        return Err(EscoError::Decode(format!(
+            "unsupported format version {found} (this build reads version {version}); rebuild the taxonomy file"
+        )));
+    }
+    let declared = u64_at(bytes, 12);
+    let payload = &bytes[HEADER_LEN..];
+    if declared != payload.len() as u64 {
+        let what = if (payload.len() as u64) < declared {
+            "truncated"
+        } else {
+            "trailing bytes"
+        };
+        return Err(EscoError::Decode(format!(
+            "{what}: the header announces {declared} bytes of payload, found {}",
+            payload.len()
+        )));
+    }
+    if fnv1a64(payload) != u64_at(bytes, 20) {
+        return Err(EscoError::Decode(
+            "checksum mismatch: the file is corrupt".into(),
+        ));
+    }
+    Ok(payload)
+}
+
+/// Decodes one postcard value that must fill `payload` exactly.
+pub(crate) fn decode_all<T: serde::de::DeserializeOwned>(
+    payload: &[u8],
+    what: &str,
+) -> Result<T, EscoError> {
+    let (value, rest): (T, _) =
+        postcard::take_from_bytes(payload).map_err(|e| EscoError::Decode(e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(EscoError::Decode(format!(
+            "{} unexpected bytes after the {what}",
+            rest.len()
+        )));
+    }
+    Ok(value)
+}
+
 impl Taxonomy {
     /// Encode the taxonomy in the compact binary form (header + postcard).
     pub fn to_bytes(&self) -> Result<Vec<u8>, EscoError> {
         let payload = postcard::to_allocvec(self).map_err(|e| EscoError::Encode(e.to_string()))?;
-        let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
-        out.extend_from_slice(&MAGIC);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-        out.extend_from_slice(&fnv1a64(&payload).to_le_bytes());
-        out.extend_from_slice(&payload);
-        Ok(out)
+        Ok(frame(&MAGIC, FORMAT_VERSION, &payload))
     }
 
     /// Decode the compact binary form written by [`Taxonomy::to_bytes`].
@@ -69,50 +135,8 @@ impl Taxonomy {
     /// hash, decodes, and [validates](Taxonomy::validate) the result. Any
     /// problem is an [`EscoError::Decode`]; this never panics.
     pub fn from_bytes(bytes: &[u8]) -> Result<Taxonomy, EscoError> {
-        let magic_len = bytes.len().min(MAGIC.len());
-        if bytes[..magic_len] != MAGIC[..magic_len] {
-            return Err(EscoError::Decode(
-                "not an ESCO taxonomy file (wrong magic bytes)".into(),
-            ));
-        }
-        if bytes.len() < HEADER_LEN {
-            return Err(EscoError::Decode(format!(
-                "truncated: {} bytes, shorter than the {HEADER_LEN}-byte header",
-                bytes.len()
-            )));
-        }
-        let version = u32_at(bytes, 8);
-        if version != FORMAT_VERSION {
-            return Err(EscoError::Decode(format!(
-                "unsupported format version {version} (this build reads version {FORMAT_VERSION}); rebuild the taxonomy file"
-            )));
-        }
-        let declared = u64_at(bytes, 12);
-        let payload = &bytes[HEADER_LEN..];
-        if declared != payload.len() as u64 {
-            let what = if (payload.len() as u64) < declared {
-                "truncated"
-            } else {
-                "trailing bytes"
-            };
-            return Err(EscoError::Decode(format!(
-                "{what}: the header announces {declared} bytes of payload, found {}",
-                payload.len()
-            )));
-        }
-        if fnv1a64(payload) != u64_at(bytes, 20) {
-            return Err(EscoError::Decode(
-                "checksum mismatch: the file is corrupt".into(),
-            ));
-        }
-        let (taxonomy, rest): (Taxonomy, _) =
-            postcard::take_from_bytes(payload).map_err(|e| EscoError::Decode(e.to_string()))?;
-        if !rest.is_empty() {
-            return Err(EscoError::Decode(format!(
-                "{} unexpected bytes after the taxonomy",
-                rest.len()
-            )));
-        }
+        let payload = unframe(bytes, &MAGIC, FORMAT_VERSION, "an ESCO taxonomy file")?;
+        let taxonomy: Taxonomy = decode_all(payload, "taxonomy")?;
         taxonomy
             .validate()
             .map_err(|e| EscoError::Decode(e.to_string()))?;

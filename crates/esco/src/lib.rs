@@ -98,6 +98,7 @@ mod error;
 #[cfg(feature = "csv-import")]
 mod import;
 mod lookup;
+mod occupation_part;
 
 use serde::{Deserialize, Serialize};
 
@@ -105,6 +106,7 @@ pub use binary::{FORMAT_VERSION, MAGIC};
 pub use error::EscoError;
 #[cfg(feature = "csv-import")]
 pub use import::ImportReport;
+pub use occupation_part::{OccupationPart, PART_FORMAT_VERSION, PART_MAGIC};
 
 use lookup::Lookups;
 
@@ -404,6 +406,11 @@ impl Taxonomy {
             occupation_skills,
             lookups: Lookups::default(),
         }
+    }
+
+    /// Drops the lazily built lookup tables (after the data changed).
+    pub(crate) fn reset_lookups(&mut self) {
+        self.lookups = Lookups::default();
     }
 
     /// Read the official ESCO CSV export.

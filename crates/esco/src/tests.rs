@@ -387,3 +387,54 @@ fn debug_is_a_summary() {
     assert!(s.contains("skills: 8"), "{s}");
     assert!(s.len() < 200);
 }
+
+fn without_occupations(t: &Taxonomy) -> Taxonomy {
+    Taxonomy::new(
+        t.version.clone(),
+        t.skills.clone(),
+        t.groups.clone(),
+        Vec::new(),
+        Vec::new(),
+    )
+}
+
+#[test]
+fn an_occupation_part_round_trips_and_joins_its_own_skills() {
+    let full = fixture();
+    let bytes = full.occupation_part().to_bytes().unwrap();
+    let part = OccupationPart::from_bytes(&bytes).unwrap();
+    let mut skills_only = without_occupations(&full);
+    assert!(skills_only.occupation_by_uri("o:teacher").is_none());
+    skills_only.add_occupations(part.clone()).unwrap();
+    assert_eq!(skills_only, full);
+    assert_eq!(skills_only.occupation_by_uri("o:teacher"), Some(1));
+    // Twice is an error.
+    assert!(skills_only.add_occupations(part).is_err());
+}
+
+#[test]
+fn an_occupation_part_of_other_skills_or_a_damaged_file_is_refused() {
+    let full = fixture();
+    let part = full.occupation_part();
+    let mut other = without_occupations(&full);
+    other.skills[0].uri = "s:other".into();
+    let e = other.add_occupations(part.clone()).unwrap_err().to_string();
+    assert!(e.contains("another taxonomy"), "{e}");
+    assert!(other.occupations.is_empty());
+
+    let bytes = part.to_bytes().unwrap();
+    for cut in [0, 5, 27, bytes.len() - 1] {
+        assert!(OccupationPart::from_bytes(&bytes[..cut]).is_err());
+    }
+    let mut flipped = bytes.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 1;
+    let e = OccupationPart::from_bytes(&flipped)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("checksum"), "{e}");
+    let e = OccupationPart::from_bytes(&full.to_bytes().unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("not an ESCO occupations file"), "{e}");
+}

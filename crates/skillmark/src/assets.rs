@@ -15,10 +15,16 @@ pub const TOKENIZER: &str = "tokenizer.json";
 pub const INDEX: &str = "skills.index";
 pub const TAXONOMY: &str = "esco.bin";
 pub const TAGGER: &str = "tagger.gguf";
+/// The occupations' label vectors (skill-index format, one row per
+/// occupation); without it they are embedded on first use.
+pub const OCCUPATIONS: &str = "occupations.index";
+/// The taxonomy's occupations and their skill edges, apart from `esco.bin`
+/// (the web bundle's form: fetched only when occupations are asked for).
+pub const OCCUPATION_TAXONOMY: &str = "occupations.bin";
 /// The files a bundle must have.
 pub const REQUIRED: [&str; 4] = [ENCODER, TOKENIZER, INDEX, TAXONOMY];
 /// Files a bundle may have; when the manifest lists one, it is read and verified.
-pub const OPTIONAL: [&str; 1] = [TAGGER];
+pub const OPTIONAL: [&str; 3] = [TAGGER, OCCUPATIONS, OCCUPATION_TAXONOMY];
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct FileEntry {

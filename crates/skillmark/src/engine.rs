@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 
 use skillmark_model::{Kernel, Precision};
 
-use crate::assets::AssetBytes;
+use crate::assets::{AssetBytes, OCCUPATIONS, OCCUPATION_TAXONOMY};
 use crate::highlight::{EncodedSegments, Highlighter};
+use crate::index::SkillIndex;
 use crate::occupations::{document_skills, ranks_by_skills, title_skills, LazyOccupations};
 use crate::tags::WordTags;
 use crate::Error;
@@ -69,11 +70,96 @@ impl Engine {
     }
 
     /// Loads a verified bundle, consuming it (each file is freed once read).
-    pub fn from_assets(assets: AssetBytes, precision: Precision) -> Result<Self, Error> {
-        Ok(Engine {
-            highlighter: Highlighter::from_asset_files(assets, precision)?,
+    pub fn from_assets(mut assets: AssetBytes, precision: Precision) -> Result<Self, Error> {
+        let part = assets.files.remove(OCCUPATION_TAXONOMY);
+        let vectors = assets.files.remove(OCCUPATIONS);
+        let highlighter = Highlighter::from_asset_files(assets, precision)?;
+        let mut engine = Engine {
+            highlighter,
             occupations: LazyOccupations::default(),
-        })
+        };
+        engine.put_occupations(part.as_deref(), vectors.as_deref())?;
+        Ok(engine)
+    }
+
+    /// Adds the bundle's occupations after loading: `occupations.bin` (when
+    /// the taxonomy has none) and `occupations.index`, each checked against
+    /// the manifest the engine was loaded with. The browser fetches these
+    /// only when occupations are first asked for (a résumé comparison).
+    pub fn add_occupations(&mut self, files: BTreeMap<String, Vec<u8>>) -> Result<(), Error> {
+        let manifest = &self.highlighter.ranker.manifest;
+        for (name, bytes) in &files {
+            if name != OCCUPATION_TAXONOMY && name != OCCUPATIONS {
+                return Err(Error::Asset {
+                    file: name.clone(),
+                    message: "not an occupations file".into(),
+                });
+            }
+            manifest.verify(name, bytes)?;
+        }
+        if self.has_occupations() {
+            return Err(Error::Mismatch(
+                "the engine has its occupations already".into(),
+            ));
+        }
+        let get = |n: &str| files.get(n).map(|v| v.as_slice());
+        self.put_occupations(get(OCCUPATION_TAXONOMY), get(OCCUPATIONS))
+    }
+
+    /// Whether the bundle lists occupations the engine has not read yet
+    /// ([`Self::add_occupations`] would add them).
+    pub fn occupations_pending(&self) -> bool {
+        !self.has_occupations()
+            && self
+                .highlighter
+                .ranker
+                .manifest
+                .files
+                .contains_key(OCCUPATION_TAXONOMY)
+    }
+
+    /// The occupation files the bundle's manifest lists.
+    pub fn occupation_files(&self) -> Vec<&'static str> {
+        let files = &self.highlighter.ranker.manifest.files;
+        [OCCUPATION_TAXONOMY, OCCUPATIONS]
+            .into_iter()
+            .filter(|n| files.contains_key(*n))
+            .collect()
+    }
+
+    fn put_occupations(
+        &mut self,
+        part: Option<&[u8]>,
+        vectors: Option<&[u8]>,
+    ) -> Result<(), Error> {
+        let bad = |e: esco::EscoError| Error::Asset {
+            file: OCCUPATION_TAXONOMY.into(),
+            message: e.to_string(),
+        };
+        let part = part
+            .map(esco::OccupationPart::from_bytes)
+            .transpose()
+            .map_err(bad)?;
+        let stored = vectors
+            .map(|b| SkillIndex::from_file_bytes(b, OCCUPATIONS))
+            .transpose()?;
+        let ranker = &mut self.highlighter.ranker;
+        let added = part.is_some();
+        if let Some(part) = part {
+            ranker.taxonomy.add_occupations(part).map_err(bad)?;
+        }
+        match LazyOccupations::with_stored(stored, ranker) {
+            Ok(o) => {
+                self.occupations = o;
+                Ok(())
+            }
+            Err(e) => {
+                if added {
+                    ranker.taxonomy.remove_occupations();
+                }
+                Err(e)
+            }
+        }
     }
 
     /// The bundle's default options (its manifest's thresholds).
@@ -234,7 +320,7 @@ impl Engine {
     }
 
     /// Whether the bundle's taxonomy has ESCO occupations (the web bundle
-    /// drops them unless built with `--keep-occupations`).
+    /// exported with `--no-occupations` drops them).
     pub fn has_occupations(&self) -> bool {
         !self.highlighter.ranker.taxonomy.occupations.is_empty()
     }

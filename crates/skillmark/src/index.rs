@@ -460,12 +460,18 @@ impl SkillIndex {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        Self::from_file_bytes(bytes, crate::assets::INDEX)
+    }
+
+    /// As [`Self::from_bytes`], naming `file` in errors (the occupations'
+    /// vectors use the same format).
+    pub fn from_file_bytes(bytes: &[u8], file: &str) -> Result<Self, Error> {
         let bad = |m: String| Error::Asset {
-            file: "skills.index".into(),
+            file: file.into(),
             message: m,
         };
         if bytes.len() < 12 || &bytes[..8] != MAGIC {
-            return Err(bad("not a skill index (bad magic)".into()));
+            return Err(bad("not a vector index (bad magic)".into()));
         }
         let v = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
         if v == FORMAT_VERSION_4BIT {

@@ -90,6 +90,8 @@ pub use highlight::Highlighter;
 #[cfg(feature = "internals")]
 pub use index::{Hit, SkillIndex, SkillText};
 #[cfg(feature = "internals")]
+pub use occupations::build_occupation_vectors;
+#[cfg(feature = "internals")]
 pub use ranker::{build_index, Ranker};
 
 #[derive(Debug, thiserror::Error)]

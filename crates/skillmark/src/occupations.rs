@@ -13,8 +13,9 @@
 //!   by how rare it is among the labels ("senior", "developer" little,
 //!   "java" much): the best weighted Jaccard overlap.
 //!
-//! The occupation vectors are embedded on first use (3,007 labels, a few
-//! seconds) and kept.
+//! The occupation vectors come from the bundle's `occupations.index` (built
+//! by `skillmark index occupations`); a bundle without it embeds the 3,007
+//! labels on first use (a few seconds natively, several in a browser).
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -24,7 +25,8 @@ use skillmark_schema::{
     DocumentSkill, OccupationOptions, OccupationSkillRef, OccupationSuggestion,
 };
 
-use crate::index::top_k;
+use crate::assets::{sha256_hex, ENCODER, OCCUPATIONS};
+use crate::index::{top_k, SkillIndex, SkillText};
 use crate::ranker::{shown_score, Ranker};
 use crate::Error;
 
@@ -74,13 +76,67 @@ pub fn ranks_by_skills(title: bool) -> bool {
     weights(title).1 > 0.0
 }
 
+/// Every occupation's preferred label embedded by `encoder`: the bundle's
+/// `occupations.index` (one row per occupation, taxonomy order).
+pub fn build_occupation_vectors(
+    encoder: &skillmark_model::SentenceEncoder,
+    taxonomy: &esco::Taxonomy,
+    encoder_bytes: &[u8],
+    progress: impl FnMut(usize),
+) -> Result<SkillIndex, Error> {
+    let labels: Vec<&str> = taxonomy
+        .occupations
+        .iter()
+        .map(|o| o.preferred_label.as_str())
+        .collect();
+    let vectors = encoder.embed_with_progress(&labels, progress)?;
+    Ok(SkillIndex::from_vectors(
+        &vectors,
+        (0..labels.len() as u32).collect(),
+        SkillText::Label,
+        sha256_hex(encoder_bytes),
+    ))
+}
+
+/// Checks that stored occupation vectors belong to this bundle: its encoder,
+/// one row per occupation of its taxonomy in order, the encoder's width.
+pub fn check_occupation_vectors(stored: &SkillIndex, ranker: &Ranker) -> Result<(), Error> {
+    let bad = |m: String| Err(Error::Mismatch(format!("{OCCUPATIONS}: {m}")));
+    let enc_sha = &ranker.manifest.files[ENCODER].sha256;
+    if &stored.encoder_sha256 != enc_sha {
+        return bad(format!(
+            "built with encoder {} but encoder.gguf is {enc_sha}: run `skillmark index occupations`",
+            stored.encoder_sha256
+        ));
+    }
+    let n = ranker.taxonomy.occupations.len();
+    let in_order = stored.row_skills().iter().enumerate().all(|(i, &o)| o as usize == i);
+    if stored.rows() != n || !in_order {
+        return bad(format!(
+            "{} rows for the taxonomy's {n} occupations: run `skillmark index occupations`",
+            stored.rows()
+        ));
+    }
+    if stored.dim != ranker.encoder.dim() {
+        return bad(format!(
+            "vectors of width {}, the encoder's are {}",
+            stored.dim,
+            ranker.encoder.dim()
+        ));
+    }
+    Ok(())
+}
+
 impl OccupationIndex {
-    pub fn new(ranker: &Ranker) -> Result<Self, Error> {
+    /// Builds from the ranker's taxonomy, with the occupations' label
+    /// vectors from `stored` (checked by [`check_occupation_vectors`]) or,
+    /// without it, embedded now.
+    pub fn new(ranker: &Ranker, stored: Option<&SkillIndex>) -> Result<Self, Error> {
         let tax = &ranker.taxonomy;
         let n_occ = tax.occupations.len();
         if n_occ == 0 {
             return Err(Error::Mismatch(
-                "this bundle's taxonomy has no occupations (the web bundle drops them)".into(),
+                "this bundle's taxonomy has no occupations (a web bundle exported with --no-occupations)".into(),
             ));
         }
         let mut required_by = vec![0u32; tax.skills.len()];
@@ -108,8 +164,21 @@ impl OccupationIndex {
             .iter()
             .map(|o| o.preferred_label.as_str())
             .collect();
-        let vecs = ranker.encoder.embed(&labels)?;
         let dim = ranker.encoder.dim();
+        let label_vecs = match stored {
+            Some(stored) => {
+                check_occupation_vectors(stored, ranker)?;
+                let mut v = stored.vectors();
+                for row in v.chunks_exact_mut(dim.max(1)) {
+                    let norm = row.iter().map(|x| x * x).sum::<f32>().sqrt();
+                    if norm > 0.0 {
+                        row.iter_mut().for_each(|x| *x /= norm);
+                    }
+                }
+                v
+            }
+            None => ranker.encoder.embed(&labels)?.into_iter().flatten().collect(),
+        };
         let mut words: HashMap<String, u32> = HashMap::new();
         let mut labels = Vec::new();
         for (i, o) in tax.occupations.iter().enumerate() {
@@ -144,7 +213,7 @@ impl OccupationIndex {
             norms,
             by_skill,
             idf,
-            label_vecs: vecs.into_iter().flatten().collect(),
+            label_vecs,
             dim,
             labels,
             words,
@@ -326,17 +395,38 @@ pub fn document_skills(ranker: &Ranker, skills: &[DocumentSkill]) -> Vec<(u32, f
         .collect()
 }
 
-/// The engine's occupation index, built on first use.
+/// The engine's occupation index, built on first use (from the bundle's
+/// stored vectors, when it has them).
 #[derive(Default)]
-pub struct LazyOccupations(OnceLock<OccupationIndex>);
+pub struct LazyOccupations {
+    index: OnceLock<OccupationIndex>,
+    stored: Option<SkillIndex>,
+}
 
 impl LazyOccupations {
+    /// With the bundle's `occupations.index`, checked against `ranker` now
+    /// (a mismatched file is refused at load, not on first use).
+    pub fn with_stored(stored: Option<SkillIndex>, ranker: &Ranker) -> Result<Self, Error> {
+        if let Some(s) = &stored {
+            check_occupation_vectors(s, ranker)?;
+        }
+        Ok(LazyOccupations {
+            index: OnceLock::new(),
+            stored,
+        })
+    }
+
+    /// Whether the occupations' vectors come from the bundle.
+    pub fn has_stored(&self) -> bool {
+        self.stored.is_some()
+    }
+
     pub fn get(&self, ranker: &Ranker) -> Result<&OccupationIndex, Error> {
-        if let Some(i) = self.0.get() {
+        if let Some(i) = self.index.get() {
             return Ok(i);
         }
-        let built = OccupationIndex::new(ranker)?;
-        Ok(self.0.get_or_init(|| built))
+        let built = OccupationIndex::new(ranker, self.stored.as_ref())?;
+        Ok(self.index.get_or_init(|| built))
     }
 }
 

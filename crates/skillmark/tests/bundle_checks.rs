@@ -86,3 +86,73 @@ fn parts_of_another_encoder_are_refused() {
     Engine::load_dir_with(&assets(), Precision::Int8).unwrap();
     Engine::load_dir_with(&web, Precision::Int8All).unwrap();
 }
+
+#[test]
+fn occupation_vectors_of_another_encoder_or_taxonomy_are_refused() {
+    let web_occupations = assets().join("web/occupations.index");
+    let dir = mixed_bundle(
+        &assets(),
+        &[("occupations.index", web_occupations)],
+        &[],
+        |_| {},
+    );
+    let e = load_error(dir.path());
+    assert!(e.contains("occupations.index: built with encoder"), "{e}");
+    assert!(e.contains("skillmark index occupations"), "{e}");
+
+    // The skill index has the right encoder but a row per skill.
+    let dir = mixed_bundle(
+        &assets(),
+        &[("occupations.index", assets().join("skills.index"))],
+        &[],
+        |_| {},
+    );
+    let e = load_error(dir.path());
+    assert!(e.contains("occupations.index: 27792 rows"), "{e}");
+
+    // Cut short, with a manifest that agrees: refused by name, not a panic.
+    let cut = tempfile::NamedTempFile::new().unwrap();
+    let bytes = std::fs::read(assets().join("occupations.index")).unwrap();
+    std::fs::write(cut.path(), &bytes[..bytes.len() / 2]).unwrap();
+    let dir = mixed_bundle(
+        &assets(),
+        &[("occupations.index", cut.path().to_path_buf())],
+        &[],
+        |_| {},
+    );
+    let e = load_error(dir.path());
+    assert!(e.contains("asset occupations.index: corrupt"), "{e}");
+}
+
+#[test]
+fn a_bundle_without_occupations_says_so() {
+    let full =
+        esco::Taxonomy::from_bytes(&std::fs::read(assets().join("esco.bin")).unwrap()).unwrap();
+    let skills_only = esco::Taxonomy::new(
+        full.version.clone(),
+        full.skills.clone(),
+        full.groups.clone(),
+        Vec::new(),
+        Vec::new(),
+    );
+    let tax = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(tax.path(), skills_only.to_bytes().unwrap()).unwrap();
+    let dir = mixed_bundle(
+        &assets(),
+        &[("esco.bin", tax.path().to_path_buf())],
+        &["occupations.index"],
+        |_| {},
+    );
+    let engine = Engine::load_dir(dir.path()).unwrap();
+    assert!(!engine.has_occupations());
+    let err = engine
+        .occupations(&["nurse"], &skillmark::schema::OccupationOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no occupations"), "{err}");
+    // Comparing still works; no skill is essential or optional then.
+    let c = engine
+        .compare("We need Python.", "I know Python.", &Default::default())
+        .unwrap();
+    assert!(c.occupations.is_empty());
+}

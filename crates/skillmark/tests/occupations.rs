@@ -92,12 +92,103 @@ fn whole_rankings_agree_with_the_suggestions() {
 }
 
 #[test]
-fn a_bundle_without_occupations_says_so() {
-    let web = Engine::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/web"))
-        .expect("web bundle loads");
-    let err = web
-        .occupations(&["nurse"], &OccupationOptions::default())
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("no occupations"), "{err}");
+fn stored_occupation_vectors_rank_as_embedding_them_does() {
+    // The shipped bundle without occupations.index embeds the labels itself.
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets");
+    let dir = tempfile::tempdir().unwrap();
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(from.join("manifest.json")).unwrap()).unwrap();
+    assert!(
+        manifest["files"]["occupations.index"].is_object(),
+        "the shipped bundle stores its occupation vectors"
+    );
+    manifest["files"]
+        .as_object_mut()
+        .unwrap()
+        .remove("occupations.index");
+    for name in manifest["files"].as_object().unwrap().keys() {
+        std::fs::copy(from.join(name), dir.path().join(name)).unwrap();
+    }
+    std::fs::write(dir.path().join("manifest.json"), manifest.to_string()).unwrap();
+    let embedded = Engine::load_dir(dir.path()).unwrap();
+
+    let titles = [
+        "Registered Nurse",
+        "Java developer",
+        "truck driver",
+        "chef de partie",
+    ];
+    let post = "We are hiring a nurse to administer medication, monitor patients' vital signs and keep care records.";
+    for title in [true, false] {
+        let opts = OccupationOptions {
+            title,
+            top_k: 3,
+            ..Default::default()
+        };
+        let texts: Vec<&str> = if title { titles.to_vec() } else { vec![post] };
+        let a = engine().occupations(&texts, &opts).unwrap();
+        let b = embedded.occupations(&texts, &opts).unwrap();
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(x[0].uri, y[0].uri, "best occupation differs");
+            assert!(
+                (x[0].score - y[0].score).abs() < 0.02,
+                "{} vs {}",
+                x[0].score,
+                y[0].score
+            );
+        }
+    }
+}
+
+#[test]
+fn the_web_bundle_adds_its_occupations_when_asked() {
+    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/web");
+    let manifest = std::fs::read(web.join("manifest.json")).unwrap();
+    let listed: serde_json::Value = serde_json::from_slice(&manifest).unwrap();
+    let read = |n: &str| std::fs::read(web.join(n)).unwrap();
+    let occupation_files = ["occupations.bin", "occupations.index"];
+    // Loaded as the page loads it: without the occupation files.
+    let mut files = std::collections::BTreeMap::new();
+    for name in listed["files"].as_object().unwrap().keys() {
+        if !occupation_files.contains(&name.as_str()) {
+            files.insert(name.clone(), read(name));
+        }
+    }
+    let mut engine = Engine::from_bytes(&manifest, files, skillmark::Precision::Int8All).unwrap();
+    assert!(!engine.has_occupations() && engine.occupations_pending());
+    assert_eq!(engine.occupation_files(), occupation_files);
+    let opts = OccupationOptions {
+        title: true,
+        top_k: 1,
+        ..Default::default()
+    };
+    assert!(engine.occupations(&["nurse"], &opts).is_err());
+
+    // A file that does not match the manifest is refused by name, and
+    // nothing changes.
+    let mut bad = std::collections::BTreeMap::new();
+    let mut bytes = read("occupations.bin");
+    bytes[100] ^= 1;
+    bad.insert("occupations.bin".to_string(), bytes);
+    let e = engine.add_occupations(bad).unwrap_err().to_string();
+    assert!(e.contains("occupations.bin") && e.contains("sha256"), "{e}");
+    let mut other = std::collections::BTreeMap::new();
+    other.insert("esco.bin".to_string(), read("esco.bin"));
+    assert!(engine.add_occupations(other).is_err());
+    assert!(engine.occupations_pending());
+
+    let mut add = std::collections::BTreeMap::new();
+    for name in occupation_files {
+        add.insert(name.to_string(), read(name));
+    }
+    engine.add_occupations(add).unwrap();
+    assert!(engine.has_occupations() && !engine.occupations_pending());
+    let found = engine.occupations(&["Registered Nurse"], &opts).unwrap();
+    assert!(found[0][0].label.contains("nurse"), "{}", found[0][0].label);
+    // The same as the web bundle read whole from its folder.
+    let whole = Engine::load_dir_with(&web, skillmark::Precision::Int8All).unwrap();
+    assert!(whole.has_occupations());
+    let again = whole.occupations(&["Registered Nurse"], &opts).unwrap();
+    assert_eq!(found[0][0].uri, again[0][0].uri);
+    assert!((found[0][0].score - again[0][0].score).abs() < 1e-6);
 }

@@ -246,9 +246,11 @@ struct WebArgs {
     /// `all` (as the full bundle).
     #[arg(long, default_value = "mean")]
     index_rows: String,
-    /// Keep occupations and occupation–skill relations in the taxonomy.
+    /// Leave out the ESCO occupations (taxonomy entries, skill relations and
+    /// occupations.index): a smaller bundle without occupations or
+    /// essential/optional skills in comparisons.
     #[arg(long)]
-    keep_occupations: bool,
+    no_occupations: bool,
 }
 
 impl WebArgs {
@@ -263,7 +265,7 @@ impl WebArgs {
                 "mean" => true,
                 o => bail!("--index-rows {o}: all or mean"),
             },
-            keep_occupations: self.keep_occupations,
+            keep_occupations: !self.no_occupations,
             tagger_quant: match self.tagger_quant.as_str() {
                 "keep" => None,
                 q => Some(q.parse()?),

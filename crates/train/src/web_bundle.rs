@@ -20,7 +20,11 @@
 //!   states); the runtime adds the encoder back ([`skillmark::tagger::KEY_DELTA_BASE_SHA256`]);
 //! * **index**: one row per skill (0.7 × label + 0.3 × label: description,
 //!   [`SkillText::LabelDescriptionMean`]), standardized per dimension, in step codes;
-//! * **taxonomy**: skills and skill groups (no occupations, no group descriptions).
+//! * **taxonomy**: skills and skill groups (no group descriptions);
+//! * **occupations** in files of their own, which the page fetches when it
+//!   first needs them: `occupations.bin` (occupations without descriptions,
+//!   and their skill edges) and `occupations.index` (the full bundle's
+//!   occupation vectors in the index's web form); `--no-occupations` drops both.
 //!
 //! The tokenizer is copied unchanged, so tokenization is identical to the full bundle.
 
@@ -32,7 +36,8 @@ use std::str::FromStr;
 use anyhow::{bail, Context, Result};
 use candle_core::quantized::{gguf_file, GgmlDType};
 use skillmark::assets::{
-    sha256_hex, AssetBytes, Manifest, ENCODER, INDEX, MANIFEST, TAGGER, TAXONOMY, TOKENIZER,
+    sha256_hex, AssetBytes, Manifest, ENCODER, INDEX, MANIFEST, OCCUPATIONS, OCCUPATION_TAXONOMY,
+    TAGGER, TAXONOMY, TOKENIZER,
 };
 use skillmark::tagger::{DeltaBase, Tagger};
 use skillmark::{SkillIndex, SkillText};
@@ -87,7 +92,7 @@ impl Default for WebOptions {
             rare_tokens: RareTokens::Step(2.5),
             index: IndexForm::Step(0.8),
             index_mean: true,
-            keep_occupations: false,
+            keep_occupations: true,
             tagger_quant: Some(Quant::Step(0.4)),
             calibration: 1024,
             spans_data: None,
@@ -248,7 +253,7 @@ impl WebOptions {
                 .map_or("none".into(), |d| d.display().to_string()),
             self.index,
             if self.index_mean { "mean" } else { "all" },
-            if self.keep_occupations { " --keep-occupations" } else { "" },
+            if self.keep_occupations { "" } else { " --no-occupations" },
         )
     }
 }
@@ -268,20 +273,27 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
 
     let taxonomy = esco::Taxonomy::from_bytes(full.get(TAXONOMY))?;
     let tokenizer = TextTokenizer::from_bytes(full.get(TOKENIZER), MAX_POSITIONS)?;
-    let web_taxonomy = if opt.keep_occupations {
-        taxonomy.clone()
+    // Group and occupation descriptions are never shown (the page shows
+    // skills; categories read group labels and the hierarchy; occupations
+    // their labels). Occupations go to a file of their own, which the page
+    // fetches only when it first needs them (a résumé comparison).
+    let mut groups = taxonomy.groups.clone();
+    groups.iter_mut().for_each(|g| g.description.clear());
+    let web_taxonomy = esco::Taxonomy::new(
+        taxonomy.version.clone(),
+        taxonomy.skills.clone(),
+        groups,
+        Vec::new(),
+        Vec::new(),
+    );
+    let occupation_part_bytes = if opt.keep_occupations {
+        let mut part = taxonomy.occupation_part();
+        part.occupations
+            .iter_mut()
+            .for_each(|o| o.description.clear());
+        Some(part.to_bytes()?)
     } else {
-        // Group descriptions are never shown (the page shows skills; categories
-        // read group labels and the hierarchy).
-        let mut groups = taxonomy.groups.clone();
-        groups.iter_mut().for_each(|g| g.description.clear());
-        esco::Taxonomy::new(
-            taxonomy.version.clone(),
-            taxonomy.skills.clone(),
-            groups,
-            Vec::new(),
-            Vec::new(),
-        )
+        None
     };
     let taxonomy_bytes = web_taxonomy.to_bytes()?;
 
@@ -304,6 +316,20 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
     )?;
     let gptq_layers = matches!(opt.layer_quant, Quant::Step(_)) && opt.calibration > 0;
     let encoder_sha = sha256_hex(&encoder_bytes);
+    // The occupations' vectors, like the skills', are the full bundle's,
+    // requantized and checked against the web encoder.
+    let occupation_vectors = match (opt.keep_occupations, full.optional(OCCUPATIONS)) {
+        (false, _) => None,
+        (true, Some(bytes)) => Some(
+            SkillIndex::from_file_bytes(bytes, OCCUPATIONS)?
+                .with_encoder_sha256(encoder_sha.clone()),
+        ),
+        (true, None) => bail!(
+            "{} has no {OCCUPATIONS}: run `skillmark index occupations --model {}` first, or export with --no-occupations",
+            from.display(),
+            from.display()
+        ),
+    };
     let mut index = SkillIndex::from_bytes(full.get(INDEX))?.with_encoder_sha256(encoder_sha);
     if opt.index_mean {
         if index.skill_text != SkillText::LabelAndDescriptionRows {
@@ -317,11 +343,12 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
             skillmark::index::MEAN_LABEL_WEIGHT,
         );
     }
-    let index_bytes = match opt.index {
+    let index_file = |index: &SkillIndex| match opt.index {
         IndexForm::Int8 => index.to_bytes(),
         IndexForm::FourBit => index.to_bytes_4bit(),
         IndexForm::Step(r) => index.to_bytes_step(r),
     };
+    let index_bytes = index_file(&index);
 
     let mut manifest = Manifest {
         version: String::new(),
@@ -391,6 +418,23 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
         std::fs::write(out.join(TAGGER), &bytes)?;
         manifest.set_file(TAGGER, &bytes, &role);
     }
+    if let Some(bytes) = &occupation_part_bytes {
+        std::fs::write(out.join(OCCUPATION_TAXONOMY), bytes)?;
+        manifest.set_file(
+            OCCUPATION_TAXONOMY,
+            bytes,
+            "ESCO occupations (without descriptions) and their skill relations, compact binary; fetched when first needed",
+        );
+    }
+    if let Some(v) = &occupation_vectors {
+        let bytes = index_file(v);
+        std::fs::write(out.join(OCCUPATIONS), &bytes)?;
+        manifest.set_file(
+            OCCUPATIONS,
+            &bytes,
+            &format!("occupation vectors: every ESCO occupation's preferred label ({}); fetched when first needed", opt.index),
+        );
+    }
     // The version names the web files and the full bundle they came from, so
     // browser caches follow either.
     manifest.version = format!(
@@ -414,7 +458,8 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
             "index": opt.index.to_string(),
             "tagger_decoding": tagger_decoding,
             "tagger_gptq_calibration": tagger_gptq,
-            "taxonomy": if opt.keep_occupations { "full" } else { "skills and skill groups without descriptions (no occupations)" },
+            "taxonomy": "skills and skill groups without descriptions",
+            "occupations": if opt.keep_occupations { "occupations.bin (without descriptions) and occupations.index, fetched when first needed" } else { "none (--no-occupations)" },
         }),
     );
     if let Some(m) = r.get_mut("model") {
@@ -425,7 +470,12 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
         .into();
     }
     if let Some(t) = r.get_mut("taxonomy") {
-        t["occupations"] = web_taxonomy.occupations.len().into();
+        t["occupations"] = if opt.keep_occupations {
+            taxonomy.occupations.len()
+        } else {
+            0
+        }
+        .into();
     }
     if let Some(i) = r.get_mut("index") {
         i["vectors"] = match opt.index {
@@ -443,7 +493,7 @@ pub fn export_web(from: &Path, out: &Path, opt: &WebOptions) -> Result<()> {
 
     // Round trip: the runtime must load what was written, tagger included.
     let check = AssetBytes::read_dir(out)?;
-    skillmark::Highlighter::from_assets(&check, Precision::Int8)
+    skillmark::Engine::from_assets(check, Precision::Int8)
         .context("the written web bundle does not load")?;
     let total: u64 = manifest.files.values().map(|f| f.bytes).sum();
     eprintln!(
@@ -1078,8 +1128,21 @@ mod tests {
         export_web(&assets(), &out, &opt).unwrap();
         let files = AssetBytes::read_dir(&out).unwrap();
         let web = Highlighter::from_assets(&files, Precision::Int8).expect("web bundle loads");
-        let full = Highlighter::load_dir(&assets(), Precision::Int8).unwrap();
         assert!(web.ranker.taxonomy.occupations.is_empty());
+        let full = Highlighter::load_dir(&assets(), Precision::Int8).unwrap();
+        // Occupations come in their own files, joined at load.
+        assert!(files.optional(OCCUPATIONS).is_some());
+        let part =
+            esco::OccupationPart::from_bytes(files.optional(OCCUPATION_TAXONOMY).unwrap()).unwrap();
+        assert_eq!(
+            part.occupations.len(),
+            full.ranker.taxonomy.occupations.len()
+        );
+        assert!(part.occupations.iter().all(|o| o.description.is_empty()));
+        let engine =
+            skillmark::Engine::from_assets(AssetBytes::read_dir(&out).unwrap(), Precision::Int8)
+                .unwrap();
+        assert!(engine.has_occupations());
         assert_eq!(
             web.ranker.taxonomy.skills.len(),
             full.ranker.taxonomy.skills.len()
@@ -1224,7 +1287,9 @@ mod tests {
             spans_data: None,
         };
         export_web(&assets(), &out, &opt).unwrap();
+        assert!(!out.join(OCCUPATIONS).exists() && !out.join(OCCUPATION_TAXONOMY).exists());
         let web = Highlighter::load_dir(&out, Precision::Int8).unwrap();
+        assert!(web.ranker.taxonomy.occupations.is_empty());
         let full = Ranker::load_dir(&assets(), Precision::Int8).unwrap();
         assert_eq!(web.ranker.index.rows(), full.index.rows());
         let texts = [

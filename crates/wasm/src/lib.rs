@@ -220,10 +220,34 @@ impl Highlighter {
         to_js(&self.engine.occupations(&texts, &opts).map_err(js_error)?)
     }
 
-    /// Whether the bundle has ESCO occupations.
+    /// Whether the engine has ESCO occupations (read at load, or added).
     #[wasm_bindgen(js_name = hasOccupations)]
     pub fn has_occupations(&self) -> bool {
         self.engine.has_occupations()
+    }
+
+    /// The occupation files the manifest lists that the engine has not read
+    /// yet (`occupations.bin`, `occupations.index`): what to fetch and pass
+    /// to [`Self::add_occupations`]. Empty when there is nothing to add.
+    #[wasm_bindgen(js_name = pendingOccupationFiles)]
+    pub fn pending_occupation_files(&self) -> Vec<String> {
+        if !self.engine.occupations_pending() {
+            return Vec::new();
+        }
+        self.engine
+            .occupation_files()
+            .into_iter()
+            .map(String::from)
+            .collect()
+    }
+
+    /// Adds the bundle's occupations after loading: `files` as for the
+    /// constructor (`occupations.bin` and `occupations.index`), each checked
+    /// against the manifest; a bad one throws an error that names it.
+    #[wasm_bindgen(js_name = addOccupations)]
+    pub fn add_occupations(&mut self, files: js_sys::Object) -> Result<(), JsError> {
+        let map = file_map(&files)?;
+        self.engine.add_occupations(map).map_err(js_error)
     }
 
     /// The bundle's default options: `{ minScore, topK, implicit, implicitMinScore }`.

@@ -342,7 +342,7 @@ fn Occupations(comparison: Comparison) -> impl IntoView {
     if list.is_empty() {
         return view! {
             <p class="muted occupations-note" id="compare-occupations">
-                "This model bundle has no ESCO occupations, so the post's skills are not marked essential or optional."
+                "No ESCO occupations here (the model bundle has none, or they could not be downloaded), so the post's skills are not marked essential or optional."
             </p>
         }
         .into_any();

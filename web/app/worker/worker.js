@@ -4,10 +4,12 @@
 // batch of sentences. Messages (in the style of candle's wasm examples):
 //   in : {type:"highlight", id, text, options} · {type:"skill", id, uri}
 //        {type:"compare", id, job, resume, options} · {type:"extract", id, bytes, name}
+//        {type:"occupations", id, text, options}
 //   out: {type:"loading", loaded, total, file} · {type:"ready", ...}
 //        {type:"result", id, upto, spans, skills, segments, total}
 //        {type:"done", id, ms, segments, workers} · {type:"skill", id, skill}
 //        {type:"compared", id, comparison, ms} · {type:"extracted", id, text, format, warnings}
+//        {type:"occupations", id, occupations, ms}
 //        {type:"error", id?, message}
 // Where the machine has two cores or more (`?workers=1` on the page's URL
 // turns it off), a second worker (tagger.js) runs the span tagger's layers
@@ -29,8 +31,9 @@ const ENGINE = new URL(
   import.meta.url,
 );
 const CACHE = "skillmark-assets";
-// The files the highlighter needs; every other file the manifest lists is
-// left alone (the bundle may carry more than the browser uses).
+// The files the engine reads at load (the tagger where the manifest lists
+// it); the occupations' files are fetched when a request first needs them
+// (loadOccupationsHere); any other file the manifest lists is left alone.
 const NEEDED = ["encoder.gguf", "tokenizer.json", "skills.index", "esco.bin", "tagger.gguf"];
 
 const TAGGER_FILES = ["tokenizer.json", "encoder.gguf", "tagger.gguf"];
@@ -101,22 +104,22 @@ const NO_CACHE = {
 };
 const CACHEABLE = ASSETS.protocol === "http:" || ASSETS.protocol === "https:";
 
-async function loadAssets(quiet = false) {
+async function loadAssets(quiet = false, wanted = NEEDED) {
   const cache = CACHEABLE ? await caches.open(CACHE) : NO_CACHE;
   const manifestBytes = await fetchManifest(cache);
   const manifest = JSON.parse(new TextDecoder().decode(manifestBytes));
-  const names = NEEDED.filter((n) => manifest.files[n]);
+  const names = wanted.filter((n) => manifest.files[n]);
   const total = names.reduce((s, n) => s + manifest.files[n].bytes, 0);
   let loaded = 0;
   const progress = (file) => quiet || post({ type: "loading", loaded, total, file });
   progress("manifest.json");
   const files = {};
-  const keep = new Set([new URL("manifest.json", ASSETS).href]);
+  // The sha in the key makes a changed file a cache miss; entries of no file
+  // of this manifest are deleted below (ones fetched later are kept).
+  const keyOf = (name) => new URL(`${name}?sha256=${manifest.files[name].sha256}`, ASSETS).href;
+  const keep = new Set([new URL("manifest.json", ASSETS).href, ...Object.keys(manifest.files).map(keyOf)]);
   for (const name of names) {
-    // The sha in the key makes a changed file a cache miss; stale entries
-    // are deleted below.
-    const key = new URL(`${name}?sha256=${manifest.files[name].sha256}`, ASSETS).href;
-    keep.add(key);
+    const key = keyOf(name);
     const hit = await cache.match(key);
     let bytes;
     if (hit) {
@@ -199,6 +202,17 @@ async function loadTaggerHere() {
   highlighter.free();
   highlighter = full;
   withTagger = true;
+}
+
+// The bundle's occupations (occupations.bin, occupations.index: 0.9 MB
+// brotli), fetched and cached the first time a request needs them, so a
+// page that only highlights never downloads them. After loadTaggerHere,
+// which builds a new highlighter.
+async function loadOccupationsHere() {
+  const names = highlighter.pendingOccupationFiles();
+  if (!names.length) return;
+  const { files } = await loadAssets(true, names);
+  highlighter.addOccupations(files);
 }
 
 // The span tagger's tags for one part of a request, or null (none coming).
@@ -311,9 +325,25 @@ async function highlight({ id, text, options }) {
 // same spans as the page's highlights; highlights keep the parallel path).
 async function compare({ id, job, resume, options }) {
   await loadTaggerHere();
+  try {
+    await loadOccupationsHere();
+  } catch {
+    // Offline before they were ever fetched: compare without occupations.
+  }
   const t0 = performance.now();
   const comparison = highlighter.compare(job, resume, options ?? {});
   post({ type: "compared", id, comparison, ms: performance.now() - t0 });
+}
+
+// The ESCO occupations of one text (the wasm `Highlighter.occupations`): a
+// document's skills are part of the evidence, so this needs the span tagger
+// here too, as compare does.
+async function occupations({ id, text, options }) {
+  await loadTaggerHere();
+  await loadOccupationsHere();
+  const t0 = performance.now();
+  const [found] = highlighter.occupations([text], options ?? {});
+  post({ type: "occupations", id, occupations: found ?? [], ms: performance.now() - t0 });
 }
 
 async function drain() {
@@ -328,6 +358,8 @@ async function drain() {
         post({ type: "skill", id: msg.id, skill: highlighter.skill(msg.uri) });
       } else if (msg.type === "compare") {
         await compare(msg);
+      } else if (msg.type === "occupations") {
+        await occupations(msg);
       } else if (msg.type === "extract") {
         const { text, format, warnings } = extractText(new Uint8Array(msg.bytes), msg.name ?? undefined);
         post({ type: "extracted", id: msg.id, text, format, warnings });
