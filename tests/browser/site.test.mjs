@@ -175,6 +175,9 @@ test("the page loads, shows load progress in bytes and gets ready", async () => 
   assert.equal(await page.getAttribute("[data-ready]", "data-kernel"), "relaxed-simd");
   assert.match(await page.title(), /skillmark/);
   assert.match(await page.textContent("footer"), /ESCO, European Commission/);
+  // The occupations wait for the first résumé comparison.
+  assert.ok(requests.some((u) => /\/assets\/esco\.bin$/.test(u)), "the assets' requests are recorded");
+  assert.ok(!requests.some((u) => /\/assets\/occupations\./.test(u)), "occupations fetched at page load");
   assert.deepEqual(pageErrors, []);
 });
 
@@ -603,6 +606,9 @@ test("a pasted résumé compared with the example: score, matched and missing sk
   await page.screenshot({ path: path.join(ARTIFACTS, "compare-page.png"), fullPage: true });
   // The résumé went to the worker only: no request carries it.
   const during = requests.slice(sent);
+  for (const f of ["occupations.bin", "occupations.index"]) {
+    assert.ok(during.some((u) => u.endsWith(`/assets/${f}`)), `${f} fetched by the first comparison`);
+  }
   const host = new URL(baseUrl).host;
   assert.deepEqual(during.filter((u) => !/^(blob|data):/.test(u) && new URL(u).host !== host), []);
   assert.ok(!requestBodies.some((b) => b.includes(RESUME_MARKER)) && !requests.some((u) => u.includes(RESUME_MARKER)));
