@@ -511,7 +511,7 @@ fn gap_found(
         })
 }
 
-pub fn eval_compare(rjdb: &Path, json: bool, model: &ModelArgs) -> Result<()> {
+pub fn eval_compare(rjdb: &Path, json: bool, dump: Option<&Path>, model: &ModelArgs) -> Result<()> {
     let triples = read_rjdb(rjdb)?;
     let engine = model.engine()?;
     let opts = CompareOptions {
@@ -548,6 +548,15 @@ pub fn eval_compare(rjdb: &Path, json: bool, model: &ModelArgs) -> Result<()> {
         bar.inc(1);
     }
     bar.finish_and_clear();
+    if let Some(path) = dump {
+        let mut out = String::new();
+        for ((p, n), (mp, up)) in pos.iter().zip(&neg).zip(&parts) {
+            let line = serde_json::json!({"matched": p, "unmatched": n, "matchedParts": mp, "unmatchedParts": up});
+            out.push_str(&line.to_string());
+            out.push('\n');
+        }
+        std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))?;
+    }
     let mut by_part = std::collections::BTreeMap::new();
     type Pick = fn(&ScoreParts) -> Option<f32>;
     let picks: [(&str, Pick); 4] = [

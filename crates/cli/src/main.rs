@@ -137,6 +137,9 @@ enum EvalCmd {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Also write one JSON line per triple (both scores and their parts) to this file.
+        #[arg(long)]
+        dump: Option<PathBuf>,
         #[command(flatten)]
         model: ModelArgs,
     },
@@ -392,8 +395,14 @@ fn run() -> Result<()> {
             &model,
         ),
         Cmd::Eval {
-            what: EvalCmd::Compare { rjdb, json, model },
-        } => compare::eval_compare(&rjdb, json, &model),
+            what:
+                EvalCmd::Compare {
+                    rjdb,
+                    json,
+                    dump,
+                    model,
+                },
+        } => compare::eval_compare(&rjdb, json, dump.as_deref(), &model),
         Cmd::Occupations {
             file,
             top_k,
