@@ -39,6 +39,12 @@ async function ensureOffscreen() {
 const isString = (x, max) => typeof x === "string" && x.length <= max;
 const isOptions = (x) => x === undefined || x === null || (typeof x === "object" && !Array.isArray(x));
 
+// A highlight's skill list as the occupations request carries it.
+const validSkills = (x) =>
+  Array.isArray(x) &&
+  x.length <= 5000 &&
+  x.every((s) => s && typeof s === "object" && isString(s.uri, 300) && typeof s.bestScore === "number" && Number.isFinite(s.bestScore));
+
 // The requests the engine answers, checked field by field: anything else is dropped.
 function validRequest(r) {
   if (!r || typeof r !== "object") return null;
@@ -48,8 +54,8 @@ function validRequest(r) {
         ? { type: "highlight", text: r.text, options: r.options || {} }
         : null;
     case "occupations":
-      return isString(r.text, MAX_TEXT) && isOptions(r.options)
-        ? { type: "occupations", text: r.text, options: r.options || {} }
+      return isString(r.text, MAX_TEXT) && isOptions(r.options) && validSkills(r.skills)
+        ? { type: "occupations", text: r.text, skills: r.skills.map((s) => ({ uri: s.uri, bestScore: s.bestScore })), options: r.options || {} }
         : null;
     case "compare":
       return isString(r.job, MAX_TEXT) && isString(r.resume, MAX_TEXT) && isOptions(r.options)

@@ -240,7 +240,8 @@
       }
       if (text.length <= MAX_COMPARE) {
         try {
-          const o = await ask({ type: "occupations", text, options: { topK: 3 } });
+          // From the skills just found: the engine need not read the post again.
+          const o = await ask({ type: "occupations", text, skills: result.skills, options: { topK: 3 } });
           if (ticket !== state.running) return;
           state.occupations = o.occupations;
           panel.render();
@@ -494,8 +495,13 @@
   });
 
   // Single-page apps replace the post without a page load, and some boards
-  // fill it in late: rerun (debounced) when the page's text changes.
+  // fill it in late: rerun when the page's text changes, once it has been
+  // quiet for QUIET_MS (changes come in bursts), or after MAX_WAIT_MS on a
+  // page that never stops changing.
+  const QUIET_MS = 100;
+  const MAX_WAIT_MS = 1000;
   let timer = null;
+  let firstChange = 0;
   new MutationObserver((records) => {
     if (state.mutating || state.disabled) return;
     const ours = records.every((r) =>
@@ -504,8 +510,14 @@
       ),
     );
     if (ours) return;
+    const now = performance.now();
+    if (timer === null) firstChange = now;
     clearTimeout(timer);
-    timer = setTimeout(() => run(false), 500);
+    const wait = Math.max(0, Math.min(QUIET_MS, firstChange + MAX_WAIT_MS - now));
+    timer = setTimeout(() => {
+      timer = null;
+      run(false);
+    }, wait);
   }).observe(document.documentElement, { childList: true, subtree: true, characterData: true });
 
   window.__skillmarkContent = { run };

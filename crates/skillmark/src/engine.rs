@@ -272,6 +272,34 @@ impl Engine {
             .collect())
     }
 
+    /// The ESCO occupations of a document whose skills are known already (a
+    /// highlight's skill list: URI and best score each), as
+    /// [`Self::occupations`] ranks them, without highlighting it again: the
+    /// browser's inference worker uses it where the span tagger runs in
+    /// another worker. Unknown URIs are left out.
+    pub fn occupations_for_skills(
+        &self,
+        text: &str,
+        skills: &[(&str, f32)],
+        opts: &OccupationOptions,
+    ) -> Result<Vec<OccupationSuggestion>, Error> {
+        let ranker = &self.highlighter.ranker;
+        let index = self.occupations.get(ranker)?;
+        let vector = ranker.encoder.embed(&[text])?.remove(0);
+        let known: Vec<(u32, f32)> = skills
+            .iter()
+            .filter_map(|(uri, score)| {
+                let i = ranker.taxonomy.skill_by_uri(uri)?;
+                Some((i as u32, *score))
+            })
+            .collect();
+        let opts = OccupationOptions {
+            title: false,
+            ..opts.clone()
+        };
+        Ok(index.suggest(ranker, &vector, &known, None, &opts))
+    }
+
     /// The score of every ESCO occupation (taxonomy order) for each text, as
     /// [`Self::occupations`] ranks them: for whole rankings (evaluation,
     /// bulk work) without building a suggestion per occupation.

@@ -192,3 +192,27 @@ fn the_web_bundle_adds_its_occupations_when_asked() {
     assert_eq!(found[0][0].uri, again[0][0].uri);
     assert!((found[0][0].score - again[0][0].score).abs() < 1e-6);
 }
+
+#[test]
+fn a_documents_known_skills_rank_its_occupations_as_reading_it_does() {
+    let e = engine();
+    let post = "We are hiring a nurse to administer medication, monitor patients' vital signs and keep care records.";
+    let opts = OccupationOptions {
+        top_k: 5,
+        ..Default::default()
+    };
+    let read = e.occupations(&[post], &opts).unwrap().remove(0);
+    let h = e.highlight(post, &e.default_options()).unwrap();
+    let skills: Vec<(&str, f32)> = h
+        .skills
+        .iter()
+        .map(|s| (s.uri.as_str(), s.best_score))
+        .collect();
+    let known = e.occupations_for_skills(post, &skills, &opts).unwrap();
+    assert_eq!(read, known);
+    // Unknown URIs are left out, not an error.
+    let none = e
+        .occupations_for_skills(post, &[("not a uri", 0.9)], &opts)
+        .unwrap();
+    assert_eq!(none.len(), 5);
+}

@@ -117,31 +117,6 @@ fn tags_from_js(value: JsValue) -> Result<Vec<WordTags>, JsError> {
     Ok(tags.into_iter().map(WordTags::from).collect())
 }
 
-/// The text of a résumé or job-post file (plain text, HTML, PDF, DOCX):
-/// `{ text, format, warnings }`; `name` (the file name) helps tell the
-/// format. HTML comes back as its text. A scanned PDF (no text layer), an
-/// encrypted or broken file throws an error that says so.
-#[wasm_bindgen(js_name = extractText)]
-pub fn extract_text(bytes: &[u8], name: Option<String>) -> Result<JsValue, JsError> {
-    #[derive(Serialize)]
-    struct Extracted {
-        text: String,
-        format: &'static str,
-        warnings: Vec<String>,
-    }
-    let doc = skillmark_extract::extract(bytes, name.as_deref())
-        .map_err(|e| JsError::new(&e.to_string()))?;
-    let text = match doc.format {
-        skillmark_extract::Format::Html => skillmark::html::html_to_text(&doc.text),
-        _ => doc.text,
-    };
-    to_js(&Extracted {
-        text,
-        format: doc.format.name(),
-        warnings: doc.warnings,
-    })
-}
-
 fn js_error(e: skillmark::Error) -> JsError {
     JsError::new(&e.to_string())
 }
@@ -218,6 +193,43 @@ impl Highlighter {
             };
         let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
         to_js(&self.engine.occupations(&texts, &opts).map_err(js_error)?)
+    }
+
+    /// The ESCO occupations of a document whose skills are known (a
+    /// highlight's `skills`: `[{ uri, bestScore }]`, other fields ignored),
+    /// without highlighting it again (`OccupationSuggestion[]`).
+    #[wasm_bindgen(js_name = occupationsForSkills)]
+    pub fn occupations_for_skills(
+        &self,
+        text: &str,
+        skills_js: JsValue,
+        options_js: JsValue,
+    ) -> Result<JsValue, JsError> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Scored {
+            uri: String,
+            best_score: f32,
+        }
+        let skills: Vec<Scored> = serde_wasm_bindgen::from_value(skills_js)
+            .map_err(|e| JsError::new(&format!("skills: {e}")))?;
+        let skills: Vec<(&str, f32)> = skills
+            .iter()
+            .map(|s| (s.uri.as_str(), s.best_score))
+            .collect();
+        let opts: skillmark::OccupationOptions =
+            if options_js.is_undefined() || options_js.is_null() {
+                Default::default()
+            } else {
+                serde_wasm_bindgen::from_value(options_js)
+                    .map_err(|e| JsError::new(&format!("occupation options: {e}")))?
+            };
+        to_js(
+            &self
+                .engine
+                .occupations_for_skills(text, &skills, &opts)
+                .map_err(js_error)?,
+        )
     }
 
     /// Whether the engine has ESCO occupations (read at load, or added).

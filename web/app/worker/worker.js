@@ -4,7 +4,7 @@
 // batch of sentences. Messages (in the style of candle's wasm examples):
 //   in : {type:"highlight", id, text, options} · {type:"skill", id, uri}
 //        {type:"compare", id, job, resume, options} · {type:"extract", id, bytes, name}
-//        {type:"occupations", id, text, options}
+//        {type:"occupations", id, text, skills?, options}
 //   out: {type:"loading", loaded, total, file} · {type:"ready", ...}
 //        {type:"result", id, upto, spans, skills, segments, total}
 //        {type:"done", id, ms, segments, workers} · {type:"skill", id, skill}
@@ -17,7 +17,7 @@
 // back part by part. A 400-word post: 270 ms instead of 377 on this 2-core
 // machine (docs/BENCHMARKS.md). Without it (failed to start, or an error)
 // this worker loads the tagger and runs it itself.
-import init, { Highlighter, extractText } from "../engine/skillmark_wasm.js";
+import init, { Highlighter } from "../engine/skillmark_wasm.js";
 
 const ASSETS = new URL("../assets/", import.meta.url);
 // Relaxed SIMD (Chrome 114+) has an int8 dot product the engine's matrix
@@ -26,10 +26,12 @@ const ASSETS = new URL("../assets/", import.meta.url);
 const RELAXED_SIMD = WebAssembly.validate(
   new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15, 253, 128, 2, 11]),
 );
-const ENGINE = new URL(
-  RELAXED_SIMD ? "../engine/skillmark_wasm_relaxed_bg.wasm" : "../engine/skillmark_wasm_bg.wasm",
-  import.meta.url,
-);
+const PLAIN_ENGINE = new URL("../engine/skillmark_wasm_bg.wasm", import.meta.url);
+// The browser extension's Chromium package carries the relaxed build only,
+// its Firefox package the simd128 build only: try the other when one is missing.
+const ENGINES = RELAXED_SIMD
+  ? [new URL("../engine/skillmark_wasm_relaxed_bg.wasm", import.meta.url), PLAIN_ENGINE]
+  : [PLAIN_ENGINE];
 const CACHE = "skillmark-assets";
 // The files the engine reads at load (the tagger where the manifest lists
 // it); the occupations' files are fetched when a request first needs them
@@ -144,8 +146,12 @@ async function loadAssets(quiet = false, wanted = NEEDED) {
 // The engine, compiled once: the span tagger's worker instantiates the same
 // module (no second download, no second compilation).
 async function compileEngine() {
-  const res = await fetch(ENGINE);
-  if (!res.ok) throw new Error(`cannot load the engine: HTTP ${res.status}`);
+  let res = null;
+  for (const url of ENGINES) {
+    res = await fetch(url).catch(() => null); // a packaged file that is not there: a network error
+    if (res && res.ok) break;
+  }
+  if (!res || !res.ok) throw new Error(`cannot load the engine: ${res ? `HTTP ${res.status}` : "not found"}`);
   if (WebAssembly.compileStreaming && res.headers.get("content-type") === "application/wasm") {
     return WebAssembly.compileStreaming(res);
   }
@@ -335,15 +341,30 @@ async function compare({ id, job, resume, options }) {
   post({ type: "compared", id, comparison, ms: performance.now() - t0 });
 }
 
-// The ESCO occupations of one text (the wasm `Highlighter.occupations`): a
-// document's skills are part of the evidence, so this needs the span tagger
-// here too, as compare does.
-async function occupations({ id, text, options }) {
-  await loadTaggerHere();
+// The ESCO occupations of one text. With its highlighted `skills` (the
+// extension has them), from those and the text's vector alone
+// (`occupationsForSkills`); without, the engine highlights the text itself,
+// which needs the span tagger in this worker too, as compare does.
+async function occupations({ id, text, skills, options }) {
+  if (!Array.isArray(skills)) await loadTaggerHere();
   await loadOccupationsHere();
   const t0 = performance.now();
-  const [found] = highlighter.occupations([text], options ?? {});
+  const found = Array.isArray(skills)
+    ? highlighter.occupationsForSkills(text, skills, options ?? {})
+    : highlighter.occupations([text], options ?? {})[0];
   post({ type: "occupations", id, occupations: found ?? [], ms: performance.now() - t0 });
+}
+
+// PDF and DOCX reading lives in a module of its own (crates/extract-wasm),
+// loaded on the first file: most visits never drop one.
+let reader = null;
+function fileReader() {
+  reader ??= import("../extract/skillmark_extract_wasm.js").then(async (m) => {
+    await m.default({ module_or_path: new URL("../extract/skillmark_extract_wasm_bg.wasm", import.meta.url) });
+    return m.extractText;
+  });
+  reader.catch(() => (reader = null)); // a failed load is tried again next time
+  return reader;
 }
 
 async function drain() {
@@ -361,6 +382,7 @@ async function drain() {
       } else if (msg.type === "occupations") {
         await occupations(msg);
       } else if (msg.type === "extract") {
+        const extractText = await fileReader();
         const { text, format, warnings } = extractText(new Uint8Array(msg.bytes), msg.name ?? undefined);
         post({ type: "extracted", id: msg.id, text, format, warnings });
       }
