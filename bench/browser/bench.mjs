@@ -21,6 +21,7 @@ import crypto from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { SINGLE, POST, POST_SENTENCES, COSINE_SENTENCES } from "./texts.mjs";
+import { renderers } from "./procs.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "../..");
@@ -157,38 +158,6 @@ function download(m) {
 }
 
 // ----------------------------------------------------------- process memory
-
-function procTree() {
-  const kids = new Map();
-  for (const d of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (!kids.has(ppid)) kids.set(ppid, []);
-      kids.get(ppid).push(Number(d));
-    } catch {}
-  }
-  return kids;
-}
-
-// Renderer processes of the Chromium this script launched (descendants of
-// this Node process whose command line says --type=renderer).
-function renderers() {
-  const kids = procTree();
-  const out = [];
-  const stack = [process.pid];
-  while (stack.length) {
-    const p = stack.pop();
-    for (const c of kids.get(p) || []) {
-      stack.push(c);
-      try {
-        if (fs.readFileSync(`/proc/${c}/cmdline`, "utf8").includes("--type=renderer")) out.push(c);
-      } catch {}
-    }
-  }
-  return out;
-}
 
 function status(pid) {
   const s = fs.readFileSync(`/proc/${pid}/status`, "utf8");

@@ -25,6 +25,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { renderers } from "./procs.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "../..");
@@ -190,37 +191,6 @@ Interests
 Sailing on the Baltic Sea, long-distance cycling, and board games with far too many rules.`;
 
 // ----------------------------------------------------------- process CPU
-
-function procTree() {
-  const kids = new Map();
-  for (const d of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (!kids.has(ppid)) kids.set(ppid, []);
-      kids.get(ppid).push(Number(d));
-    } catch {}
-  }
-  return kids;
-}
-
-// Renderer processes of the Chromium this script launched.
-function renderers() {
-  const kids = procTree();
-  const out = [];
-  const stack = [process.pid];
-  while (stack.length) {
-    const p = stack.pop();
-    for (const c of kids.get(p) || []) {
-      stack.push(c);
-      try {
-        if (fs.readFileSync(`/proc/${c}/cmdline`, "utf8").includes("--type=renderer")) out.push(c);
-      } catch {}
-    }
-  }
-  return out;
-}
 
 const rss = (pid) => Number((fs.readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmRSS:\s+(\d+) kB/m) || [])[1] || 0) * 1024;
 

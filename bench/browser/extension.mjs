@@ -32,6 +32,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { rendererProcs } from "./procs.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "../..");
@@ -233,37 +234,8 @@ function startServer() {
 
 // ----------------------------------------------------------- process memory
 
-function procTree() {
-  const kids = new Map();
-  for (const d of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (!kids.has(ppid)) kids.set(ppid, []);
-      kids.get(ppid).push(Number(d));
-    } catch {}
-  }
-  return kids;
-}
-
 // Renderer processes of the Chromium this script launched: {pid, extension}.
-function renderers() {
-  const kids = procTree();
-  const out = [];
-  const stack = [process.pid];
-  while (stack.length) {
-    const p = stack.pop();
-    for (const c of kids.get(p) || []) {
-      stack.push(c);
-      try {
-        const cmd = fs.readFileSync(`/proc/${c}/cmdline`, "utf8");
-        if (cmd.includes("--type=renderer")) out.push({ pid: c, extension: cmd.includes("--extension-process") });
-      } catch {}
-    }
-  }
-  return out;
-}
+const renderers = () => rendererProcs().map(({ pid, cmd }) => ({ pid, extension: cmd.includes("--extension-process") }));
 
 // RSS, PSS and private (USS) memory of a process, bytes; peak RSS.
 function memoryOf(pid) {

@@ -117,6 +117,15 @@ fn tags_from_js(value: JsValue) -> Result<Vec<WordTags>, JsError> {
     Ok(tags.into_iter().map(WordTags::from).collect())
 }
 
+/// Occupation options from JS: absent or null means the defaults.
+fn occupation_options(options_js: JsValue) -> Result<skillmark::OccupationOptions, JsError> {
+    if options_js.is_undefined() || options_js.is_null() {
+        return Ok(Default::default());
+    }
+    serde_wasm_bindgen::from_value(options_js)
+        .map_err(|e| JsError::new(&format!("occupation options: {e}")))
+}
+
 fn js_error(e: skillmark::Error) -> JsError {
     JsError::new(&e.to_string())
 }
@@ -184,13 +193,7 @@ impl Highlighter {
     /// The ESCO occupations of each text (`OccupationSuggestion[][]`);
     /// an error when the bundle has no occupations.
     pub fn occupations(&self, texts: Vec<String>, options_js: JsValue) -> Result<JsValue, JsError> {
-        let opts: skillmark::OccupationOptions =
-            if options_js.is_undefined() || options_js.is_null() {
-                Default::default()
-            } else {
-                serde_wasm_bindgen::from_value(options_js)
-                    .map_err(|e| JsError::new(&format!("occupation options: {e}")))?
-            };
+        let opts = occupation_options(options_js)?;
         let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
         to_js(&self.engine.occupations(&texts, &opts).map_err(js_error)?)
     }
@@ -217,13 +220,7 @@ impl Highlighter {
             .iter()
             .map(|s| (s.uri.as_str(), s.best_score))
             .collect();
-        let opts: skillmark::OccupationOptions =
-            if options_js.is_undefined() || options_js.is_null() {
-                Default::default()
-            } else {
-                serde_wasm_bindgen::from_value(options_js)
-                    .map_err(|e| JsError::new(&format!("occupation options: {e}")))?
-            };
+        let opts = occupation_options(options_js)?;
         to_js(
             &self
                 .engine
