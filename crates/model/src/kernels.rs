@@ -221,17 +221,36 @@ impl QActs {
         let mpad = round_up(rows.max(1), M_ALIGN);
         self.rows = rows;
         self.kpad = kpad;
+        let flip = if kernel.offset_acts() { 0x80 } else { 0 };
         self.q.clear();
-        self.q
-            .resize(mpad * kpad, if kernel.offset_acts() { 128 } else { 0 });
+        self.q.resize(mpad * kpad, flip);
         self.scale.clear();
         self.scale.resize(mpad, 0.0);
-        for r in 0..rows {
-            let dst = &mut self.q[r * kpad..r * kpad + cols];
-            self.scale[r] = quantize_act_row(&x[r * cols..(r + 1) * cols], dst, kernel);
-            if kernel.offset_acts() {
-                dst.iter_mut().for_each(|d| *d ^= 0x80);
-            }
+        let one = |(r, (dst, scale)): (usize, (&mut [u8], &mut f32))| {
+            *scale = quantize_act_row_flipped(
+                &x[r * cols..(r + 1) * cols],
+                &mut dst[..cols],
+                kernel,
+                flip,
+            );
+        };
+        #[cfg(not(target_arch = "wasm32"))]
+        if rows * cols >= PAR_ELEMENTS && rayon::current_num_threads() > 1 {
+            use rayon::prelude::*;
+            self.q
+                .par_chunks_exact_mut(kpad)
+                .zip(self.scale.par_iter_mut())
+                .take(rows)
+                .enumerate()
+                .for_each(one);
+        } else {
+            let rows_iter = self.q.chunks_exact_mut(kpad).zip(self.scale.iter_mut());
+            rows_iter.take(rows).enumerate().for_each(one);
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            let rows_iter = self.q.chunks_exact_mut(kpad).zip(self.scale.iter_mut());
+            rows_iter.take(rows).enumerate().for_each(one);
         }
         self.sum.clear();
         if kernel.offset_weights() {
@@ -245,6 +264,27 @@ impl QActs {
     }
 }
 
+/// Elementwise work over at least this many values is split across threads
+/// (below it, waking the pool costs more than it saves).
+pub const PAR_ELEMENTS: usize = 48 * 1024;
+
+/// [`quantize_act_row`] with every byte XORed with `flip` (0x80 turns i8 into
+/// the u8 + 128 that VNNI reads).
+fn quantize_act_row_flipped(src: &[f32], dst: &mut [u8], kernel: Kernel, flip: u8) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    match kernel {
+        // SAFETY: the kernel is only selected where the CPU has these features.
+        Kernel::Avx512Vnni => return unsafe { x86::quantize_act_row_avx512(src, dst, flip) },
+        Kernel::Avx2 => return unsafe { x86::quantize_act_row_avx2(src, dst, flip) },
+        _ => {}
+    }
+    let s = quantize_act_row(src, dst, kernel);
+    if flip != 0 {
+        dst.iter_mut().for_each(|d| *d ^= flip);
+    }
+    s
+}
+
 /// Symmetric int8 quantization of one activation row into `dst` (i8 values as
 /// bytes); returns the scale. Rounds half to even, so the wasm SIMD version
 /// (`f32x4.nearest`) computes the same bytes as the portable one.
@@ -253,6 +293,10 @@ pub fn quantize_act_row(src: &[f32], dst: &mut [u8], kernel: Kernel) -> f32 {
     if kernel.is_wasm_simd() {
         // SAFETY: simd128 is enabled at compile time; `dst` is as long as `src`.
         return unsafe { wasm::quantize_act_row(src, dst) };
+    }
+    #[cfg(target_arch = "x86_64")]
+    if matches!(kernel, Kernel::Avx512Vnni | Kernel::Avx2) {
+        return quantize_act_row_flipped(src, dst, kernel, 0);
     }
     let _ = kernel;
     quantize_act_row_portable(src, dst)
@@ -542,6 +586,114 @@ unsafe fn scalar_tile(a: *const i8, w: *const i8, kpad: usize, tm: usize, acc: &
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use std::arch::x86_64::*;
+
+    /// [`super::quantize_act_row_portable`] sixteen lanes at a time, the same
+    /// bytes (rounding half to even with the default MXCSR mode, NaN to 0),
+    /// each XORed with `flip`.
+    #[target_feature(enable = "avx512f,avx512bw")]
+    pub unsafe fn quantize_act_row_avx512(src: &[f32], dst: &mut [u8], flip: u8) -> f32 {
+        let n = src.len();
+        assert!(dst.len() >= n);
+        let p = src.as_ptr();
+        let body = n - n % 16;
+        let tail: __mmask16 = ((1u32 << (n % 16)) - 1) as u16;
+        // max(|v|, m) keeps `m` when v is NaN, as the portable fold does.
+        let (mut m0, mut m1) = (_mm512_setzero_ps(), _mm512_setzero_ps());
+        let mut i = 0;
+        while i + 32 <= body {
+            m0 = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(p.add(i))), m0);
+            m1 = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(p.add(i + 16))), m1);
+            i += 32;
+        }
+        if i < body {
+            m0 = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(p.add(i))), m0);
+        }
+        if tail != 0 {
+            let v = _mm512_maskz_loadu_ps(tail, p.add(body));
+            m1 = _mm512_max_ps(_mm512_abs_ps(v), m1);
+        }
+        let amax = _mm512_reduce_max_ps(_mm512_max_ps(m0, m1));
+        if amax == 0.0 || !amax.is_finite() {
+            dst[..n].iter_mut().for_each(|d| *d = flip);
+            return 0.0;
+        }
+        let inv = 127.0 / amax;
+        let vinv = _mm512_set1_ps(inv);
+        // Clamped as floats first: with a subnormal `amax`, `inv` is infinite.
+        let (hi, lo) = (_mm512_set1_ps(127.0), _mm512_set1_ps(-127.0));
+        let fl = _mm512_set1_epi32(flip as i32);
+        let d = dst.as_mut_ptr();
+        let mut i = 0;
+        while i < body {
+            let x = _mm512_mul_ps(_mm512_loadu_ps(p.add(i)), vinv);
+            let ord = _mm512_cmp_ps_mask::<_CMP_ORD_Q>(x, x);
+            let q = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(x, lo), hi));
+            let q = _mm512_xor_si512(_mm512_maskz_mov_epi32(ord, q), fl);
+            _mm_storeu_si128(d.add(i) as *mut __m128i, _mm512_cvtepi32_epi8(q));
+            i += 16;
+        }
+        if tail != 0 {
+            let x = _mm512_mul_ps(_mm512_maskz_loadu_ps(tail, p.add(body)), vinv);
+            let ord = _mm512_cmp_ps_mask::<_CMP_ORD_Q>(x, x);
+            let q = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(x, lo), hi));
+            let q = _mm512_xor_si512(_mm512_maskz_mov_epi32(ord, q), fl);
+            _mm512_mask_cvtepi32_storeu_epi8(d.add(body) as *mut _, tail, q);
+        }
+        amax / 127.0
+    }
+
+    /// As [`quantize_act_row_avx512`] with AVX2, thirty-two values a step.
+    #[target_feature(enable = "avx2")]
+    pub unsafe fn quantize_act_row_avx2(src: &[f32], dst: &mut [u8], flip: u8) -> f32 {
+        let n = src.len();
+        assert!(dst.len() >= n);
+        let p = src.as_ptr();
+        let abs = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fff_ffff));
+        let body8 = n - n % 8;
+        let mut m = _mm256_setzero_ps();
+        let mut i = 0;
+        while i < body8 {
+            m = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(p.add(i)), abs), m);
+            i += 8;
+        }
+        let mut lanes = [0f32; 8];
+        _mm256_storeu_ps(lanes.as_mut_ptr(), m);
+        let mut amax = 0f32;
+        for &v in lanes.iter().chain(&src[body8..]) {
+            if v.abs() > amax {
+                amax = v.abs();
+            }
+        }
+        if amax == 0.0 || !amax.is_finite() {
+            dst[..n].iter_mut().for_each(|d| *d = flip);
+            return 0.0;
+        }
+        let inv = 127.0 / amax;
+        let vinv = _mm256_set1_ps(inv);
+        let (hi, lo) = (_mm256_set1_ps(127.0), _mm256_set1_ps(-127.0));
+        let q8 = |at: usize| {
+            let x = _mm256_mul_ps(_mm256_loadu_ps(p.add(at)), vinv);
+            let ord = _mm256_castps_si256(_mm256_cmp_ps::<_CMP_ORD_Q>(x, x));
+            let q = _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(x, lo), hi));
+            _mm256_and_si256(q, ord)
+        };
+        let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+        let fl = _mm256_set1_epi8(flip as i8);
+        let body32 = n - n % 32;
+        let d = dst.as_mut_ptr();
+        let mut i = 0;
+        while i < body32 {
+            let a = _mm256_packs_epi32(q8(i), q8(i + 8));
+            let b = _mm256_packs_epi32(q8(i + 16), q8(i + 24));
+            let bytes = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(a, b), order);
+            _mm256_storeu_si256(d.add(i) as *mut __m256i, _mm256_xor_si256(bytes, fl));
+            i += 32;
+        }
+        for (o, &v) in dst[body32..n].iter_mut().zip(&src[body32..]) {
+            *o = (v * inv).round_ties_even().clamp(-127.0, 127.0) as i8 as u8 ^ flip;
+        }
+        amax / 127.0
+    }
 
     /// 4 activation rows × 4 weight rows with `vpdpbusd` (u8 × i8 → i32).
     #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
@@ -897,6 +1049,41 @@ mod tests {
             // All kernels compute the same integer sums, so they agree exactly.
             for r in &results[1..] {
                 assert_eq!(r, &results[0]);
+            }
+        }
+    }
+
+    #[test]
+    fn simd_activation_quantizers_give_the_portable_bytes() {
+        let mut seed = 9u64;
+        for case in 0..600usize {
+            let n = [384, 1536, 16, 7, 35, 1, 33, 64, 65][case % 9];
+            let mut row: Vec<f32> = (0..n).map(|_| lcg(&mut seed) * 4.5).collect();
+            match case % 6 {
+                // amax 127 makes the scale 1, so x.5 values are exact ties.
+                1 => row
+                    .iter_mut()
+                    .enumerate()
+                    .for_each(|(i, v)| *v = (i % 254) as f32 - 126.5),
+                2 => row[n / 2] = f32::NAN,
+                3 => row[n - 1] = f32::NEG_INFINITY,
+                4 => row.iter_mut().for_each(|v| *v = 0.0),
+                5 => row.iter_mut().for_each(|v| *v *= 1e-40),
+                _ => {}
+            }
+            if case % 6 == 1 {
+                row[0] = 127.0;
+            }
+            let mut want = vec![1u8; n];
+            let sw = quantize_act_row_portable(&row, &mut want);
+            for kernel in kernels() {
+                for flip in [0u8, 0x80] {
+                    let mut got = vec![2u8; n];
+                    let sg = quantize_act_row_flipped(&row, &mut got, kernel, flip);
+                    let want: Vec<u8> = want.iter().map(|&b| b ^ flip).collect();
+                    assert_eq!(got, want, "{kernel:?} case {case} flip {flip}");
+                    assert_eq!(sg.to_bits(), sw.to_bits(), "{kernel:?} case {case}");
+                }
             }
         }
     }
