@@ -6,7 +6,7 @@
 //! over its own tokens. So batching costs no wasted work and a sentence's
 //! vector does not depend on what it is batched with.
 
-use crate::kernels::{matmul_f32, matmul_q8, Kernel, QActs, QMatrix};
+use crate::kernels::{matmul_f32, matmul_f32_packed, matmul_q8, Kernel, PackedF32, QActs, QMatrix};
 use crate::weights::{StoredTensor, TensorData, TensorStore};
 use crate::{BertConfig, ModelError};
 
@@ -28,6 +28,8 @@ enum Matrix {
         rows: usize,
         cols: usize,
     },
+    /// f32 laid out for the FMA kernels (same results as `F32`).
+    F32Packed(PackedF32),
     Q8(QMatrix),
 }
 
@@ -35,19 +37,33 @@ impl Matrix {
     fn rows(&self) -> usize {
         match self {
             Matrix::F32 { rows, .. } => *rows,
+            Matrix::F32Packed(p) => p.rows(),
             Matrix::Q8(m) => m.rows,
         }
     }
     fn cols(&self) -> usize {
         match self {
             Matrix::F32 { cols, .. } => *cols,
+            Matrix::F32Packed(p) => p.cols(),
             Matrix::Q8(m) => m.cols,
         }
     }
     fn size_bytes(&self) -> usize {
         match self {
             Matrix::F32 { w, .. } => w.len() * 4,
+            Matrix::F32Packed(p) => p.size_bytes(),
             Matrix::Q8(m) => m.size_bytes(),
+        }
+    }
+
+    /// f32 weights packed for the FMA kernels where they apply.
+    fn packed(self) -> Matrix {
+        match self {
+            Matrix::F32 { w, rows, cols } => match PackedF32::new(&w, rows, cols) {
+                Some(p) => Matrix::F32Packed(p),
+                None => Matrix::F32 { w, rows, cols },
+            },
+            m => m,
         }
     }
 }
@@ -72,6 +88,7 @@ impl Linear {
         out.resize(m * n, 0.0);
         match &self.w {
             Matrix::F32 { w, .. } => matmul_f32(x, m, w, n, k, Some(&self.b), out),
+            Matrix::F32Packed(p) => matmul_f32_packed(x, m, p, Some(&self.b), out),
             Matrix::Q8(q) => {
                 scratch.quantize(x, m, k, kernel);
                 matmul_q8(scratch, q, Some(&self.b), out, kernel);
@@ -262,7 +279,7 @@ fn load_layer(
     let q = load_linear(store, &format!("{p}.attention.self.query"), h, h, precision)?;
     let k = load_linear(store, &format!("{p}.attention.self.key"), h, h, precision)?;
     let v = load_linear(store, &format!("{p}.attention.self.value"), h, h, precision)?;
-    Ok(Layer {
+    let layer = Layer {
         qkv: fuse_qkv(q, k, v, precision),
         attn_out: load_linear(
             store,
@@ -287,6 +304,17 @@ fn load_layer(
             precision,
         )?,
         ln_ffn: load_ln(store, &format!("{p}.output.LayerNorm"), h, eps)?,
+    };
+    let pack = |l: Linear| Linear {
+        w: l.w.packed(),
+        b: l.b,
+    };
+    Ok(Layer {
+        qkv: pack(layer.qkv),
+        attn_out: pack(layer.attn_out),
+        ffn_in: pack(layer.ffn_in),
+        ffn_out: pack(layer.ffn_out),
+        ..layer
     })
 }
 
