@@ -1436,6 +1436,9 @@ unsafe fn f32_tile(
     bias: Option<&[f32]>,
     cols: usize,
 ) {
+    // Elsewhere `F32Isa` has no variants and nothing below runs.
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (rows, x, panel, k, out, n, bias, cols);
     macro_rules! by_rows {
         ($f:ident, $($r:literal)*) => {
             match rows {
