@@ -1439,6 +1439,7 @@ unsafe fn f32_tile(
     // Elsewhere `F32Isa` has no variants and nothing below runs.
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (rows, x, panel, k, out, n, bias, cols);
+    #[cfg(target_arch = "x86_64")]
     macro_rules! by_rows {
         ($f:ident, $($r:literal)*) => {
             match rows {
