@@ -6,7 +6,7 @@
 //! over its own tokens. So batching costs no wasted work and a sentence's
 //! vector does not depend on what it is batched with.
 
-use crate::kernels::{matmul_f32, matmul_q8, Kernel, QActs, QMatrix};
+use crate::kernels::{matmul_f32, matmul_f32_packed, matmul_q8, Kernel, PackedF32, QActs, QMatrix};
 use crate::weights::{StoredTensor, TensorData, TensorStore};
 use crate::{BertConfig, ModelError};
 
@@ -28,6 +28,8 @@ enum Matrix {
         rows: usize,
         cols: usize,
     },
+    /// f32 laid out for the FMA kernels (same results as `F32`).
+    F32Packed(PackedF32),
     Q8(QMatrix),
 }
 
@@ -35,19 +37,33 @@ impl Matrix {
     fn rows(&self) -> usize {
         match self {
             Matrix::F32 { rows, .. } => *rows,
+            Matrix::F32Packed(p) => p.rows(),
             Matrix::Q8(m) => m.rows,
         }
     }
     fn cols(&self) -> usize {
         match self {
             Matrix::F32 { cols, .. } => *cols,
+            Matrix::F32Packed(p) => p.cols(),
             Matrix::Q8(m) => m.cols,
         }
     }
     fn size_bytes(&self) -> usize {
         match self {
             Matrix::F32 { w, .. } => w.len() * 4,
+            Matrix::F32Packed(p) => p.size_bytes(),
             Matrix::Q8(m) => m.size_bytes(),
+        }
+    }
+
+    /// f32 weights packed for the FMA kernels where they apply.
+    fn packed(self) -> Matrix {
+        match self {
+            Matrix::F32 { w, rows, cols } => match PackedF32::new(&w, rows, cols) {
+                Some(p) => Matrix::F32Packed(p),
+                None => Matrix::F32 { w, rows, cols },
+            },
+            m => m,
         }
     }
 }
@@ -72,6 +88,7 @@ impl Linear {
         out.resize(m * n, 0.0);
         match &self.w {
             Matrix::F32 { w, .. } => matmul_f32(x, m, w, n, k, Some(&self.b), out),
+            Matrix::F32Packed(p) => matmul_f32_packed(x, m, p, Some(&self.b), out),
             Matrix::Q8(q) => {
                 scratch.quantize(x, m, k, kernel);
                 matmul_q8(scratch, q, Some(&self.b), out, kernel);
@@ -262,7 +279,7 @@ fn load_layer(
     let q = load_linear(store, &format!("{p}.attention.self.query"), h, h, precision)?;
     let k = load_linear(store, &format!("{p}.attention.self.key"), h, h, precision)?;
     let v = load_linear(store, &format!("{p}.attention.self.value"), h, h, precision)?;
-    Ok(Layer {
+    let layer = Layer {
         qkv: fuse_qkv(q, k, v, precision),
         attn_out: load_linear(
             store,
@@ -287,6 +304,17 @@ fn load_layer(
             precision,
         )?,
         ln_ffn: load_ln(store, &format!("{p}.output.LayerNorm"), h, eps)?,
+    };
+    let pack = |l: Linear| Linear {
+        w: l.w.packed(),
+        b: l.b,
+    };
+    Ok(Layer {
+        qkv: pack(layer.qkv),
+        attn_out: pack(layer.attn_out),
+        ffn_in: pack(layer.ffn_in),
+        ffn_out: pack(layer.ffn_out),
+        ..layer
     })
 }
 
@@ -682,38 +710,11 @@ fn attention(
     let scale = 1.0 / (d as f32).sqrt();
     let ctx_ptr = CtxPtr(ctx.as_mut_ptr());
     let one = |(r, head): (&std::ops::Range<usize>, usize)| {
-        let len = r.end - r.start;
-        let mut scores = vec![0f32; len];
-        let mut acc = vec![0f32; d];
-        for i in 0..len {
-            let qi = &qkv[(r.start + i) * 3 * h + head * d..][..d];
-            let mut max = f32::NEG_INFINITY;
-            for (j, s) in scores.iter_mut().enumerate() {
-                let kj = &qkv[(r.start + j) * 3 * h + h + head * d..][..d];
-                *s = attention_dot(qi, kj) * scale;
-                max = max.max(*s);
-            }
-            let mut sum = 0.0;
-            for s in scores.iter_mut() {
-                *s = softmax_exp(*s - max);
-                sum += *s;
-            }
-            acc.iter_mut().for_each(|a| *a = 0.0);
-            for (j, &p) in scores.iter().enumerate() {
-                let vj = &qkv[(r.start + j) * 3 * h + 2 * h + head * d..][..d];
-                for (a, v) in acc.iter_mut().zip(vj) {
-                    *a += p * v;
-                }
-            }
-            let inv = 1.0 / sum;
-            // SAFETY: each (sequence, head) task writes only its own rows × head columns.
-            let out = unsafe {
-                std::slice::from_raw_parts_mut(ctx_ptr.at((r.start + i) * h + head * d), d)
-            };
-            for (o, a) in out.iter_mut().zip(&acc) {
-                *o = a * inv;
-            }
-        }
+        // SAFETY: each (sequence, head) task writes only its own rows × head columns.
+        let out = |i: usize| unsafe {
+            std::slice::from_raw_parts_mut(ctx_ptr.at((r.start + i) * h + head * d), d)
+        };
+        attend_head(qkv, r.clone(), head * d, d, h, scale, out);
     };
     let tasks = ranges
         .iter()
@@ -733,6 +734,129 @@ fn attention(
         }
     }
     tasks.for_each(one);
+}
+
+/// Attention of one head (columns `off..off + d` of q, k and v) over one
+/// sequence (rows `r` of `qkv`); `out(i)` is where token `i`'s context goes.
+fn attend_head<'a>(
+    qkv: &[f32],
+    r: std::ops::Range<usize>,
+    off: usize,
+    d: usize,
+    h: usize,
+    scale: f32,
+    out: impl FnMut(usize) -> &'a mut [f32],
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has the feature.
+            return unsafe { attend_head_avx512(qkv, r, off, d, h, scale, out) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has the feature.
+            return unsafe { attend_head_avx2(qkv, r, off, d, h, scale, out) };
+        }
+    }
+    attend_head_body(qkv, r, off, d, h, scale, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn attend_head_avx512<'a>(
+    qkv: &[f32],
+    r: std::ops::Range<usize>,
+    off: usize,
+    d: usize,
+    h: usize,
+    scale: f32,
+    out: impl FnMut(usize) -> &'a mut [f32],
+) {
+    attend_head_body(qkv, r, off, d, h, scale, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn attend_head_avx2<'a>(
+    qkv: &[f32],
+    r: std::ops::Range<usize>,
+    off: usize,
+    d: usize,
+    h: usize,
+    scale: f32,
+    out: impl FnMut(usize) -> &'a mut [f32],
+) {
+    attend_head_body(qkv, r, off, d, h, scale, out)
+}
+
+/// The work of [`attend_head`], compiled for each instruction set.
+///
+/// Natively q·k runs over keys in SIMD lanes from a transposed copy of K,
+/// each lane adding its d products in order from −0.0 as `Iterator::sum`
+/// does: the same bits as the ordered dot product, and every other step is
+/// elementwise or in order too (no FMA contraction in Rust), so the vectors
+/// do not change. In wasm q·k is [`dot_lanes`].
+#[inline(always)]
+fn attend_head_body<'a>(
+    qkv: &[f32],
+    r: std::ops::Range<usize>,
+    off: usize,
+    d: usize,
+    h: usize,
+    scale: f32,
+    mut out: impl FnMut(usize) -> &'a mut [f32],
+) {
+    let len = r.end - r.start;
+    let row = |j: usize| &qkv[(r.start + j) * 3 * h..(r.start + j + 1) * 3 * h];
+    let mut scores = vec![0f32; len];
+    let mut acc = vec![0f32; d];
+    #[cfg(not(target_arch = "wasm32"))]
+    let kt = {
+        let mut kt = vec![0f32; d * len];
+        for j in 0..len {
+            for (t, &v) in row(j)[h + off..h + off + d].iter().enumerate() {
+                kt[t * len + j] = v;
+            }
+        }
+        kt
+    };
+    for i in 0..len {
+        let qi = &row(i)[off..off + d];
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            scores.iter_mut().for_each(|s| *s = -0.0);
+            for (&q, kt) in qi.iter().zip(kt.chunks_exact(len)) {
+                for (s, &k) in scores.iter_mut().zip(kt) {
+                    *s += q * k;
+                }
+            }
+            scores.iter_mut().for_each(|s| *s *= scale);
+        }
+        #[cfg(target_arch = "wasm32")]
+        for (j, s) in scores.iter_mut().enumerate() {
+            *s = dot_lanes(qi, &row(j)[h + off..h + off + d]) * scale;
+        }
+        let mut max = f32::NEG_INFINITY;
+        for &s in &scores {
+            max = max.max(s);
+        }
+        let mut sum = 0.0;
+        for s in scores.iter_mut() {
+            *s = softmax_exp(*s - max);
+            sum += *s;
+        }
+        acc.iter_mut().for_each(|a| *a = 0.0);
+        for (j, &p) in scores.iter().enumerate() {
+            let vj = &row(j)[2 * h + off..2 * h + off + d];
+            for (a, v) in acc.iter_mut().zip(vj) {
+                *a += p * v;
+            }
+        }
+        let inv = 1.0 / sum;
+        for (o, a) in out(i).iter_mut().zip(&acc) {
+            *o = a * inv;
+        }
+    }
 }
 
 /// `e^x` for the softmax's x ≤ 0 (relative error < 1e-5, most of it from
@@ -772,15 +896,6 @@ fn softmax_exp(x: f32) -> f32 {
     return exp_nonpositive(x);
     #[cfg(not(target_arch = "wasm32"))]
     x.exp()
-}
-
-/// The attention's q·k: in order natively (bit-exact, as [`softmax_exp`]),
-/// in eight lanes in wasm ([`dot_lanes`]).
-fn attention_dot(a: &[f32], b: &[f32]) -> f32 {
-    #[cfg(target_arch = "wasm32")]
-    return dot_lanes(a, b);
-    #[cfg(not(target_arch = "wasm32"))]
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// Dot product in eight independent lanes, which the compiler turns into

@@ -40,6 +40,12 @@ pub struct QMatrix {
     row_sum: Vec<i32>,
     /// Largest |q|: the relaxed-SIMD kernel needs ≤ 63.
     max_abs: u8,
+    /// The same codes for the AVX-512 VNNI kernel, when packed
+    /// ([`Self::for_matmul`] on a CPU that has it): panels of 16 rows
+    /// (zero-padded), each `kpad / 4` groups of 16 rows × 4 consecutive
+    /// codes, so one 64-byte load feeds `vpdpbusd` for 16 outputs and no
+    /// horizontal sums are needed. Empty otherwise.
+    vnni: Vec<i8>,
 }
 
 /// Largest |weight| of the matrices the encoder multiplies with: 127, or 63
@@ -85,6 +91,7 @@ impl QMatrix {
             scale,
             row_sum,
             max_abs,
+            vnni: Vec::new(),
         }
     }
 
@@ -109,6 +116,7 @@ impl QMatrix {
             scale,
             row_sum,
             max_abs,
+            vnni: Vec::new(),
         }
     }
 
@@ -140,7 +148,29 @@ impl QMatrix {
     /// [`Self::narrowed`] to what the matrix kernels of this build take
     /// ([`matmul_weight_max`]).
     pub fn for_matmul(self) -> Self {
-        self.narrowed(matmul_weight_max())
+        let m = self.narrowed(matmul_weight_max());
+        #[cfg(target_arch = "x86_64")]
+        if Kernel::Avx512Vnni.supported() {
+            return m.packed_for_vnni();
+        }
+        m
+    }
+
+    /// Adds the VNNI panel layout (see the `vnni` field).
+    pub fn packed_for_vnni(mut self) -> Self {
+        let panels = self.rows.div_ceil(16);
+        let groups = self.kpad / 4;
+        let mut v = vec![0i8; panels * groups * 64];
+        for r in 0..self.rows {
+            let (p, c) = (r / 16, r % 16);
+            let row = &self.q[r * self.kpad..(r + 1) * self.kpad];
+            for (g, quad) in row.chunks_exact(4).enumerate() {
+                let at = (p * groups + g) * 64 + c * 4;
+                v[at..at + 4].copy_from_slice(quad);
+            }
+        }
+        self.vnni = v;
+        self
     }
 
     /// Row `r` as f32 (used for embedding look-ups).
@@ -171,7 +201,7 @@ impl QMatrix {
     }
 
     pub fn size_bytes(&self) -> usize {
-        self.q.len() + self.scale.len() * 4 + self.row_sum.len() * 4
+        self.q.len() + self.vnni.len() + self.scale.len() * 4 + self.row_sum.len() * 4
     }
 }
 
@@ -221,17 +251,36 @@ impl QActs {
         let mpad = round_up(rows.max(1), M_ALIGN);
         self.rows = rows;
         self.kpad = kpad;
+        let flip = if kernel.offset_acts() { 0x80 } else { 0 };
         self.q.clear();
-        self.q
-            .resize(mpad * kpad, if kernel.offset_acts() { 128 } else { 0 });
+        self.q.resize(mpad * kpad, flip);
         self.scale.clear();
         self.scale.resize(mpad, 0.0);
-        for r in 0..rows {
-            let dst = &mut self.q[r * kpad..r * kpad + cols];
-            self.scale[r] = quantize_act_row(&x[r * cols..(r + 1) * cols], dst, kernel);
-            if kernel.offset_acts() {
-                dst.iter_mut().for_each(|d| *d ^= 0x80);
-            }
+        let one = |(r, (dst, scale)): (usize, (&mut [u8], &mut f32))| {
+            *scale = quantize_act_row_flipped(
+                &x[r * cols..(r + 1) * cols],
+                &mut dst[..cols],
+                kernel,
+                flip,
+            );
+        };
+        #[cfg(not(target_arch = "wasm32"))]
+        if rows * cols >= PAR_ELEMENTS && rayon::current_num_threads() > 1 {
+            use rayon::prelude::*;
+            self.q
+                .par_chunks_exact_mut(kpad)
+                .zip(self.scale.par_iter_mut())
+                .take(rows)
+                .enumerate()
+                .for_each(one);
+        } else {
+            let rows_iter = self.q.chunks_exact_mut(kpad).zip(self.scale.iter_mut());
+            rows_iter.take(rows).enumerate().for_each(one);
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            let rows_iter = self.q.chunks_exact_mut(kpad).zip(self.scale.iter_mut());
+            rows_iter.take(rows).enumerate().for_each(one);
         }
         self.sum.clear();
         if kernel.offset_weights() {
@@ -245,6 +294,27 @@ impl QActs {
     }
 }
 
+/// Elementwise work over at least this many values is split across threads
+/// (below it, waking the pool costs more than it saves).
+pub const PAR_ELEMENTS: usize = 48 * 1024;
+
+/// [`quantize_act_row`] with every byte XORed with `flip` (0x80 turns i8 into
+/// the u8 + 128 that VNNI reads).
+fn quantize_act_row_flipped(src: &[f32], dst: &mut [u8], kernel: Kernel, flip: u8) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    match kernel {
+        // SAFETY: the kernel is only selected where the CPU has these features.
+        Kernel::Avx512Vnni => return unsafe { x86::quantize_act_row_avx512(src, dst, flip) },
+        Kernel::Avx2 => return unsafe { x86::quantize_act_row_avx2(src, dst, flip) },
+        _ => {}
+    }
+    let s = quantize_act_row(src, dst, kernel);
+    if flip != 0 {
+        dst.iter_mut().for_each(|d| *d ^= flip);
+    }
+    s
+}
+
 /// Symmetric int8 quantization of one activation row into `dst` (i8 values as
 /// bytes); returns the scale. Rounds half to even, so the wasm SIMD version
 /// (`f32x4.nearest`) computes the same bytes as the portable one.
@@ -253,6 +323,10 @@ pub fn quantize_act_row(src: &[f32], dst: &mut [u8], kernel: Kernel) -> f32 {
     if kernel.is_wasm_simd() {
         // SAFETY: simd128 is enabled at compile time; `dst` is as long as `src`.
         return unsafe { wasm::quantize_act_row(src, dst) };
+    }
+    #[cfg(target_arch = "x86_64")]
+    if matches!(kernel, Kernel::Avx512Vnni | Kernel::Avx2) {
+        return quantize_act_row_flipped(src, dst, kernel, 0);
     }
     let _ = kernel;
     quantize_act_row_portable(src, dst)
@@ -416,6 +490,13 @@ impl Kernel {
 pub fn matmul_q8(a: &QActs, w: &QMatrix, bias: Option<&[f32]>, out: &mut [f32], kernel: Kernel) {
     assert_eq!(a.kpad, w.kpad, "inner dimensions");
     assert!(out.len() >= a.rows * w.rows);
+    if let Some(b) = bias {
+        assert!(b.len() >= w.rows);
+    }
+    #[cfg(target_arch = "x86_64")]
+    if kernel == Kernel::Avx512Vnni && !w.vnni.is_empty() {
+        return matmul_q8_vnni(a, w, bias, out);
+    }
     let n = w.rows;
     let out_ptr = SendPtr(out.as_mut_ptr());
     // Work unit: a block of output columns; each unit writes only its own columns.
@@ -439,10 +520,73 @@ pub fn matmul_q8(a: &QActs, w: &QMatrix, bias: Option<&[f32]>, out: &mut [f32], 
     (0..units).for_each(run);
 }
 
+/// [`matmul_q8`] on the VNNI panel layout: register tiles of up to 12
+/// activation rows × 32 outputs, column groups split across threads.
+#[cfg(target_arch = "x86_64")]
+fn matmul_q8_vnni(a: &QActs, w: &QMatrix, bias: Option<&[f32]>, out: &mut [f32]) {
+    let (m, n, kpad) = (a.rows, w.rows, a.kpad);
+    if m == 0 {
+        return;
+    }
+    let tiles = m.div_ceil(12);
+    let (base, rem) = (m / tiles, m % tiles);
+    let bounds: Vec<(usize, usize)> = (0..tiles)
+        .map(|t| (t * base + t.min(rem), base + usize::from(t < rem)))
+        .collect();
+    // Each tile's activations group-major (`[kpad / 4][rows]` of 4 bytes), so
+    // the kernel broadcasts them from one pointer at fixed offsets.
+    let groups = kpad / 4;
+    let mut at = vec![0u8; m * kpad];
+    for &(r0, rows) in &bounds {
+        let dst = &mut at[r0 * kpad..(r0 + rows) * kpad];
+        for r in 0..rows {
+            let src = &a.q[(r0 + r) * kpad..(r0 + r + 1) * kpad];
+            for (g, quad) in src.chunks_exact(4).enumerate() {
+                let o = (g * rows + r) * 4;
+                dst[o..o + 4].copy_from_slice(quad);
+            }
+        }
+    }
+    let out_ptr = SendPtr(out.as_mut_ptr());
+    let units = n.div_ceil(32);
+    let run = |u: usize| {
+        let c0 = u * 32;
+        let cols = 32.min(n - c0);
+        let wp = w.vnni[c0 / 16 * groups * 64..].as_ptr();
+        for &(r0, rows) in &bounds {
+            let e = x86::Epilogue {
+                a_scale: a.scale[r0..].as_ptr(),
+                w_scale: w.scale[c0..].as_ptr(),
+                row_sum: w.row_sum[c0..].as_ptr(),
+                bias: bias.map_or(std::ptr::null(), |b| b[c0..].as_ptr()),
+                out: out_ptr.get().wrapping_add(r0 * n + c0),
+                stride: n,
+                cols,
+            };
+            // SAFETY: units write disjoint columns; the pointers cover `rows`
+            // activation rows, `cols` weight rows and `groups` groups.
+            unsafe { x86::q8_tile_vnni(rows, cols > 16, at[r0 * kpad..].as_ptr(), wp, groups, &e) }
+        }
+    };
+    let flops = m * n * w.cols;
+    if units > 1 && flops > 200_000 && rayon::current_num_threads() > 1 {
+        use rayon::prelude::*;
+        (0..units).into_par_iter().for_each(run);
+        return;
+    }
+    (0..units).for_each(run);
+}
+
 #[derive(Clone, Copy)]
 struct SendPtr(*mut f32);
 unsafe impl Send for SendPtr {}
 unsafe impl Sync for SendPtr {}
+
+impl SendPtr {
+    fn get(self) -> *mut f32 {
+        self.0
+    }
+}
 
 /// # Safety
 /// `out` must point at `a.rows × w.rows` floats; columns `n0..n1` are written.
@@ -542,6 +686,284 @@ unsafe fn scalar_tile(a: *const i8, w: *const i8, kpad: usize, tm: usize, acc: &
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use std::arch::x86_64::*;
+
+    /// `R` rows × 32 columns: FMA chains over `k` (see [`super::PackedF32`]).
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn f32_tile_avx512<const R: usize>(
+        x: *const f32,
+        panel: *const f32,
+        k: usize,
+        out: *mut f32,
+        n: usize,
+        bias: Option<&[f32]>,
+        cols: usize,
+    ) {
+        let mut acc = [[_mm512_setzero_ps(); 2]; R];
+        for kk in 0..k {
+            let w0 = _mm512_loadu_ps(panel.add(kk * 32));
+            let w1 = _mm512_loadu_ps(panel.add(kk * 32 + 16));
+            let xk = x.add(kk * R);
+            for (r, acc) in acc.iter_mut().enumerate() {
+                let a = _mm512_set1_ps(*xk.add(r));
+                acc[0] = _mm512_fmadd_ps(a, w0, acc[0]);
+                acc[1] = _mm512_fmadd_ps(a, w1, acc[1]);
+            }
+        }
+        let mask = |from: usize| -> __mmask16 {
+            let c = cols.saturating_sub(from).min(16);
+            ((1u32 << c) - 1) as u16
+        };
+        let (m0, m1) = (mask(0), mask(16));
+        let (b0, b1) = match bias {
+            Some(b) => (
+                _mm512_maskz_loadu_ps(m0, b.as_ptr()),
+                _mm512_maskz_loadu_ps(m1, b.as_ptr().add(16)),
+            ),
+            None => (_mm512_setzero_ps(), _mm512_setzero_ps()),
+        };
+        for (r, acc) in acc.iter().enumerate() {
+            let (v0, v1) = match bias {
+                Some(_) => (_mm512_add_ps(b0, acc[0]), _mm512_add_ps(b1, acc[1])),
+                None => (acc[0], acc[1]),
+            };
+            let o = out.add(r * n);
+            _mm512_mask_storeu_ps(o, m0, v0);
+            _mm512_mask_storeu_ps(o.add(16), m1, v1);
+        }
+    }
+
+    /// `R` rows × 32 columns as two halves of 16 with AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn f32_tile_avx2<const R: usize>(
+        x: *const f32,
+        panel: *const f32,
+        k: usize,
+        out: *mut f32,
+        n: usize,
+        bias: Option<&[f32]>,
+        cols: usize,
+    ) {
+        for half in 0..2 {
+            let c0 = half * 16;
+            if c0 >= cols {
+                break;
+            }
+            let mut acc = [[_mm256_setzero_ps(); 2]; R];
+            for kk in 0..k {
+                let w0 = _mm256_loadu_ps(panel.add(kk * 32 + c0));
+                let w1 = _mm256_loadu_ps(panel.add(kk * 32 + c0 + 8));
+                let xk = x.add(kk * R);
+                for (r, acc) in acc.iter_mut().enumerate() {
+                    let a = _mm256_set1_ps(*xk.add(r));
+                    acc[0] = _mm256_fmadd_ps(a, w0, acc[0]);
+                    acc[1] = _mm256_fmadd_ps(a, w1, acc[1]);
+                }
+            }
+            let mut buf = [0f32; 16];
+            for (r, acc) in acc.iter().enumerate() {
+                _mm256_storeu_ps(buf.as_mut_ptr(), acc[0]);
+                _mm256_storeu_ps(buf.as_mut_ptr().add(8), acc[1]);
+                let o = out.add(r * n + c0);
+                for (c, &v) in buf.iter().enumerate().take(cols - c0) {
+                    *o.add(c) = match bias {
+                        Some(b) => b[c0 + c] + v,
+                        None => v,
+                    };
+                }
+            }
+        }
+    }
+
+    /// [`super::quantize_act_row_portable`] sixteen lanes at a time, the same
+    /// bytes (rounding half to even with the default MXCSR mode, NaN to 0),
+    /// each XORed with `flip`.
+    #[target_feature(enable = "avx512f,avx512bw")]
+    pub unsafe fn quantize_act_row_avx512(src: &[f32], dst: &mut [u8], flip: u8) -> f32 {
+        let n = src.len();
+        assert!(dst.len() >= n);
+        let p = src.as_ptr();
+        let body = n - n % 16;
+        let tail: __mmask16 = ((1u32 << (n % 16)) - 1) as u16;
+        // max(|v|, m) keeps `m` when v is NaN, as the portable fold does.
+        let (mut m0, mut m1) = (_mm512_setzero_ps(), _mm512_setzero_ps());
+        let mut i = 0;
+        while i + 32 <= body {
+            m0 = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(p.add(i))), m0);
+            m1 = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(p.add(i + 16))), m1);
+            i += 32;
+        }
+        if i < body {
+            m0 = _mm512_max_ps(_mm512_abs_ps(_mm512_loadu_ps(p.add(i))), m0);
+        }
+        if tail != 0 {
+            let v = _mm512_maskz_loadu_ps(tail, p.add(body));
+            m1 = _mm512_max_ps(_mm512_abs_ps(v), m1);
+        }
+        let amax = _mm512_reduce_max_ps(_mm512_max_ps(m0, m1));
+        if amax == 0.0 || !amax.is_finite() {
+            dst[..n].iter_mut().for_each(|d| *d = flip);
+            return 0.0;
+        }
+        let inv = 127.0 / amax;
+        let vinv = _mm512_set1_ps(inv);
+        // Clamped as floats first: with a subnormal `amax`, `inv` is infinite.
+        let (hi, lo) = (_mm512_set1_ps(127.0), _mm512_set1_ps(-127.0));
+        let fl = _mm512_set1_epi32(flip as i32);
+        let d = dst.as_mut_ptr();
+        let mut i = 0;
+        while i < body {
+            let x = _mm512_mul_ps(_mm512_loadu_ps(p.add(i)), vinv);
+            let ord = _mm512_cmp_ps_mask::<_CMP_ORD_Q>(x, x);
+            let q = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(x, lo), hi));
+            let q = _mm512_xor_si512(_mm512_maskz_mov_epi32(ord, q), fl);
+            _mm_storeu_si128(d.add(i) as *mut __m128i, _mm512_cvtepi32_epi8(q));
+            i += 16;
+        }
+        if tail != 0 {
+            let x = _mm512_mul_ps(_mm512_maskz_loadu_ps(tail, p.add(body)), vinv);
+            let ord = _mm512_cmp_ps_mask::<_CMP_ORD_Q>(x, x);
+            let q = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(x, lo), hi));
+            let q = _mm512_xor_si512(_mm512_maskz_mov_epi32(ord, q), fl);
+            _mm512_mask_cvtepi32_storeu_epi8(d.add(body) as *mut _, tail, q);
+        }
+        amax / 127.0
+    }
+
+    /// As [`quantize_act_row_avx512`] with AVX2, thirty-two values a step.
+    #[target_feature(enable = "avx2")]
+    pub unsafe fn quantize_act_row_avx2(src: &[f32], dst: &mut [u8], flip: u8) -> f32 {
+        let n = src.len();
+        assert!(dst.len() >= n);
+        let p = src.as_ptr();
+        let abs = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fff_ffff));
+        let body8 = n - n % 8;
+        let mut m = _mm256_setzero_ps();
+        let mut i = 0;
+        while i < body8 {
+            m = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(p.add(i)), abs), m);
+            i += 8;
+        }
+        let mut lanes = [0f32; 8];
+        _mm256_storeu_ps(lanes.as_mut_ptr(), m);
+        let mut amax = 0f32;
+        for &v in lanes.iter().chain(&src[body8..]) {
+            if v.abs() > amax {
+                amax = v.abs();
+            }
+        }
+        if amax == 0.0 || !amax.is_finite() {
+            dst[..n].iter_mut().for_each(|d| *d = flip);
+            return 0.0;
+        }
+        let inv = 127.0 / amax;
+        let vinv = _mm256_set1_ps(inv);
+        let (hi, lo) = (_mm256_set1_ps(127.0), _mm256_set1_ps(-127.0));
+        let q8 = |at: usize| {
+            let x = _mm256_mul_ps(_mm256_loadu_ps(p.add(at)), vinv);
+            let ord = _mm256_castps_si256(_mm256_cmp_ps::<_CMP_ORD_Q>(x, x));
+            let q = _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(x, lo), hi));
+            _mm256_and_si256(q, ord)
+        };
+        let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+        let fl = _mm256_set1_epi8(flip as i8);
+        let body32 = n - n % 32;
+        let d = dst.as_mut_ptr();
+        let mut i = 0;
+        while i < body32 {
+            let a = _mm256_packs_epi32(q8(i), q8(i + 8));
+            let b = _mm256_packs_epi32(q8(i + 16), q8(i + 24));
+            let bytes = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(a, b), order);
+            _mm256_storeu_si256(d.add(i) as *mut __m256i, _mm256_xor_si256(bytes, fl));
+            i += 32;
+        }
+        for (o, &v) in dst[body32..n].iter_mut().zip(&src[body32..]) {
+            *o = (v * inv).round_ties_even().clamp(-127.0, 127.0) as i8 as u8 ^ flip;
+        }
+        amax / 127.0
+    }
+
+    /// Where a VNNI tile's sums go: `out[r][c] = (acc − 128·Σw[c]) · sa[r] ·
+    /// sw[c] + bias[c]`, the scalar store's formula in the same order.
+    pub struct Epilogue {
+        pub a_scale: *const f32,
+        pub w_scale: *const f32,
+        pub row_sum: *const i32,
+        /// Null for no bias (then + 0.0, as the scalar store adds).
+        pub bias: *const f32,
+        pub out: *mut f32,
+        pub stride: usize,
+        /// Valid output columns from `out` (1..=32).
+        pub cols: usize,
+    }
+
+    /// `rows` (1..=12) activation rows × one or two 16-column panels.
+    ///
+    /// # Safety
+    /// `a` holds `groups × rows` group-major quads, `w` one or two panels of
+    /// `groups × 64` bytes; the epilogue's pointers cover `rows` and `cols`.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+    pub unsafe fn q8_tile_vnni(
+        rows: usize,
+        two: bool,
+        a: *const u8,
+        w: *const i8,
+        groups: usize,
+        e: &Epilogue,
+    ) {
+        macro_rules! by_rows {
+            ($p:literal, $($r:literal)*) => {
+                match rows {
+                    $($r => q8_tile_vnni_rp::<$r, $p>(a, w, groups, e),)*
+                    _ => unreachable!("tile of {rows} rows"),
+                }
+            };
+        }
+        if two {
+            by_rows!(2, 1 2 3 4 5 6 7 8 9 10 11 12)
+        } else {
+            by_rows!(1, 1 2 3 4 5 6 7 8 9 10 11 12)
+        }
+    }
+
+    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+    unsafe fn q8_tile_vnni_rp<const R: usize, const P: usize>(
+        a: *const u8,
+        w: *const i8,
+        groups: usize,
+        e: &Epilogue,
+    ) {
+        let mut acc = [[_mm512_setzero_si512(); P]; R];
+        let panel = groups * 64;
+        for g in 0..groups {
+            let mut wv = [_mm512_setzero_si512(); P];
+            for (p, wv) in wv.iter_mut().enumerate() {
+                *wv = _mm512_loadu_si512(w.add(p * panel + g * 64) as *const _);
+            }
+            let ag = a.add(g * R * 4);
+            for (r, acc) in acc.iter_mut().enumerate() {
+                let av = _mm512_set1_epi32((ag.add(r * 4) as *const i32).read_unaligned());
+                for (acc, &wv) in acc.iter_mut().zip(&wv) {
+                    *acc = _mm512_dpbusd_epi32(*acc, av, wv);
+                }
+            }
+        }
+        for p in 0..P {
+            let c0 = p * 16;
+            let mask: __mmask16 = ((1u32 << e.cols.saturating_sub(c0).min(16)) - 1) as u16;
+            let corr = _mm512_slli_epi32::<7>(_mm512_maskz_loadu_epi32(mask, e.row_sum.add(c0)));
+            let sw = _mm512_maskz_loadu_ps(mask, e.w_scale.add(c0));
+            let b = if e.bias.is_null() {
+                _mm512_setzero_ps()
+            } else {
+                _mm512_maskz_loadu_ps(mask, e.bias.add(c0))
+            };
+            for (r, acc) in acc.iter().enumerate() {
+                let v = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[p], corr));
+                let v = _mm512_mul_ps(_mm512_mul_ps(v, _mm512_set1_ps(*e.a_scale.add(r))), sw);
+                _mm512_mask_storeu_ps(e.out.add(r * e.stride + c0), mask, _mm512_add_ps(v, b));
+            }
+        }
+    }
 
     /// 4 activation rows × 4 weight rows with `vpdpbusd` (u8 × i8 → i32).
     #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
@@ -836,6 +1258,204 @@ pub fn matmul_f32(
     }
 }
 
+/// An f32 weight matrix `[n × k]` (rows = output features) packed for the
+/// x86 FMA kernels of [`matmul_f32_packed`]: panels of 32 output columns
+/// (the last one padded with zeros), each `k × 32`, row-major.
+///
+/// The kernels compute every output as one FMA chain over `k` in order,
+/// starting from zero, and add the bias last: exactly what `gemm` computes
+/// for these shapes (one depth block, `kc = k`, while `k ≤ 512`), so
+/// switching between the two changes no bit. [`PackedF32::new`] refuses the
+/// other cases (and CPUs without FMA), which keep using [`matmul_f32`].
+pub struct PackedF32 {
+    n: usize,
+    k: usize,
+    panels: Vec<f32>,
+    isa: F32Isa,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum F32Isa {
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+    #[cfg(target_arch = "x86_64")]
+    Avx2Fma,
+}
+
+const F32_PANEL: usize = 32;
+/// The deepest `k` for which `gemm` runs one FMA chain per output.
+const F32_MAX_K: usize = 512;
+
+impl PackedF32 {
+    /// Packs row-major `w` (`n × k`); `None` where the packed kernels do not
+    /// apply (see the type's documentation).
+    pub fn new(w: &[f32], n: usize, k: usize) -> Option<Self> {
+        Self::with_isa(w, n, k, Self::isa()?)
+    }
+
+    fn with_isa(w: &[f32], n: usize, k: usize, isa: F32Isa) -> Option<Self> {
+        assert_eq!(w.len(), n * k, "matrix size");
+        if k == 0 || k > F32_MAX_K || n == 0 {
+            return None;
+        }
+        let np = n.div_ceil(F32_PANEL);
+        let mut panels = vec![0f32; np * k * F32_PANEL];
+        for (j, row) in w.chunks_exact(k).enumerate() {
+            let (p, c) = (j / F32_PANEL, j % F32_PANEL);
+            for (kk, &v) in row.iter().enumerate() {
+                panels[(p * k + kk) * F32_PANEL + c] = v;
+            }
+        }
+        Some(PackedF32 { n, k, panels, isa })
+    }
+
+    fn isa() -> Option<F32Isa> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::env::var("SKILLMARK_F32_KERNEL").as_deref() == Ok("gemm") {
+                return None;
+            }
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                return Some(F32Isa::Avx512);
+            }
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                return Some(F32Isa::Avx2Fma);
+            }
+        }
+        None
+    }
+
+    pub fn rows(&self) -> usize {
+        self.n
+    }
+
+    pub fn cols(&self) -> usize {
+        self.k
+    }
+
+    pub fn size_bytes(&self) -> usize {
+        self.panels.len() * 4
+    }
+
+    /// The most activation rows one register tile takes.
+    fn tile_rows(&self) -> usize {
+        match self.isa {
+            #[cfg(target_arch = "x86_64")]
+            F32Isa::Avx512 => 12,
+            #[cfg(target_arch = "x86_64")]
+            F32Isa::Avx2Fma => 6,
+        }
+    }
+}
+
+/// `out = x · wᵀ + bias` with packed weights; `x` is `m × k`, `out` is `m × n`.
+/// Bit for bit what [`matmul_f32`] computes (see [`PackedF32`]).
+pub fn matmul_f32_packed(
+    x: &[f32],
+    m: usize,
+    w: &PackedF32,
+    bias: Option<&[f32]>,
+    out: &mut [f32],
+) {
+    let (n, k) = (w.n, w.k);
+    assert!(x.len() >= m * k && out.len() >= m * n);
+    if let Some(b) = bias {
+        assert!(b.len() >= n);
+    }
+    if m == 0 {
+        return;
+    }
+    // Row tiles of near-equal height; each tile's rows are stored k-major
+    // (`tile[kk * rows + r]`) so the kernel broadcasts from one pointer.
+    let tiles = m.div_ceil(w.tile_rows());
+    let (base, rem) = (m / tiles, m % tiles);
+    let bounds: Vec<(usize, usize)> = (0..tiles)
+        .map(|t| {
+            let r0 = t * base + t.min(rem);
+            (r0, base + usize::from(t < rem))
+        })
+        .collect();
+    let mut xt = vec![0f32; m * k];
+    for &(r0, rows) in &bounds {
+        let dst = &mut xt[r0 * k..(r0 + rows) * k];
+        for r in 0..rows {
+            for (kk, &v) in x[(r0 + r) * k..(r0 + r + 1) * k].iter().enumerate() {
+                dst[kk * rows + r] = v;
+            }
+        }
+    }
+    let out_ptr = SendPtr(out.as_mut_ptr());
+    let panels = n.div_ceil(F32_PANEL);
+    let run = |p: usize| {
+        let c0 = p * F32_PANEL;
+        let cols = F32_PANEL.min(n - c0);
+        let panel = &w.panels[p * k * F32_PANEL..(p + 1) * k * F32_PANEL];
+        for &(r0, rows) in &bounds {
+            // SAFETY: panels write disjoint columns of `out`; the tile and
+            // panel slices hold `rows × k` and `k × 32` values.
+            unsafe {
+                f32_tile(
+                    w.isa,
+                    rows,
+                    xt[r0 * k..].as_ptr(),
+                    panel.as_ptr(),
+                    k,
+                    out_ptr.get().add(r0 * n + c0),
+                    n,
+                    bias.map(|b| &b[c0..c0 + cols]),
+                    cols,
+                )
+            }
+        }
+    };
+    #[cfg(not(target_arch = "wasm32"))]
+    if m * n * k > 500_000 && rayon::current_num_threads() > 1 {
+        use rayon::prelude::*;
+        (0..panels).into_par_iter().for_each(run);
+        return;
+    }
+    (0..panels).for_each(run);
+}
+
+/// One register tile: `rows` activation rows (k-major at `x`) × one panel.
+///
+/// # Safety
+/// As [`matmul_f32_packed`] sets up: `out` holds `rows` rows of stride `n`
+/// with `cols` writable columns; the CPU has the features of `isa`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn f32_tile(
+    isa: F32Isa,
+    rows: usize,
+    x: *const f32,
+    panel: *const f32,
+    k: usize,
+    out: *mut f32,
+    n: usize,
+    bias: Option<&[f32]>,
+    cols: usize,
+) {
+    // Elsewhere `F32Isa` has no variants and nothing below runs.
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (rows, x, panel, k, out, n, bias, cols);
+    #[cfg(target_arch = "x86_64")]
+    macro_rules! by_rows {
+        ($f:ident, $($r:literal)*) => {
+            match rows {
+                $($r => x86::$f::<$r>(x, panel, k, out, n, bias, cols),)*
+                _ => unreachable!("tile of {rows} rows"),
+            }
+        };
+    }
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        F32Isa::Avx512 => by_rows!(f32_tile_avx512, 1 2 3 4 5 6 7 8 9 10 11 12),
+        #[cfg(target_arch = "x86_64")]
+        F32Isa::Avx2Fma => by_rows!(f32_tile_avx2, 1 2 3 4 5 6),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -857,6 +1477,23 @@ mod tests {
         out
     }
 
+    fn f32_isas() -> Vec<F32Isa> {
+        #[allow(unused_mut)]
+        let mut v = Vec::new();
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                v.push(F32Isa::Avx512);
+            }
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                v.push(F32Isa::Avx2Fma);
+            }
+        }
+        v
+    }
+
     fn kernels() -> Vec<Kernel> {
         ["scalar", "avx2", "avx512vnni", "simd128"]
             .iter()
@@ -873,6 +1510,8 @@ mod tests {
             (13, 64, 384),
             (4, 130, 65),
             (3, 3, 1),
+            (30, 50, 384),
+            (25, 96, 1536),
         ] {
             let x: Vec<f32> = (0..m * k).map(|_| lcg(&mut seed)).collect();
             let w: Vec<f32> = (0..n * k).map(|_| lcg(&mut seed)).collect();
@@ -882,21 +1521,64 @@ mod tests {
                 *v += bias[i % n];
             }
             let qw = QMatrix::quantize(&w, n, k);
+            // The VNNI kernel on both layouts (rows, and panels).
+            let packed = qw.clone().packed_for_vnni();
             let mut results = Vec::new();
             for kernel in kernels() {
-                let mut qa = QActs::new();
-                qa.quantize(&x, m, k, kernel);
-                let mut out = vec![f32::NAN; m * n];
-                matmul_q8(&qa, &qw, Some(&bias), &mut out, kernel);
-                let tol = 0.03 * (k as f32).sqrt();
-                for (g, e) in out.iter().zip(&want) {
-                    assert!((g - e).abs() < tol, "{kernel:?} {m}x{n}x{k}: {g} vs {e}");
+                for qw in [&qw, &packed] {
+                    let mut qa = QActs::new();
+                    qa.quantize(&x, m, k, kernel);
+                    for b in [Some(bias.as_slice()), None] {
+                        let mut out = vec![f32::NAN; m * n];
+                        matmul_q8(&qa, qw, b, &mut out, kernel);
+                        let tol = 0.03 * (k as f32).sqrt();
+                        for (i, (g, e)) in out.iter().zip(&want).enumerate() {
+                            let e = e - b.map_or(bias[i % n], |_| 0.0);
+                            assert!((g - e).abs() < tol, "{kernel:?} {m}x{n}x{k}: {g} vs {e}");
+                        }
+                        results.push(out);
+                    }
                 }
-                results.push(out);
             }
             // All kernels compute the same integer sums, so they agree exactly.
-            for r in &results[1..] {
-                assert_eq!(r, &results[0]);
+            // (with bias, without bias) per kernel and layout.
+            for (i, r) in results.iter().enumerate() {
+                assert_eq!(r, &results[i % 2], "{m}x{n}x{k} result {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn simd_activation_quantizers_give_the_portable_bytes() {
+        let mut seed = 9u64;
+        for case in 0..600usize {
+            let n = [384, 1536, 16, 7, 35, 1, 33, 64, 65][case % 9];
+            let mut row: Vec<f32> = (0..n).map(|_| lcg(&mut seed) * 4.5).collect();
+            match case % 6 {
+                // amax 127 makes the scale 1, so x.5 values are exact ties.
+                1 => row
+                    .iter_mut()
+                    .enumerate()
+                    .for_each(|(i, v)| *v = (i % 254) as f32 - 126.5),
+                2 => row[n / 2] = f32::NAN,
+                3 => row[n - 1] = f32::NEG_INFINITY,
+                4 => row.iter_mut().for_each(|v| *v = 0.0),
+                5 => row.iter_mut().for_each(|v| *v *= 1e-40),
+                _ => {}
+            }
+            if case % 6 == 1 {
+                row[0] = 127.0;
+            }
+            let mut want = vec![1u8; n];
+            let sw = quantize_act_row_portable(&row, &mut want);
+            for kernel in kernels() {
+                for flip in [0u8, 0x80] {
+                    let mut got = vec![2u8; n];
+                    let sg = quantize_act_row_flipped(&row, &mut got, kernel, flip);
+                    let want: Vec<u8> = want.iter().map(|&b| b ^ flip).collect();
+                    assert_eq!(got, want, "{kernel:?} case {case} flip {flip}");
+                    assert_eq!(sg.to_bits(), sw.to_bits(), "{kernel:?} case {case}");
+                }
             }
         }
     }
@@ -941,6 +1623,37 @@ mod tests {
         for (g, e) in out.iter().zip(&want) {
             assert!((g - e).abs() < 1e-4);
         }
+    }
+
+    #[test]
+    fn packed_f32_matmul_is_gemm_bit_for_bit() {
+        let mut seed = 5;
+        // gemm runs FMA chains for m ≥ 2, k ≥ 3 and m·n > 256 (below that it
+        // has gemv and horizontal kernels, which the encoder never reaches).
+        for &(m, n, k) in &[
+            (2, 1152, 384),
+            (25, 1152, 384),
+            (13, 130, 65),
+            (7, 40, 512),
+            (40, 33, 3),
+            (97, 96, 384),
+        ] {
+            let x: Vec<f32> = (0..m * k).map(|_| lcg(&mut seed)).collect();
+            let w: Vec<f32> = (0..n * k).map(|_| lcg(&mut seed)).collect();
+            let bias: Vec<f32> = (0..n).map(|_| lcg(&mut seed)).collect();
+            for isa in f32_isas() {
+                let p = PackedF32::with_isa(&w, n, k, isa).unwrap();
+                for b in [Some(bias.as_slice()), None] {
+                    let mut want = vec![0.0; m * n];
+                    matmul_f32(&x, m, &w, n, k, b, &mut want);
+                    let mut got = vec![f32::NAN; m * n];
+                    matmul_f32_packed(&x, m, &p, b, &mut got);
+                    let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&got), bits(&want), "{isa:?} {m}x{n}x{k}");
+                }
+            }
+        }
+        assert!(PackedF32::new(&[0.0; 513], 1, 513).is_none(), "k > 512");
     }
 
     #[test]
