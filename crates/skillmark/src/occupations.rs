@@ -416,11 +416,6 @@ impl LazyOccupations {
         })
     }
 
-    /// Whether the occupations' vectors come from the bundle.
-    pub fn has_stored(&self) -> bool {
-        self.stored.is_some()
-    }
-
     pub fn get(&self, ranker: &Ranker) -> Result<&OccupationIndex, Error> {
         if let Some(i) = self.index.get() {
             return Ok(i);
